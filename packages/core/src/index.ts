@@ -1,0 +1,5 @@
+export * from './errors.ts';
+export * from './ports.ts';
+export * from './run-contract.ts';
+export * from './tables.ts';
+export * from './topology.ts';

@@ -1,0 +1,58 @@
+/**
+ * The contract between etl-trigger, the ETL job and the services that read its outcome:
+ * the manifest a run is started with and the summary it leaves behind.
+ */
+import { z } from 'zod';
+
+export const manifestObjectSchema = z.object({
+  key: z.string().startsWith('raw/'),
+  etag: z.string(),
+  size: z.number().int().nonnegative(),
+  /** ISO-8601; the quarantine partition date of the object's rejected rows. */
+  lastModified: z.string(),
+});
+
+export const manifestSchema = z.object({
+  manifestId: z.string().min(1),
+  createdAt: z.string(),
+  correlationId: z.string(),
+  objects: z.array(manifestObjectSchema).min(1),
+});
+export type Manifest = z.infer<typeof manifestSchema>;
+
+export const manifestKey = (manifestId: string): string => `_manifests/${manifestId}.json`;
+export const runSummaryKey = (jobRunId: string): string => `_runs/${jobRunId}/summary.json`;
+
+export const dqRuleResultSchema = z.object({
+  rule: z.string(),
+  description: z.string(),
+  passed: z.boolean(),
+  /** Rows that failed the rule (0 when it passed). */
+  failedRows: z.number().int().nonnegative(),
+});
+
+export const writtenPartitionSchema = z.object({
+  table: z.enum(['bars', 'bars_hourly', 'bars_daily', 'quarantine']),
+  values: z.record(z.string(), z.string()),
+  location: z.string(),
+  rows: z.number().int().nonnegative(),
+});
+
+export const runSummarySchema = z.object({
+  jobRunId: z.string(),
+  jobName: z.string(),
+  manifestId: z.string(),
+  correlationId: z.string(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  objects: z.number().int().nonnegative(),
+  rowsIn: z.number().int().nonnegative(),
+  rowsKept: z.number().int().nonnegative(),
+  rowsQuarantined: z.number().int().nonnegative(),
+  /** Exact duplicate raw rows (same content and key) dropped without quarantine. */
+  duplicates: z.number().int().nonnegative(),
+  partitionsWritten: z.array(writtenPartitionSchema),
+  dataQuality: z.array(dqRuleResultSchema),
+});
+export type RunSummary = z.infer<typeof runSummarySchema>;
+export type WrittenPartition = z.infer<typeof writtenPartitionSchema>;
