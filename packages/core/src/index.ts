@@ -3,3 +3,4 @@ export * from './ports.ts';
 export * from './run-contract.ts';
 export * from './tables.ts';
 export * from './topology.ts';
+export * from './sqs-batch.ts';
