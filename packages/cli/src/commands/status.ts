@@ -1,0 +1,34 @@
+import type { Command } from '../command.ts';
+import { formatOf, parse, table, toJson } from '../args.ts';
+import { withRuntime } from '../session.ts';
+
+const usage = `Usage: ohlcv status [--format table|json]
+
+Shows the embedded pipeline's state: whether a pipeline process is running, every
+queue and DLQ (visible, in flight, delayed, oldest age), ETL job runs, raw objects seen,
+catalog partitions and the latest events. Safe to run while "ohlcv start" runs.`;
+
+export const statusCommand: Command = {
+  name: 'status',
+  summary: 'Queues, DLQs, job runs, catalog and recent events',
+  usage,
+  async run(argv, io) {
+    const { values } = parse(argv, { format: { type: 'string', default: 'table' } });
+    const format = formatOf(values.format);
+    const s = await withRuntime(io, async (rt) => rt.status());
+    if (format === 'json') {
+      io.stdout(`${toJson(s)}\n`);
+      return 0;
+    }
+    io.stdout(`data folder: ${s.home}\n`);
+    io.stdout(`pipeline: ${s.engine ? `running (pid ${s.engine.pid}, since ${s.engine.since})` : 'not running'}\n\n`);
+    io.stdout(table(s.queues as unknown as Record<string, unknown>[], ['queue', 'visible', 'inFlight', 'delayed', 'oldestAgeSeconds']));
+    io.stdout(`\njob runs: ${Object.entries(s.jobs).map(([k, v]) => `${k.toLowerCase()} ${v}`).join(', ')}\n`);
+    io.stdout(`raw objects announced: ${s.rawObjectsAnnounced}\n`);
+    io.stdout(`catalog: ${JSON.stringify(s.catalog)}\n\n`);
+    io.stdout(`recent events:\n${table(s.recentEvents.map((e) => ({ ...e, routedTo: e.routedTo.join(',') })))}`);
+    const dlqs = s.queues.filter((q) => q.queue.endsWith('-dlq') && q.visible + q.inFlight > 0);
+    if (dlqs.length > 0) io.stdout(`\n!! messages in DLQs: ${dlqs.map((q) => `${q.queue} ${q.visible}`).join(', ')} — see "ohlcv dlq list"\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,84 @@
+import type { StateDb } from './state-db.ts';
+
+export interface LoggedEvent {
+  seq: number;
+  at: string;
+  bus: string;
+  source: string;
+  detailType: string;
+  routedTo: string[];
+  envelope: Record<string, unknown>;
+}
+
+/**
+ * Every event that crossed a local bus, with the queues it was routed to: what
+ * `ohlcv events tail` follows and `status` summarises, from any process.
+ */
+export class EventLog {
+  private readonly insert;
+  private readonly afterStmt;
+  private readonly lastStmt;
+  private readonly pruneStmt;
+  private appended = 0;
+
+  constructor(
+    private readonly db: StateDb,
+    private readonly keep = 100_000,
+  ) {
+    db.exec(`CREATE TABLE IF NOT EXISTS event_log (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      at TEXT NOT NULL,
+      bus TEXT NOT NULL,
+      source TEXT NOT NULL,
+      detail_type TEXT NOT NULL,
+      routed_to TEXT NOT NULL,
+      body TEXT NOT NULL
+    )`);
+    this.insert = db.prepare(
+      'INSERT INTO event_log (at, bus, source, detail_type, routed_to, body) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.afterStmt = db.prepare('SELECT * FROM event_log WHERE seq > ? ORDER BY seq LIMIT ?');
+    this.lastStmt = db.prepare('SELECT * FROM (SELECT * FROM event_log ORDER BY seq DESC LIMIT ?) ORDER BY seq');
+    this.pruneStmt = db.prepare('DELETE FROM event_log WHERE seq <= (SELECT MAX(seq) FROM event_log) - ?');
+  }
+
+  append(bus: string, envelope: Record<string, unknown>, routedTo: readonly string[], at: string): void {
+    this.insert.run(
+      at,
+      bus,
+      String(envelope.source),
+      String(envelope['detail-type']),
+      JSON.stringify(routedTo),
+      JSON.stringify(envelope),
+    );
+    if (++this.appended % 1000 === 0) this.pruneStmt.run(this.keep);
+  }
+
+  after(seq: number, limit = 500): LoggedEvent[] {
+    return (this.afterStmt.all(seq, limit) as Row[]).map(toEvent);
+  }
+
+  last(limit: number): LoggedEvent[] {
+    return (this.lastStmt.all(limit) as Row[]).map(toEvent);
+  }
+}
+
+interface Row {
+  seq: number;
+  at: string;
+  bus: string;
+  source: string;
+  detail_type: string;
+  routed_to: string;
+  body: string;
+}
+
+const toEvent = (r: Row): LoggedEvent => ({
+  seq: r.seq,
+  at: r.at,
+  bus: r.bus,
+  source: r.source,
+  detailType: r.detail_type,
+  routedTo: JSON.parse(r.routed_to) as string[],
+  envelope: JSON.parse(r.body) as Record<string, unknown>,
+});

@@ -1,0 +1,77 @@
+import {
+  type BusName,
+  compilePattern,
+  type QueueName,
+  type RuleSpec,
+  rules as topologyRules,
+  type TopologyContext,
+} from '@ohlcv/core';
+import type { EventLog } from './event-log.ts';
+import type { StateDb } from './state-db.ts';
+
+/** The part of the queue store routing needs: a synchronous, transactional send. */
+export interface QueueWriter {
+  send(queue: string, body: string): unknown;
+}
+
+interface CompiledRule {
+  spec: RuleSpec;
+  matches(event: unknown): boolean;
+}
+
+/**
+ * Delivers events to the queues of the topology rules they match, the local stand-in
+ * for EventBridge rules with SQS targets. Logging the event and sending to every target
+ * queue happen in one SQLite transaction, so an event is either delivered everywhere
+ * or nowhere — even if the process dies half-way.
+ */
+export class EventRouter {
+  private readonly compiled: CompiledRule[];
+  private readonly listeners = new Set<(queues: readonly QueueName[]) => void>();
+
+  constructor(
+    private readonly db: StateDb,
+    private readonly queues: QueueWriter,
+    private readonly log: EventLog,
+    ctx: TopologyContext,
+    rules: readonly RuleSpec[] = topologyRules,
+  ) {
+    this.compiled = rules.map((spec) => ({ spec, ...compilePattern(spec.pattern(ctx)) }));
+  }
+
+  /** The target queues of the rules on `bus` that match `envelope`. */
+  targets(bus: BusName, envelope: unknown): QueueName[] {
+    const out: QueueName[] = [];
+    for (const r of this.compiled) {
+      if (r.spec.bus === bus && r.matches(envelope) && !out.includes(r.spec.target)) out.push(r.spec.target);
+    }
+    return out;
+  }
+
+  /**
+   * Routes envelopes; `alsoInTransaction` runs inside the same transaction (the object
+   * ledger uses it so "announced" and "delivered" commit together).
+   */
+  deliver(bus: BusName, envelopes: readonly Record<string, unknown>[], alsoInTransaction?: () => void): void {
+    const touched = new Set<QueueName>();
+    this.db.transaction(() => {
+      alsoInTransaction?.();
+      for (const envelope of envelopes) {
+        const targets = this.targets(bus, envelope);
+        const body = JSON.stringify(envelope);
+        for (const q of targets) {
+          this.queues.send(q, body);
+          touched.add(q);
+        }
+        this.log.append(bus, envelope, targets, String(envelope.time));
+      }
+    })();
+    if (touched.size > 0) for (const l of this.listeners) l([...touched]);
+  }
+
+  /** Called after a delivery commits, with the queues that received messages. */
+  onDelivered(listener: (queues: readonly QueueName[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}

@@ -1,0 +1,297 @@
+import {
+  AppError,
+  type Clock,
+  DATABASE,
+  dlqName,
+  ETL_JOB_NAME,
+  type Logger,
+  manifestSchema,
+  type QueueName,
+  queueNames,
+  queues as queueSpecs,
+  randomIds,
+  type IdGenerator,
+  type SqsBatchHandler,
+  type ServiceName,
+  serviceNames,
+  services as serviceSpecs,
+  systemClock,
+} from '@ohlcv/core';
+import { runEtlJob } from '@ohlcv/etl';
+import { openLocalCatalog } from '../catalog/index.ts';
+import type { HomeLayout } from '../home.ts';
+import { FsObjectStore } from '../object-store/fs-object-store.ts';
+import { ensureTopologyQueues, QueuePoller, SqliteQueueStore } from '../queue/index.ts';
+import { EngineLock } from './engine-lock.ts';
+import { EventLog } from './event-log.ts';
+import { EventRouter } from './event-router.ts';
+import { JsonLogger } from './json-logger.ts';
+import { LocalJobRunner } from './local-job-runner.ts';
+import { LocalPublisher } from './local-publisher.ts';
+import { RawZone } from './raw-zone.ts';
+import { openStateDb, type StateDb } from './state-db.ts';
+
+/** The bucket name the local lake answers to in `Object Created` events. */
+export const LOCAL_BUCKET = 'ohlcv-local-lake';
+const LOCAL_RETRY_SECONDS = 5;
+
+export interface LocalRuntimeOptions {
+  home: HomeLayout;
+  logger?: JsonLogger;
+  clock?: Clock;
+  ids?: IdGenerator;
+  etl?: { memoryLimit?: string; threads?: number };
+  jobTimeoutMs?: number;
+}
+
+export type HandlerFactory = (rt: LocalRuntime, logger: Logger) => SqsBatchHandler;
+
+/**
+ * The embedded default: the same topology and service handlers as on AWS, wired to
+ * local adapters — a folder tree for S3, SQLite queues for SQS, an in-process router
+ * for EventBridge rules, DuckDB for Glue and Athena.
+ */
+export class LocalRuntime {
+  readonly db: StateDb;
+  readonly logger: JsonLogger;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  readonly queues: SqliteQueueStore;
+  readonly eventLog: EventLog;
+  readonly router: EventRouter;
+  readonly rawZone: RawZone;
+  readonly store: FsObjectStore;
+  readonly publisher: LocalPublisher;
+  readonly jobRunner: LocalJobRunner;
+  readonly catalog: ReturnType<typeof openLocalCatalog>;
+  private readonly pollers = new Map<QueueName, QueuePoller>();
+  private engineLock: EngineLock | undefined;
+  private servicesRunning = false;
+
+  private constructor(readonly home: HomeLayout, opts: LocalRuntimeOptions) {
+    this.clock = opts.clock ?? systemClock;
+    this.ids = opts.ids ?? randomIds;
+    this.logger = opts.logger ?? new JsonLogger({ service: 'ohlcv', destination: `${home.logs}/ohlcv.log` });
+    this.db = openStateDb(home.stateDb);
+    this.queues = new SqliteQueueStore(this.db, this.clock);
+    ensureTopologyQueues(this.queues);
+    this.eventLog = new EventLog(this.db);
+    this.router = new EventRouter(this.db, this.queues, this.eventLog, {
+      bucketName: LOCAL_BUCKET,
+      etlJobName: ETL_JOB_NAME,
+    });
+    this.rawZone = new RawZone({
+      db: this.db,
+      lakeRoot: home.lake,
+      bucketName: LOCAL_BUCKET,
+      router: this.router,
+      clock: this.clock,
+      ids: this.ids,
+      logger: this.logger.child('raw-zone'),
+    });
+    this.store = new FsObjectStore(home.lake, {
+      // S3 notifies EventBridge of every object; only raw/ has a rule, so only raw/ is announced.
+      onPut: (info) => {
+        if (info.key.startsWith('raw/')) this.rawZone.tryAnnounce(info);
+      },
+    });
+    this.publisher = new LocalPublisher(this.router, this.clock, this.ids);
+    this.catalog = openLocalCatalog({ db: this.db, lakeRoot: home.lake });
+    const etlLogger = this.logger.child('etl-job');
+    this.jobRunner = new LocalJobRunner({
+      db: this.db,
+      router: this.router,
+      clock: this.clock,
+      logger: etlLogger,
+      timeoutMs: opts.jobTimeoutMs,
+      jobs: {
+        [ETL_JOB_NAME]: async (run) => {
+          const key = run.arguments['--manifest_key'];
+          if (!key) throw new AppError('MissingArgument', 'job run has no --manifest_key');
+          const manifest = manifestSchema.parse(JSON.parse(Buffer.from(await this.store.get(key)).toString('utf8')));
+          await runEtlJob({
+            lakeRoot: home.lake,
+            manifest,
+            jobRunId: run.jobRunId,
+            jobName: run.jobName,
+            clock: this.clock,
+            logger: etlLogger,
+            memoryLimit: opts.etl?.memoryLimit,
+            threads: opts.etl?.threads,
+          });
+        },
+      },
+    });
+  }
+
+  static open(opts: LocalRuntimeOptions): LocalRuntime {
+    return new LocalRuntime(opts.home, opts);
+  }
+
+  /** Builds the pollers that feed each service its queue's batches. */
+  attachServices(factories: Record<ServiceName, HandlerFactory>): void {
+    for (const name of serviceNames) {
+      const spec = serviceSpecs[name];
+      const qspec = queueSpecs[spec.queue];
+      const logger = this.logger.child(name);
+      const handler = factories[name](this, logger);
+      this.pollers.set(
+        spec.queue,
+        new QueuePoller({
+          store: this.queues,
+          queue: spec.queue,
+          handler,
+          batchSize: qspec.batchSize,
+          maxBatchingWindowSeconds: qspec.maxBatchingWindowSeconds,
+          // Lambda leaves a failed record invisible for the whole visibility timeout; on a
+          // laptop a retry after seconds is friendlier. Receive counts and the DLQ still apply.
+          failedVisibilitySeconds: LOCAL_RETRY_SECONDS,
+          logger,
+        }),
+      );
+    }
+    this.router.onDelivered((qs) => {
+      for (const q of qs) this.pollers.get(q)?.notify();
+    });
+  }
+
+  /** Takes the engine lock: one process at a time runs services and jobs. */
+  private lockEngine(): void {
+    if (this.engineLock) return;
+    const lock = new EngineLock(this.db, this.clock);
+    const holder = lock.acquire();
+    if (holder) {
+      throw new AppError(
+        'EngineBusy',
+        `another ohlcv process (pid ${holder.pid}, since ${holder.since}) is running the pipeline; it will process this data — stop it first to run this command`,
+      );
+    }
+    this.engineLock = lock;
+  }
+
+  /** Runs the services continuously (the `start` command). */
+  startServices(): void {
+    this.lockEngine();
+    this.servicesRunning = true;
+    this.jobRunner.start();
+    this.rawZone.watch();
+    for (const p of this.pollers.values()) p.start();
+  }
+
+  /**
+   * Processes until every queue is idle and no job runs: raw files not yet announced,
+   * queued messages, job runs, and the events they cause, hop after hop.
+   */
+  async drain(opts: { signal?: AbortSignal; onTick?: (s: DrainProgress) => void } = {}): Promise<DrainProgress> {
+    this.lockEngine();
+    this.jobRunner.start();
+    const progress: DrainProgress = { batches: 0, messages: 0, failed: 0, rounds: 0, waitingRetry: 0 };
+    for (;;) {
+      if (opts.signal?.aborted) break;
+      progress.rounds++;
+      const announced = await this.rawZone.scan();
+      let moved = announced > 0;
+      for (const p of this.pollers.values()) {
+        for (;;) {
+          const r = await p.pollOnce({ waitForBatchingWindow: false });
+          if (r.received === 0) break;
+          moved = true;
+          progress.batches++;
+          progress.messages += r.received;
+          progress.failed += r.failed;
+          opts.onTick?.(progress);
+        }
+      }
+      if (this.jobRunner.pending() > 0) {
+        await this.jobRunner.idle();
+        moved = true;
+      }
+      if (moved) continue;
+      const pendingRaw = this.rawZone.unsettled();
+      const soon = this.nextVisibleWithin(LOCAL_RETRY_SECONDS + 1);
+      if (pendingRaw > 0 || soon) {
+        await sleep(250, opts.signal);
+        continue;
+      }
+      progress.waitingRetry = queueNames.reduce((n, q) => {
+        const s = this.queues.stats(q);
+        return n + s.inFlight + s.delayed;
+      }, 0);
+      break;
+    }
+    return progress;
+  }
+
+  /** True when some message in a topology queue becomes visible within `seconds`. */
+  private nextVisibleWithin(seconds: number): boolean {
+    const horizon = this.clock.now().getTime() + seconds * 1000;
+    return queueNames.some((q) =>
+      this.queues.peek(q, 1000).some((m) => m.state !== 'visible' && m.visibleAt.getTime() <= horizon),
+    );
+  }
+
+  status(): RuntimeStatus {
+    const queueRows = queueNames.flatMap((q) => [
+      { queue: q, ...this.queues.stats(q) },
+      { queue: dlqName(q), ...this.queues.stats(dlqName(q)) },
+    ]);
+    return {
+      home: this.home.root,
+      engine: new EngineLock(this.db, this.clock).holder() ?? null,
+      queues: queueRows,
+      jobs: this.jobRunner.counts(),
+      recentRuns: this.jobRunner.runs(5),
+      rawObjectsAnnounced: this.rawZone.announcedCount(),
+      catalog: this.catalog.stats(),
+      database: DATABASE,
+      recentEvents: this.eventLog.last(10).map((e) => ({
+        seq: e.seq,
+        at: e.at,
+        source: e.source,
+        detailType: e.detailType,
+        routedTo: e.routedTo,
+      })),
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.servicesRunning) {
+      await Promise.all([...this.pollers.values()].map((p) => p.stop()));
+    }
+    await this.jobRunner.stop();
+    await this.rawZone.close();
+    this.engineLock?.release();
+    await this.catalog.close();
+    this.db.close();
+  }
+}
+
+export interface DrainProgress {
+  rounds: number;
+  batches: number;
+  messages: number;
+  failed: number;
+  /** Messages left in flight or delayed (waiting for a retry) when drain returned. */
+  waitingRetry: number;
+}
+
+export interface RuntimeStatus {
+  home: string;
+  engine: { pid: number; since: string } | null;
+  queues: ({ queue: string } & ReturnType<SqliteQueueStore['stats']>)[];
+  jobs: ReturnType<LocalJobRunner['counts']>;
+  recentRuns: ReturnType<LocalJobRunner['runs']>;
+  rawObjectsAnnounced: number;
+  catalog: unknown;
+  database: string;
+  recentEvents: { seq: number; at: string; source: string; detailType: string; routedTo: string[] }[];
+}
+
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
