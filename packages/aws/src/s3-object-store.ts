@@ -1,0 +1,102 @@
+/** ObjectStore on one S3 bucket. */
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { AppError, type Clock, type ObjectInfo, type ObjectStore, systemClock } from '@ohlcv/core';
+import { awsErrorName, awsHttpStatus, isTransientAwsError } from './aws-errors.ts';
+
+export interface S3ObjectStoreOptions {
+  bucket: string;
+  client?: S3Client;
+  /** PutObject does not answer a LastModified; the store reports the clock's time instead. */
+  clock?: Clock;
+}
+
+/** S3 quotes ETags (`"abc"`); S3 event notifications and our manifests do not. */
+export const unquoteEtag = (etag: string | undefined): string => (etag ?? '').replace(/^"+|"+$/g, '');
+
+const isMissing = (err: unknown): boolean => {
+  const name = awsErrorName(err);
+  return name === 'NoSuchKey' || name === 'NotFound' || awsHttpStatus(err) === 404;
+};
+
+const wrap = (op: string, key: string, err: unknown): AppError =>
+  new AppError('ObjectStoreError', `S3 ${op} ${key} failed: ${awsErrorName(err) ?? String(err)}`, {
+    retryable: isTransientAwsError(err),
+    cause: err,
+  });
+
+export function s3ObjectStore(opts: S3ObjectStoreOptions): ObjectStore {
+  const client = opts.client ?? new S3Client({});
+  const clock = opts.clock ?? systemClock;
+  const Bucket = opts.bucket;
+
+  return {
+    async put(key, body, putOpts): Promise<ObjectInfo> {
+      const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
+      try {
+        const out = await client.send(
+          new PutObjectCommand({ Bucket, Key: key, Body: bytes, ContentType: putOpts?.contentType }),
+        );
+        return { key, size: bytes.byteLength, etag: unquoteEtag(out.ETag), lastModified: clock.now() };
+      } catch (err) {
+        throw wrap('PutObject', key, err);
+      }
+    },
+
+    async get(key): Promise<Uint8Array> {
+      try {
+        const out = await client.send(new GetObjectCommand({ Bucket, Key: key }));
+        if (!out.Body) return new Uint8Array();
+        return await out.Body.transformToByteArray();
+      } catch (err) {
+        if (isMissing(err)) {
+          throw new AppError('NoSuchKey', `no object s3://${Bucket}/${key}`, { cause: err });
+        }
+        throw wrap('GetObject', key, err);
+      }
+    },
+
+    async head(key): Promise<ObjectInfo | undefined> {
+      try {
+        const out = await client.send(new HeadObjectCommand({ Bucket, Key: key }));
+        return {
+          key,
+          size: out.ContentLength ?? 0,
+          etag: unquoteEtag(out.ETag),
+          lastModified: out.LastModified ?? clock.now(),
+        };
+      } catch (err) {
+        if (isMissing(err)) return undefined;
+        throw wrap('HeadObject', key, err);
+      }
+    },
+
+    async *list(prefix): AsyncIterable<ObjectInfo> {
+      let ContinuationToken: string | undefined;
+      do {
+        let page: ListObjectsV2CommandOutput;
+        try {
+          page = await client.send(new ListObjectsV2Command({ Bucket, Prefix: prefix, ContinuationToken }));
+        } catch (err) {
+          throw wrap('ListObjectsV2', prefix, err);
+        }
+        for (const o of page.Contents ?? []) {
+          if (o.Key === undefined) continue;
+          yield {
+            key: o.Key,
+            size: o.Size ?? 0,
+            etag: unquoteEtag(o.ETag),
+            lastModified: o.LastModified ?? new Date(0),
+          };
+        }
+        ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (ContinuationToken);
+    },
+  };
+}

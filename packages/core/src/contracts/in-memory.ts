@@ -1,0 +1,177 @@
+/**
+ * In-memory port implementations for unit tests of services: deterministic, no I/O.
+ * They pass the same contract suites as the real adapters (see in-memory.test.ts).
+ */
+import type { PipelineEventInput } from '@ohlcv/events';
+import { AppError } from '../errors.ts';
+import type {
+  Alert,
+  Clock,
+  EventPublisher,
+  IdGenerator,
+  JobRunner,
+  Logger,
+  Notifier,
+  ObjectInfo,
+  ObjectStore,
+  QueueSender,
+  StartJobRunInput,
+} from '../ports.ts';
+
+const encoder = new TextEncoder();
+
+/** FNV-1a, hex: an etag that changes with the bytes, without node:crypto (core stays portable). */
+const fnv1a = (bytes: Uint8Array): string => {
+  let h = 0x811c9dc5;
+  for (const b of bytes) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+  return `${h.toString(16).padStart(8, '0')}${bytes.byteLength.toString(16)}`;
+};
+
+export interface MemoryObjectStore extends ObjectStore {
+  readonly objects: Map<string, { body: Uint8Array; info: ObjectInfo }>;
+  /** The body as text, or undefined. */
+  text(key: string): string | undefined;
+}
+
+export function memoryObjectStore(clock: Clock = { now: () => new Date() }): MemoryObjectStore {
+  const objects = new Map<string, { body: Uint8Array; info: ObjectInfo }>();
+  return {
+    objects,
+    text: (key) => {
+      const o = objects.get(key);
+      return o ? new TextDecoder().decode(o.body) : undefined;
+    },
+    async put(key, body) {
+      const bytes = typeof body === 'string' ? encoder.encode(body) : new Uint8Array(body);
+      const info = { key, size: bytes.byteLength, etag: fnv1a(bytes), lastModified: clock.now() };
+      objects.set(key, { body: bytes, info });
+      return { ...info };
+    },
+    async get(key) {
+      const o = objects.get(key);
+      if (!o) throw new AppError('NoSuchKey', `no object ${key}`);
+      return new Uint8Array(o.body);
+    },
+    async head(key) {
+      const o = objects.get(key);
+      return o ? { ...o.info } : undefined;
+    },
+    async *list(prefix) {
+      const keys = [...objects.keys()].filter((k) => k.startsWith(prefix)).sort();
+      for (const k of keys) {
+        const o = objects.get(k);
+        if (o) yield { ...o.info };
+      }
+    },
+  };
+}
+
+export interface MemoryPublisher extends EventPublisher {
+  readonly events: PipelineEventInput[];
+  /** Makes the next `n` publish calls throw `err`. */
+  failNext(n: number, err: Error): void;
+}
+
+export function memoryPublisher(): MemoryPublisher {
+  const events: PipelineEventInput[] = [];
+  let failures = 0;
+  let failure: Error | undefined;
+  return {
+    events,
+    failNext(n, err) {
+      failures = n;
+      failure = err;
+    },
+    async publish(batch) {
+      if (failures > 0 && failure) {
+        failures--;
+        throw failure;
+      }
+      events.push(...structuredClone([...batch]));
+    },
+  };
+}
+
+export interface MemoryJobRunner extends JobRunner {
+  readonly started: (StartJobRunInput & { jobRunId: string })[];
+  /** While true, every start answers ConcurrentRunsExceeded. */
+  busy: boolean;
+}
+
+export function memoryJobRunner(prefix = 'jr_'): MemoryJobRunner {
+  const started: (StartJobRunInput & { jobRunId: string })[] = [];
+  const runner: MemoryJobRunner = {
+    started,
+    busy: false,
+    async startJobRun(input) {
+      if (runner.busy) {
+        throw new AppError('ConcurrentRunsExceeded', `job ${input.jobName} is busy`, { retryable: true });
+      }
+      const jobRunId = `${prefix}${started.length + 1}`;
+      started.push({ jobName: input.jobName, arguments: { ...input.arguments }, jobRunId });
+      return { jobRunId };
+    },
+  };
+  return runner;
+}
+
+export function memoryQueueSender(queues: readonly string[]): QueueSender & {
+  sent: Map<string, { body: string; delaySeconds?: number }[]>;
+} {
+  const sent = new Map(queues.map((q) => [q, [] as { body: string; delaySeconds?: number }[]]));
+  return {
+    sent,
+    async send(queue, body, opts) {
+      const list = sent.get(queue);
+      if (!list) throw new AppError('UnknownQueue', `no queue ${queue}`);
+      list.push({ body, ...(opts?.delaySeconds === undefined ? {} : { delaySeconds: opts.delaySeconds }) });
+    },
+  };
+}
+
+export function memoryNotifier(): Notifier & { alerts: Alert[] } {
+  const alerts: Alert[] = [];
+  return {
+    alerts,
+    async notify(alert) {
+      alerts.push(structuredClone(alert));
+    },
+  };
+}
+
+export interface LogLine {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+  extra?: Record<string, unknown>;
+}
+
+export function memoryLogger(): Logger & { lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const at =
+    (level: LogLine['level']) =>
+    (message: string, extra?: Record<string, unknown>): void => {
+      lines.push({ level, message, ...(extra ? { extra } : {}) });
+    };
+  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+/** A clock that only moves when told to. */
+export function fixedClock(
+  start: string | Date,
+): Clock & { advance(ms: number): void; set(t: string | Date): void } {
+  let t = new Date(start).getTime();
+  return {
+    now: () => new Date(t),
+    advance: (ms) => {
+      t += ms;
+    },
+    set: (v) => {
+      t = new Date(v).getTime();
+    },
+  };
+}
+
+export function sequentialIds(prefix = 'id-'): IdGenerator {
+  let n = 0;
+  return { next: () => `${prefix}${++n}` };
+}

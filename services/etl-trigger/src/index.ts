@@ -1,0 +1,3 @@
+export * from './config.ts';
+export * from './handler.ts';
+export * from './manifest.ts';
