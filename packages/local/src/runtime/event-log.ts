@@ -58,6 +58,20 @@ export class EventLog {
     return (this.afterStmt.all(seq, limit) as Row[]).map(toEvent);
   }
 
+  /** How many events of each detail-type crossed the buses (within what is kept). */
+  countsByDetailType(): Record<string, number> {
+    const rows = this.db.prepare('SELECT detail_type AS t, COUNT(*) AS n FROM event_log GROUP BY detail_type').all() as {
+      t: string;
+      n: number;
+    }[];
+    return Object.fromEntries(rows.map((r) => [r.t, r.n]));
+  }
+
+  /** The newest event's sequence number (0 when none). */
+  lastSeq(): number {
+    return (this.db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM event_log').get() as { s: number }).s;
+  }
+
   last(limit: number): LoggedEvent[] {
     return (this.lastStmt.all(limit) as Row[]).map(toEvent);
   }

@@ -55,7 +55,13 @@ export class LocalJobRunner implements JobRunner {
   private abort = new AbortController();
 
   constructor(opts: LocalJobRunnerOptions) {
-    this.o = { timeoutMs: 30 * 60_000, maxWaitingRuns: 50, account: '000000000000', region: 'local', ...opts };
+    this.o = {
+      ...opts,
+      timeoutMs: opts.timeoutMs ?? 30 * 60_000,
+      maxWaitingRuns: opts.maxWaitingRuns ?? 50,
+      account: opts.account ?? '000000000000',
+      region: opts.region ?? 'us-east-1',
+    };
     opts.db.exec(`CREATE TABLE IF NOT EXISTS job_runs (
       job_run_id TEXT PRIMARY KEY,
       job_name TEXT NOT NULL,

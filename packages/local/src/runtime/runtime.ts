@@ -7,6 +7,7 @@ import {
   type Logger,
   manifestSchema,
   type QueueName,
+  type QueueSender,
   queueNames,
   queues as queueSpecs,
   randomIds,
@@ -16,9 +17,10 @@ import {
   serviceNames,
   services as serviceSpecs,
   systemClock,
+  tableNames,
 } from '@ohlcv/core';
 import { runEtlJob } from '@ohlcv/etl';
-import { openLocalCatalog } from '../catalog/index.ts';
+import { type LocalCatalog, openLocalCatalog } from '../catalog/index.ts';
 import type { HomeLayout } from '../home.ts';
 import { FsObjectStore } from '../object-store/fs-object-store.ts';
 import { ensureTopologyQueues, QueuePoller, SqliteQueueStore } from '../queue/index.ts';
@@ -63,7 +65,7 @@ export class LocalRuntime {
   readonly store: FsObjectStore;
   readonly publisher: LocalPublisher;
   readonly jobRunner: LocalJobRunner;
-  readonly catalog: ReturnType<typeof openLocalCatalog>;
+  readonly catalog: LocalCatalog;
   private readonly pollers = new Map<QueueName, QueuePoller>();
   private engineLock: EngineLock | undefined;
   private servicesRunning = false;
@@ -155,6 +157,14 @@ export class LocalRuntime {
     });
   }
 
+  /** Sends straight onto a topology queue (the scheduler's path: schedule -> SQS, no bus). */
+  readonly queueSender: QueueSender = {
+    send: async (queue, body, opts) => {
+      this.queues.send(queue, body, { delaySeconds: opts?.delaySeconds });
+      this.pollers.get(queue as QueueName)?.notify();
+    },
+  };
+
   /** Takes the engine lock: one process at a time runs services and jobs. */
   private lockEngine(): void {
     if (this.engineLock) return;
@@ -242,7 +252,9 @@ export class LocalRuntime {
       jobs: this.jobRunner.counts(),
       recentRuns: this.jobRunner.runs(5),
       rawObjectsAnnounced: this.rawZone.announcedCount(),
-      catalog: this.catalog.stats(),
+      catalog: Object.fromEntries(
+        tableNames.map((t) => [t, { partitions: this.catalog.partitions(t).length, schemaVersion: this.catalog.schemaVersion(t) ?? null }]),
+      ),
       database: DATABASE,
       recentEvents: this.eventLog.last(10).map((e) => ({
         seq: e.seq,
@@ -261,7 +273,7 @@ export class LocalRuntime {
     await this.jobRunner.stop();
     await this.rawZone.close();
     this.engineLock?.release();
-    await this.catalog.close();
+    this.catalog.close();
     this.db.close();
   }
 }

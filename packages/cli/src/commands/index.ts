@@ -1,0 +1,20 @@
+import type { Command } from '../command.ts';
+import { dlqCommand } from './dlq.ts';
+import { dropCommand } from './drop.ts';
+import { eventsCommand } from './events.ts';
+import { ingestCommand } from './ingest.ts';
+import { demoCommand, drainCommand, startCommand } from './pipeline.ts';
+import { queryCommand } from './query.ts';
+import { statusCommand } from './status.ts';
+
+export const commands: Command[] = [
+  startCommand,
+  demoCommand,
+  ingestCommand,
+  dropCommand,
+  drainCommand,
+  queryCommand,
+  statusCommand,
+  dlqCommand,
+  eventsCommand,
+];

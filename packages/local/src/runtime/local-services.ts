@@ -1,0 +1,69 @@
+import { ETL_JOB_NAME, type Notifier, queues, type ServiceName } from '@ohlcv/core';
+import { createCatalogSyncHandler } from '@ohlcv/service-catalog-sync';
+import { createEtlTriggerHandler } from '@ohlcv/service-etl-trigger';
+import { createIngestionHandler, type IngestionProgress } from '@ohlcv/service-ingestion';
+import { createQualityAlertHandler, logNotifier, slackNotifier, webhookNotifier } from '@ohlcv/service-quality-alert';
+import type { MarketDataSource } from '@ohlcv/twelvedata';
+import type { HandlerFactory } from './runtime.ts';
+
+export interface LocalServicesOptions {
+  /** The Twelve Data client: the embedded source by default, the real API with a key. */
+  marketData: MarketDataSource;
+  onIngestionProgress?: (p: IngestionProgress) => void;
+  /** Quarantined share of a run above which quality-alert raises an alert. */
+  quarantineThreshold?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * The four services' handlers, built from the same factories their Lambda entries use,
+ * with local adapters in place of the AWS ones.
+ */
+export function localServices(opts: LocalServicesOptions): Record<ServiceName, HandlerFactory> {
+  const env = opts.env ?? process.env;
+  return {
+    ingestion: (rt, logger) =>
+      createIngestionHandler({
+        store: rt.store,
+        publisher: rt.publisher,
+        client: opts.marketData,
+        clock: rt.clock,
+        logger,
+        onProgress: opts.onIngestionProgress,
+        maxReceiveCount: queues['ingestion-requests'].maxReceiveCount,
+      }),
+    'etl-trigger': (rt, logger) =>
+      createEtlTriggerHandler({
+        store: rt.store,
+        jobRunner: rt.jobRunner,
+        publisher: rt.publisher,
+        clock: rt.clock,
+        ids: rt.ids,
+        logger,
+        jobName: ETL_JOB_NAME,
+      }),
+    'catalog-sync': (rt, logger) =>
+      createCatalogSyncHandler({
+        store: rt.store,
+        catalog: rt.catalog.catalog,
+        publisher: rt.publisher,
+        logger,
+        clock: rt.clock,
+        jobName: ETL_JOB_NAME,
+      }),
+    'quality-alert': (rt, logger) => {
+      const notifiers: Notifier[] = [logNotifier(logger)];
+      if (env.OHLCV_ALERT_WEBHOOK_URL) notifiers.push(webhookNotifier({ url: env.OHLCV_ALERT_WEBHOOK_URL }));
+      if (env.OHLCV_SLACK_WEBHOOK_URL) notifiers.push(slackNotifier({ url: env.OHLCV_SLACK_WEBHOOK_URL }));
+      return createQualityAlertHandler({
+        store: rt.store,
+        publisher: rt.publisher,
+        notifiers,
+        clock: rt.clock,
+        ids: rt.ids,
+        logger,
+        quarantineThreshold: opts.quarantineThreshold ?? Number(env.OHLCV_QUARANTINE_THRESHOLD ?? 0.01),
+      });
+    },
+  };
+}
