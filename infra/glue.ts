@@ -1,0 +1,241 @@
+/**
+ * Glue: the catalog database and tables (built from the shared table specs in
+ * `@ohlcv/core`, the same ones the DDL in sql/ddl/ is checked against), the ETL job with its
+ * script and SQL shipped as S3 assets, its data-quality ruleset, and a role that reads raw/
+ * and writes processed/, quarantine/ and run summaries, nothing more.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type TableSpec, tables } from '@ohlcv/core';
+import type * as aws from '@pulumi/aws';
+import { arn, assumeRolePolicy, physicalName, policyDocument } from './iam.ts';
+import type { Input, Platform } from './platform.ts';
+import type { StageConfig } from './stages.ts';
+import { PREFIXES } from './storage.ts';
+
+export const GLUE_SCRIPT = 'packages/etl/glue/etl_job.py';
+export const ETL_SQL_DIR = 'sql/etl';
+
+/** Glue database names allow no '-': `ohlcv_<stage>`. */
+export const glueDatabaseName = (stage: string): string => `ohlcv_${stage.replace(/-/g, '_')}`;
+
+/** The SQL files the job runs, in name order (their numeric prefixes give the step order). */
+export function etlSqlFiles(root: string): string[] {
+  try {
+    return readdirSync(join(root, ETL_SQL_DIR))
+      .filter((f) => f.endsWith('.sql'))
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Data-quality rules in DQDL, mirroring the SQL rules in sql/quality/ that the local
+ * runtime evaluates on DuckDB. Names match the SQL files' rule names.
+ */
+export const DQ_RULES: readonly { name: string; dqdl: string }[] = [
+  { name: 'required_fields_present', dqdl: 'IsComplete "symbol"' },
+  { name: 'required_fields_present', dqdl: 'IsComplete "interval"' },
+  { name: 'required_fields_present', dqdl: 'IsComplete "ts"' },
+  { name: 'required_fields_present', dqdl: 'IsComplete "close"' },
+  { name: 'price_positive', dqdl: 'ColumnValues "open" > 0' },
+  { name: 'price_positive', dqdl: 'ColumnValues "high" > 0' },
+  { name: 'price_positive', dqdl: 'ColumnValues "low" > 0' },
+  { name: 'price_positive', dqdl: 'ColumnValues "close" > 0' },
+  {
+    name: 'high_low_consistent',
+    dqdl: 'CustomSql "select count(*) from primary where high < low or high < open or high < close or low > open or low > close" = 0',
+  },
+  {
+    name: 'volume_not_negative',
+    dqdl: 'CustomSql "select count(*) from primary where volume < 0" = 0',
+  },
+  { name: 'unique_bar', dqdl: 'IsPrimaryKey "symbol" "exchange" "interval" "ts"' },
+];
+
+export const dqdlRuleset = (rules: readonly { dqdl: string }[] = DQ_RULES): string =>
+  `Rules = [\n${rules.map((r) => `  ${r.dqdl}`).join(',\n')}\n]`;
+
+const PARQUET = {
+  inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+  outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+  serdeLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+};
+
+export const glueTableArgs = (
+  spec: TableSpec,
+  databaseName: Input<string>,
+  location: Input<string>,
+): aws.glue.CatalogTableArgs => ({
+  name: spec.name,
+  databaseName,
+  description: spec.comment,
+  tableType: 'EXTERNAL_TABLE',
+  parameters: { classification: 'parquet', EXTERNAL: 'TRUE', 'parquet.compression': 'SNAPPY' },
+  storageDescriptor: {
+    location,
+    inputFormat: PARQUET.inputFormat,
+    outputFormat: PARQUET.outputFormat,
+    serDeInfo: { serializationLibrary: PARQUET.serdeLibrary, parameters: { 'serialization.format': '1' } },
+    columns: spec.columns.map((c) => ({ name: c.name, type: c.type, comment: c.comment })),
+  },
+  partitionKeys: spec.partitionKeys.map((k) => ({ name: k, type: 'string' })),
+});
+
+export function createGlue(
+  p: Platform,
+  stage: StageConfig,
+  bucket: { arn: Input<string>; bucket: Input<string> },
+  etlJobName: string,
+) {
+  const { glue, s3, iam } = p.aws;
+  const s3Url = (prefix: string) => p.util.interpolate`s3://${bucket.bucket}/${prefix}`;
+  const databaseName = glueDatabaseName(stage.stage);
+  const database = new glue.CatalogDatabase('GlueDatabase', {
+    name: databaseName,
+    description: 'OHLCV bars, rollups and quarantine (Parquet, hive partitions).',
+  });
+  const glueTables = Object.values(tables).map(
+    (spec) =>
+      new glue.CatalogTable(
+        `GlueTable_${spec.name}`,
+        glueTableArgs(spec, database.name, s3Url(spec.location)),
+      ),
+  );
+
+  const barsTable = glueTables[Object.keys(tables).indexOf('bars')] as aws.glue.CatalogTable;
+
+  const script = new s3.BucketObjectv2('GlueScript', {
+    bucket: bucket.bucket,
+    key: `${PREFIXES.glueAssets}etl_job.py`,
+    source: new p.util.asset.FileAsset(join(p.root, GLUE_SCRIPT)),
+  });
+  const sqlFiles = etlSqlFiles(p.root);
+  for (const file of sqlFiles) {
+    new s3.BucketObjectv2(`GlueSql_${file}`, {
+      bucket: bucket.bucket,
+      key: `${PREFIXES.glueAssets}sql/etl/${file}`,
+      source: new p.util.asset.FileAsset(join(p.root, ETL_SQL_DIR, file)),
+    });
+  }
+
+  const rulesetName = physicalName(p, 'ohlcv-bars-quality');
+  const ruleset = new glue.DataQualityRuleset('BarsQualityRuleset', {
+    name: rulesetName,
+    description: 'Mirrors sql/quality/: the same rules the local runtime runs on DuckDB.',
+    ruleset: dqdlRuleset(),
+    // The table's output (not the literal name) orders the ruleset after the table.
+    targetTable: { databaseName: database.name, tableName: barsTable.name },
+  });
+
+  const role = new iam.Role('GlueJobRole', {
+    name: physicalName(p, 'etl-glue-job'),
+    assumeRolePolicy: JSON.stringify(assumeRolePolicy('glue.amazonaws.com')),
+  });
+  const objects = (prefix: string) => arn.objects(p, bucket.arn, prefix);
+  const glueLogGroups = ['/aws-glue/jobs/output', '/aws-glue/jobs/error', '/aws-glue/jobs/logs-v2'];
+  new iam.RolePolicy('GlueJobPolicy', {
+    role: role.id,
+    policy: p.util.jsonStringify(
+      policyDocument([
+        {
+          Sid: 'ReadInputsAndAssets',
+          Effect: 'Allow',
+          Action: ['s3:GetObject'],
+          Resource: [objects(PREFIXES.raw), objects(PREFIXES.manifests), objects(PREFIXES.glueAssets)],
+        },
+        {
+          // Partition overwrites list, read and replace what a previous run wrote.
+          Sid: 'WriteOutputs',
+          Effect: 'Allow',
+          Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+          Resource: [objects(PREFIXES.processed), objects(PREFIXES.quarantine), objects(PREFIXES.runs)],
+        },
+        {
+          Sid: 'ListOwnPrefixes',
+          Effect: 'Allow',
+          Action: ['s3:ListBucket'],
+          Resource: [bucket.arn],
+          Condition: {
+            StringLike: {
+              's3:prefix': [
+                `${PREFIXES.raw}*`,
+                `${PREFIXES.processed}*`,
+                `${PREFIXES.quarantine}*`,
+                `${PREFIXES.runs}*`,
+                `${PREFIXES.glueAssets}*`,
+              ],
+            },
+          },
+        },
+        {
+          Sid: 'ReadCatalog',
+          Effect: 'Allow',
+          Action: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartitions'],
+          Resource: [
+            arn.glueCatalog(p, stage.region),
+            arn.glueDatabase(p, stage.region, databaseName),
+            ...Object.values(tables).map((t) => arn.glueTable(p, stage.region, databaseName, t.name)),
+          ],
+        },
+        {
+          Sid: 'PublishDataQuality',
+          Effect: 'Allow',
+          Action: ['glue:PublishDataQuality', 'glue:GetDataQualityRuleset'],
+          Resource: [arn.glueRuleset(p, stage.region, rulesetName)],
+        },
+        {
+          Sid: 'JobLogs',
+          Effect: 'Allow',
+          Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: glueLogGroups.map((g) => arn.logGroup(p, stage.region, g)),
+        },
+        {
+          Sid: 'JobMetrics',
+          Effect: 'Allow',
+          Action: ['cloudwatch:PutMetricData'],
+          Resource: ['*'],
+          Condition: { StringEquals: { 'cloudwatch:namespace': 'Glue' } },
+        },
+      ]),
+    ),
+  });
+
+  const job = new glue.Job('EtlJob', {
+    name: etlJobName,
+    description: 'Clean, dedupe, quality-check, derive and roll up the raw objects of one manifest.',
+    roleArn: role.arn,
+    glueVersion: '5.0',
+    workerType: stage.glue.workerType,
+    numberOfWorkers: stage.glue.numberOfWorkers,
+    timeout: stage.glue.timeoutMinutes,
+    // etl-trigger retries through its queue; a Glue retry would run the manifest twice at once.
+    maxRetries: 0,
+    executionProperty: { maxConcurrentRuns: stage.glue.maxConcurrentRuns },
+    command: {
+      name: 'glueetl',
+      pythonVersion: '3',
+      scriptLocation: s3Url(`${PREFIXES.glueAssets}etl_job.py`),
+    },
+    defaultArguments: {
+      // The manifest names the input; bookmarks would second-guess it.
+      '--job-bookmark-option': 'job-bookmark-disable',
+      '--enable-metrics': 'true',
+      '--enable-observability-metrics': 'true',
+      '--enable-continuous-cloudwatch-log': 'true',
+      '--bucket': bucket.bucket,
+      '--database': databaseName,
+      '--sql_prefix': s3Url(`${PREFIXES.glueAssets}sql/etl/`),
+      '--sql_files': sqlFiles.join(','),
+      '--dq_ruleset': rulesetName,
+      // Overridden per run by etl-trigger's StartJobRun.
+      '--manifest_key': '',
+      '--correlation_id': '',
+    },
+  });
+
+  return { database, tables: glueTables, job, ruleset, role, script, databaseName, rulesetName };
+}
+
+export type Glue = ReturnType<typeof createGlue>;

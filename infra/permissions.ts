@@ -1,0 +1,71 @@
+/**
+ * What each service may do beyond consuming its queue, writing its logs and tracing.
+ * A service added to the topology without an entry here gets only that baseline.
+ */
+import { tables } from '@ohlcv/core';
+import { arn, putEvents, readObjects, type Statement, writeObjects } from './iam.ts';
+import type { Input, Platform } from './platform.ts';
+import { PREFIXES } from './storage.ts';
+
+export interface PermissionRefs {
+  region: string;
+  bucketArn: Input<string>;
+  pipelineBusArn: Input<string>;
+  alarmTopicArn: Input<string>;
+  etlJobName: string;
+  glueDatabase: string;
+}
+
+export function servicePermissions(p: Platform, r: PermissionRefs): Record<string, Statement[]> {
+  const objects = (prefix: string) => arn.objects(p, r.bucketArn, prefix);
+  const job = arn.glueJob(p, r.region, r.etlJobName);
+  return {
+    ingestion: [writeObjects('WriteRawZone', [objects(PREFIXES.raw)]), putEvents(r.pipelineBusArn)],
+    'etl-trigger': [
+      // HeadObject (etag, size for the manifest) is authorised by s3:GetObject.
+      readObjects('ReadRawZone', [objects(PREFIXES.raw)]),
+      writeObjects('WriteManifests', [objects(PREFIXES.manifests)]),
+      {
+        Sid: 'StartEtlJob',
+        Effect: 'Allow',
+        Action: ['glue:StartJobRun', 'glue:GetJobRun', 'glue:GetJobRuns'],
+        Resource: [job],
+      },
+      putEvents(r.pipelineBusArn),
+    ],
+    'catalog-sync': [
+      readObjects('ReadRunSummaries', [objects(PREFIXES.runs)]),
+      {
+        Sid: 'RegisterPartitions',
+        Effect: 'Allow',
+        Action: [
+          'glue:GetDatabase',
+          'glue:GetTable',
+          'glue:GetPartition',
+          'glue:GetPartitions',
+          'glue:BatchGetPartition',
+          'glue:CreatePartition',
+          'glue:BatchCreatePartition',
+          'glue:UpdatePartition',
+        ],
+        Resource: [
+          arn.glueCatalog(p, r.region),
+          arn.glueDatabase(p, r.region, r.glueDatabase),
+          ...Object.values(tables).map((t) => arn.glueTable(p, r.region, r.glueDatabase, t.name)),
+        ],
+      },
+      { Sid: 'ReadJobRun', Effect: 'Allow', Action: ['glue:GetJobRun'], Resource: [job] },
+      putEvents(r.pipelineBusArn),
+    ],
+    'quality-alert': [
+      readObjects('ReadRunSummaries', [objects(PREFIXES.runs)]),
+      putEvents(r.pipelineBusArn),
+      {
+        Sid: 'NotifyAlarmTopic',
+        Effect: 'Allow',
+        Action: ['sns:Publish'],
+        Resource: [r.alarmTopicArn],
+      },
+    ],
+  };
+}

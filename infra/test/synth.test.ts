@@ -1,0 +1,331 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deploy } from '../index.ts';
+import type { Platform } from '../platform.ts';
+import { resourceId } from '../queues.ts';
+import { PRODUCTION_STAGES, stageConfig } from '../stages.ts';
+import { type InfraService, type InfraTopology, sharedTopology } from '../topology.ts';
+import {
+  assertBucket,
+  assertFunctions,
+  assertLeastPrivilege,
+  assertQueues,
+  assertRetention,
+  assertRules,
+  Graph,
+  GraphAssertionError,
+} from './assertions.ts';
+import { ACCOUNT_ID, createRecorder, installGlobals, token } from './recorder.ts';
+
+const env = { OHLCV_AWS_REGION: 'eu-west-1', OHLCV_WATCHLIST: 'AAPL,BTC/USD' };
+const APP = 'ohlcv';
+
+/** Runs the infra modules directly (for broken topologies) against a fresh recorder. */
+function synth(stageName: string, topology: InfraTopology = sharedTopology, root = process.cwd()) {
+  const rec = createRecorder();
+  const platform = {
+    app: { name: APP, stage: stageName },
+    aws: rec.aws,
+    sst: rec.sst,
+    util: rec.util,
+    accountId: ACCOUNT_ID,
+    root,
+  } as unknown as Platform;
+  deploy(platform, stageConfig(stageName, env), topology);
+  return new Graph(rec.resources);
+}
+
+const ctxFor = (stage: string) => ({
+  bucketName: token('aws.s3.Bucket', 'DataLake', 'bucket'),
+  etlJobName: `${stage}-${sharedTopology.etlJobName}`,
+  pipelineBusName: token('aws.cloudwatch.EventBus', 'PipelineBus', 'name'),
+});
+
+interface SstConfigModule {
+  default: {
+    app(input: { stage: string }): {
+      removal?: string;
+      protect?: boolean;
+      providers?: { aws?: { region?: string } };
+    };
+    run(): Promise<unknown>;
+  };
+}
+
+describe('sst.config.ts run() against recorders', () => {
+  const graphs = new Map<string, { graph: Graph; app: ReturnType<SstConfigModule['default']['app']> }>();
+  let restore = () => {};
+  const savedEnv = { ...process.env };
+
+  beforeAll(async () => {
+    Object.assign(process.env, env);
+    for (const stage of ['dev', 'production']) {
+      const rec = createRecorder();
+      restore();
+      restore = installGlobals(rec, { name: APP, stage });
+      const config = ((await import('../../sst.config.ts')) as SstConfigModule).default;
+      const app = config.app({ stage });
+      await config.run();
+      graphs.set(stage, { graph: new Graph(rec.resources), app });
+    }
+  });
+  afterAll(() => {
+    restore();
+    process.env = savedEnv;
+  });
+
+  for (const stage of ['dev', 'production']) {
+    it(`${stage}: queues, DLQs, redrive and mappings follow the topology`, () => {
+      assertQueues(graphs.get(stage)!.graph, sharedTopology);
+    });
+    it(`${stage}: every rule targets its queue, whose policy lets only its rules send`, () => {
+      assertRules(graphs.get(stage)!.graph, sharedTopology, ctxFor(stage));
+    });
+    it(`${stage}: bucket private, encrypted, TLS-only, versioned, notifying, with lifecycle`, () => {
+      assertBucket(graphs.get(stage)!.graph);
+    });
+    it(`${stage}: least privilege`, () => {
+      const checked = assertLeastPrivilege(graphs.get(stage)!.graph);
+      expect(checked).toHaveLength(Object.keys(sharedTopology.services).length + 1);
+    });
+    it(`${stage}: functions are Node 22 arm64 with Powertools and tracing`, () => {
+      assertFunctions(graphs.get(stage)!.graph, sharedTopology, stageConfig(stage, env));
+    });
+    it(`${stage}: removal policy`, () => {
+      const { graph, app } = graphs.get(stage)!;
+      assertRetention(graph, app, stageConfig(stage, env));
+    });
+  }
+
+  it('app() agrees with infra/stages.ts on production stages and region', async () => {
+    const config = ((await import('../../sst.config.ts')) as SstConfigModule).default;
+    for (const stage of [...PRODUCTION_STAGES, 'dev', 'pr-12']) {
+      const app = config.app({ stage });
+      const s = stageConfig(stage, env);
+      expect({ removal: app.removal, protect: app.protect }).toEqual({
+        removal: s.removal,
+        protect: s.protect,
+      });
+      expect(app.providers?.aws?.region).toBe('eu-west-1');
+    }
+  });
+
+  it('names resources per stage and wires the ETL job as the topology expects', () => {
+    const g = graphs.get('production')!.graph;
+    const job = g.find('aws.glue.Job', 'EtlJob')!;
+    expect(job.args.name).toBe('production-ohlcv-etl');
+    expect(job.args.defaultArguments['--job-bookmark-option']).toBe('job-bookmark-disable');
+    expect(job.args.defaultArguments).toHaveProperty('--manifest_key');
+    expect(job.args.defaultArguments).toHaveProperty('--correlation_id');
+    expect(job.args.workerType).toBe('G.1X');
+    expect(job.args.numberOfWorkers).toBe(4);
+    expect(g.find('aws.cloudwatch.EventBus', 'PipelineBus')!.args.name).toBe('production-ohlcv-pipeline');
+    expect(g.ofType('aws.cloudwatch.EventArchive')).toHaveLength(1);
+    const tables = g
+      .ofType('aws.glue.CatalogTable')
+      .map((t) => t.args.name)
+      .sort();
+    expect(tables).toEqual(['bars', 'bars_daily', 'bars_hourly', 'quarantine']);
+    const wg = g.find('aws.athena.Workgroup', 'AthenaWorkgroup')!.args.configuration;
+    expect(wg.enforceWorkgroupConfiguration).toBe(true);
+    expect(wg.bytesScannedCutoffPerQuery).toBeGreaterThan(0);
+    expect(wg.resultConfiguration.outputLocation).toMatch(/athena-results\/$/);
+    expect(g.find('aws.glue.DataQualityRuleset', 'BarsQualityRuleset')!.args.ruleset).toMatch(/^Rules = \[/);
+  });
+
+  it('sends all alarms to one topic and covers every alarm kind', () => {
+    const g = graphs.get('dev')!.graph;
+    const topic = g.find('aws.sns.Topic', 'AlarmTopic')!;
+    const alarms = g.ofType('aws.cloudwatch.MetricAlarm');
+    expect(
+      alarms.every((a) => JSON.stringify(a.args.alarmActions) === JSON.stringify([g.ref(topic, 'arn')])),
+    ).toBe(true);
+    const metrics = new Set(alarms.map((a) => `${a.args.namespace}/${a.args.metricName}`));
+    for (const m of [
+      'AWS/SQS/ApproximateNumberOfMessagesVisible',
+      'AWS/SQS/ApproximateAgeOfOldestMessage',
+      'OHLCV/RowsQuarantined',
+      'OHLCV/IngestionFailures',
+      'OHLCV/LatestBarAgeSeconds',
+    ])
+      expect(metrics).toContain(m);
+    const ageAlarms = alarms.filter((a) => a.args.metricName === 'ApproximateAgeOfOldestMessage');
+    expect(ageAlarms).toHaveLength(Object.keys(sharedTopology.queues).length);
+    const freshness = alarms.filter((a) => a.args.metricName === 'LatestBarAgeSeconds');
+    expect(freshness.map((a) => a.args.dimensions.symbol)).toEqual(['AAPL', 'BTC/USD']);
+    const glueRule = g.find('aws.cloudwatch.EventRule', 'GlueJobFailedAlarmRule')!;
+    expect(JSON.parse(glueRule.args.eventPattern).detail.jobName).toEqual(['dev-ohlcv-etl']);
+    expect(g.ofType('aws.cloudwatch.EventTarget').some((t) => t.args.arn === g.ref(topic, 'arn'))).toBe(true);
+  });
+
+  it('schedules ingestion into its queue with an EventBridge-shaped envelope', () => {
+    const g = graphs.get('dev')!.graph;
+    const target = g.find('aws.cloudwatch.EventTarget', 'IngestionScheduleTarget')!;
+    const filled = target.args.inputTransformer.inputTemplate
+      .replace(/<id>/g, '"e-1"')
+      .replace(/<time>/g, '"2024-01-02T03:04:05Z"')
+      .replace(/<account>/g, '"1"')
+      .replace(/<region>/g, '"eu-west-1"');
+    const envelope = JSON.parse(filled);
+    expect(envelope['detail-type']).toBe('Ingestion Requested');
+    expect(envelope.detail).toEqual({ symbols: ['AAPL', 'BTC/USD'], interval: '1min', correlationId: 'e-1' });
+  });
+
+  it('only the functions that need a secret get it', () => {
+    const g = graphs.get('dev')!.graph;
+    const envOf = (svc: string) => g.find('sst.aws.Function', `${resourceId(svc)}Function`)!.args.environment;
+    const key = token('sst.Secret', 'TwelveDataApiKey', 'value');
+    expect(envOf('ingestion').TWELVE_DATA_API_KEY).toBe(key);
+    for (const svc of ['etl-trigger', 'catalog-sync', 'quality-alert'])
+      expect(Object.values(envOf(svc))).not.toContain(key);
+    expect(envOf('quality-alert').ALERT_WEBHOOK_URL).toBe(token('sst.Secret', 'AlertWebhookUrl', 'value'));
+  });
+});
+
+const withoutConditions = (policy: string): string => {
+  const doc = JSON.parse(policy);
+  for (const s of doc.Statement) delete s.Condition;
+  return JSON.stringify(doc);
+};
+
+describe('Glue assets', () => {
+  it('ships the job script and every sql/etl/*.sql file, in order, to glue-assets/', () => {
+    const root = mkdtempSync(join(tmpdir(), 'infra-assets-'));
+    try {
+      mkdirSync(join(root, 'sql/etl'), { recursive: true });
+      for (const f of ['20_dedupe.sql', '10_clean.sql', 'README.md'])
+        writeFileSync(join(root, 'sql/etl', f), 'select 1');
+      const g = synth('dev', sharedTopology, root);
+      const objects = g.ofType('aws.s3.BucketObjectv2').map((o) => [o.args.key, o.args.source.path]);
+      expect(objects).toEqual([
+        ['glue-assets/etl_job.py', join(root, 'packages/etl/glue/etl_job.py')],
+        ['glue-assets/sql/etl/10_clean.sql', join(root, 'sql/etl/10_clean.sql')],
+        ['glue-assets/sql/etl/20_dedupe.sql', join(root, 'sql/etl/20_dedupe.sql')],
+      ]);
+      const job = g.find('aws.glue.Job', 'EtlJob')!;
+      expect(job.args.defaultArguments['--sql_files']).toBe('10_clean.sql,20_dedupe.sql');
+      expect(job.args.command.scriptLocation).toBe(
+        `s3://${token('aws.s3.Bucket', 'DataLake', 'bucket')}/glue-assets/etl_job.py`,
+      );
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the synth assertions fail on a broken graph', () => {
+  const good = synth('dev');
+  const ctx = ctxFor('dev');
+
+  it('passes on the real topology (control)', () => {
+    expect(() => assertRules(good, sharedTopology, ctx)).not.toThrow();
+    expect(() => assertQueues(good, sharedTopology)).not.toThrow();
+  });
+
+  it('a route removed from the topology is caught', () => {
+    const broken: InfraTopology = {
+      ...sharedTopology,
+      rules: sharedTopology.rules.filter((r) => r.name !== 'raw-object-created'),
+    };
+    expect(() => assertRules(synth('dev', broken), sharedTopology, ctx)).toThrow(
+      /rule raw-object-created missing/,
+    );
+  });
+
+  it('a dropped queue policy is caught', () => {
+    const g = good.without((r) => r.type === 'aws.sqs.QueuePolicy' && r.name === 'EtlTriggerQueuePolicy');
+    expect(() => assertRules(g, sharedTopology, ctx)).toThrow(GraphAssertionError);
+    expect(() => assertRules(g, sharedTopology, ctx)).toThrow(/policy does not let raw-object-created send/);
+  });
+
+  it('a queue policy that lets any source send is caught', () => {
+    const g = new Graph(
+      good.resources.map((r) =>
+        r.name === 'QualityAlertQueuePolicy'
+          ? { ...r, args: { ...r.args, policy: withoutConditions(r.args.policy) } }
+          : r,
+      ),
+    );
+    expect(() => assertRules(g, sharedTopology, ctx)).toThrow(
+      /QualityAlertQueuePolicy allows without a source-ARN condition/,
+    );
+  });
+
+  it('a missing DLQ is caught', () => {
+    const g = good.without((r) => r.type === 'aws.sqs.Queue' && r.name === 'CatalogSyncDlq');
+    expect(() => assertQueues(g, sharedTopology)).toThrow(/DLQ of catalog-sync missing/);
+  });
+
+  it('a queue whose topology spec changed but infra did not is caught', () => {
+    const changed: InfraTopology = {
+      ...sharedTopology,
+      queues: {
+        ...sharedTopology.queues,
+        'etl-trigger': { ...sharedTopology.queues['etl-trigger']!, maxReceiveCount: 9 },
+      },
+    };
+    expect(() => assertQueues(good, changed)).toThrow(/maxReceiveCount/);
+  });
+
+  it('a queue added to the topology appears with no infra edit', () => {
+    const extended: InfraTopology = {
+      ...sharedTopology,
+      queues: { ...sharedTopology.queues, backfill: { ...sharedTopology.queues['catalog-sync']! } },
+      services: {
+        ...sharedTopology.services,
+        backfill: {
+          ...(sharedTopology.services['catalog-sync'] as InfraService),
+          queue: 'backfill',
+          entry: 'services/backfill/src/lambda.ts',
+        },
+      },
+      rules: [
+        ...sharedTopology.rules,
+        { ...sharedTopology.rules[4]!, name: 'backfill-requested', target: 'backfill' },
+      ],
+    };
+    const g = synth('dev', extended);
+    expect(() => assertQueues(g, extended)).not.toThrow();
+    expect(() => assertRules(g, extended, ctx)).not.toThrow();
+    expect(() => assertLeastPrivilege(g)).not.toThrow();
+  });
+
+  it('a batch over 10 without a batching window is caught before AWS rejects it', () => {
+    const changed: InfraTopology = {
+      ...sharedTopology,
+      queues: {
+        ...sharedTopology.queues,
+        'etl-trigger': { ...sharedTopology.queues['etl-trigger']!, maxBatchingWindowSeconds: 0 },
+      },
+    };
+    expect(() => assertQueues(synth('dev', changed), changed)).toThrow(/needs a batching window/);
+  });
+
+  it('a wildcard grant is caught', () => {
+    const g = new Graph([
+      ...good.resources,
+      {
+        type: 'aws.iam.RolePolicy',
+        name: 'Sloppy',
+        args: {
+          policy: JSON.stringify({
+            Statement: [{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['*'] }],
+          }),
+        },
+      },
+    ]);
+    expect(() => assertLeastPrivilege(g)).toThrow(/Sloppy: s3:GetObject on resource \*/);
+  });
+
+  it('a production stage that would delete data is caught', () => {
+    const prod = synth('production');
+    expect(() =>
+      assertRetention(prod, { removal: 'remove', protect: false }, stageConfig('production', env)),
+    ).toThrow(/not retain/);
+    expect(() =>
+      assertRetention(synth('dev'), { removal: 'retain', protect: true }, stageConfig('dev', env)),
+    ).toThrow();
+  });
+});
