@@ -1,6 +1,6 @@
 import { LocalRuntime, localServices, resolveHome } from '@ohlcv/local';
 import type { IngestionProgress } from '@ohlcv/service-ingestion';
-import { createTwelveDataClient, type EmbeddedTwelveData, startEmbeddedTwelveData } from '@ohlcv/twelvedata';
+import { type EmbeddedTwelveData, marketDataFromEnv } from '@ohlcv/twelvedata';
 import type { CommandIO } from './command.ts';
 
 export interface PipelineSessionOptions {
@@ -22,44 +22,30 @@ export interface PipelineSession {
  * Twelve Data server on loopback by default, the real API when TWELVE_DATA_API_KEY is set.
  */
 export async function openPipeline(io: CommandIO, opts: PipelineSessionOptions = {}): Promise<PipelineSession> {
-  const apiKey = io.env.TWELVE_DATA_API_KEY;
-  const planPerMinute = opts.creditsPerMinute ?? numberEnv(io.env.OHLCV_TD_CREDITS_PER_MINUTE);
-  const planPerDay = numberEnv(io.env.OHLCV_TD_CREDITS_PER_DAY);
-  let embedded: EmbeddedTwelveData | undefined;
-  let baseUrl: string | undefined;
-  if (!apiKey) {
-    embedded = await startEmbeddedTwelveData({ creditsPerMinute: opts.creditsPerMinute });
-    baseUrl = embedded.url;
-  }
   const rt = LocalRuntime.open({ home: resolveHome(io.env, io.cwd) });
+  let market: Awaited<ReturnType<typeof marketDataFromEnv>> | undefined;
   try {
-    const client = createTwelveDataClient({
-      apiKey: apiKey ?? 'embedded',
-      baseUrl,
-      creditsPerMinute: apiKey ? (planPerMinute ?? 8) : planPerMinute,
-      creditsPerDay: apiKey ? (planPerDay ?? 800) : planPerDay,
+    const env = opts.creditsPerMinute
+      ? { ...io.env, TWELVE_DATA_CREDITS_PER_MINUTE: String(opts.creditsPerMinute) }
+      : io.env;
+    market = await marketDataFromEnv(env, {
       logger: rt.logger.child('twelvedata'),
+      embeddedCreditsPerMinute: opts.creditsPerMinute,
     });
-    rt.attachServices(localServices({ marketData: client, onIngestionProgress: opts.onIngestionProgress, env: io.env }));
+    rt.attachServices(localServices({ marketData: market.client, onIngestionProgress: opts.onIngestionProgress, env: io.env }));
   } catch (err) {
     await rt.close();
-    await embedded?.close();
+    await market?.close();
     throw err;
   }
+  const m = market;
   return {
     rt,
-    embedded,
-    marketDataLabel: apiKey ? 'Twelve Data API (TWELVE_DATA_API_KEY)' : `embedded Twelve Data source at ${baseUrl}`,
+    embedded: m.embedded,
+    marketDataLabel: m.kind === 'twelvedata' ? 'Twelve Data API (TWELVE_DATA_API_KEY)' : `embedded Twelve Data source at ${m.url}`,
     async close() {
       await rt.close();
-      await embedded?.close();
+      await m.close();
     },
   };
 }
-
-const numberEnv = (v: string | undefined): number | undefined => {
-  if (v === undefined || v === '') return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`expected a positive number, got "${v}"`);
-  return n;
-};
