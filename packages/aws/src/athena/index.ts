@@ -1,0 +1,1 @@
+export { type AthenaQueryEngineOptions, athenaQueryEngine, convertValue } from './athena-query-engine.ts';

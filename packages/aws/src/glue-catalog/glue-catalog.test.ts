@@ -1,0 +1,166 @@
+import {
+  BatchCreatePartitionCommand,
+  GetTableCommand,
+  GlueClient,
+  UpdateTableCommand,
+} from '@aws-sdk/client-glue';
+import { type ColumnSpec, type TableName, type TableSpec, tables } from '@ohlcv/core';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { glueCatalog } from './glue-catalog.ts';
+
+const glue = mockClient(GlueClient);
+
+const glueColumns = (spec: TableSpec): { Name: string; Type: string }[] =>
+  spec.columns
+    .filter((c) => !(spec.partitionKeys as readonly string[]).includes(c.name))
+    .map((c) => ({ Name: c.name, Type: c.type }));
+const glueTable = (spec: TableSpec, columns = glueColumns(spec)) => ({
+  Table: {
+    Name: spec.name,
+    DatabaseName: 'ohlcv_dev',
+    CreateTime: new Date(),
+    TableType: 'EXTERNAL_TABLE',
+    Parameters: { classification: 'parquet' },
+    PartitionKeys: spec.partitionKeys.map((k) => ({ Name: k, Type: 'string' })),
+    StorageDescriptor: {
+      Columns: columns,
+      Location: `s3://lake-bucket/${spec.location}`,
+      InputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+      OutputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+      SerdeInfo: { SerializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
+    },
+  },
+});
+const catalog = (t?: Record<TableName, TableSpec>) =>
+  glueCatalog({ database: 'ohlcv_dev', client: glue as unknown as GlueClient, ...(t ? { tables: t } : {}) });
+
+beforeEach(() => glue.reset());
+
+describe('glueCatalog', () => {
+  it('adds partitions with values in key order and the table storage at the partition location', async () => {
+    glue.on(GetTableCommand).resolves(glueTable(tables.bars));
+    glue.on(BatchCreatePartitionCommand).resolves({ Errors: [] });
+    const result = await catalog().registerPartitions('bars', [
+      {
+        values: { symbol: 'BTC/USD', date: '2024-01-02' },
+        location: 'processed/bars/date=2024-01-02/symbol=BTC%2FUSD/',
+      },
+    ]);
+    expect(result).toEqual({ added: 1, existing: 0 });
+    const input = glue.commandCalls(BatchCreatePartitionCommand)[0]!.args[0].input;
+    expect(input.DatabaseName).toBe('ohlcv_dev');
+    expect(input.TableName).toBe('bars');
+    expect(input.PartitionInputList?.[0]).toMatchObject({
+      Values: ['2024-01-02', 'BTC/USD'],
+      StorageDescriptor: {
+        Location: 's3://lake-bucket/processed/bars/date=2024-01-02/symbol=BTC%2FUSD/',
+        SerdeInfo: { SerializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
+      },
+    });
+    expect(glue.commandCalls(UpdateTableCommand)).toHaveLength(0);
+  });
+
+  it('chunks by 100 and counts AlreadyExistsException per partition as existing', async () => {
+    glue.on(GetTableCommand).resolves(glueTable(tables.bars_hourly));
+    glue
+      .on(BatchCreatePartitionCommand)
+      .resolvesOnce({
+        Errors: [
+          {
+            PartitionValues: ['2024-01-01'],
+            ErrorDetail: { ErrorCode: 'AlreadyExistsException', ErrorMessage: 'exists' },
+          },
+          {
+            PartitionValues: ['2024-01-02'],
+            ErrorDetail: { ErrorCode: 'AlreadyExistsException', ErrorMessage: 'exists' },
+          },
+        ],
+      })
+      .resolves({});
+    const parts = Array.from({ length: 250 }, (_, i) => {
+      const date = new Date(Date.UTC(2024, 0, 1 + i)).toISOString().slice(0, 10);
+      return { values: { date }, location: `processed/bars_hourly/date=${date}/` };
+    });
+    expect(await catalog().registerPartitions('bars_hourly', parts)).toEqual({ added: 248, existing: 2 });
+    expect(
+      glue.commandCalls(BatchCreatePartitionCommand).map((c) => c.args[0].input.PartitionInputList?.length),
+    ).toEqual([100, 100, 50]);
+    expect(glue.commandCalls(GetTableCommand)).toHaveLength(1);
+  });
+
+  it('fails with the first error when a partition fails for another reason', async () => {
+    glue.on(GetTableCommand).resolves(glueTable(tables.quarantine));
+    glue.on(BatchCreatePartitionCommand).resolves({
+      Errors: [
+        {
+          PartitionValues: ['2024-01-01'],
+          ErrorDetail: { ErrorCode: 'InternalServiceException', ErrorMessage: 'boom' },
+        },
+      ],
+    });
+    await expect(
+      catalog().registerPartitions('quarantine', [
+        { values: { date: '2024-01-01' }, location: 'quarantine/date=2024-01-01/' },
+      ]),
+    ).rejects.toMatchObject({
+      code: 'GluePartitionFailed',
+      retryable: true,
+      message: expect.stringMatching(/InternalServiceException: boom/),
+    });
+  });
+
+  it('appends a new nullable column with UpdateTable, keeping the rest of the table', async () => {
+    const spread: ColumnSpec = { name: 'spread', type: 'double', nullable: true, comment: 'high - low' };
+    const evolved = {
+      ...tables,
+      bars_daily: { ...tables.bars_daily, columns: [...tables.bars_daily.columns, spread] },
+    } as unknown as Record<TableName, TableSpec>;
+    glue.on(GetTableCommand).resolves(glueTable(tables.bars_daily));
+    glue.on(UpdateTableCommand).resolves({});
+    glue.on(BatchCreatePartitionCommand).resolves({});
+    await catalog(evolved).registerPartitions('bars_daily', [
+      { values: { month: '2024-02' }, location: 'processed/bars_daily/month=2024-02/' },
+    ]);
+    const input = glue.commandCalls(UpdateTableCommand)[0]!.args[0].input.TableInput!;
+    expect(input.Name).toBe('bars_daily');
+    expect(input.PartitionKeys).toEqual([{ Name: 'month', Type: 'string' }]);
+    expect(input.StorageDescriptor?.Columns?.at(-1)).toEqual({
+      Name: 'spread',
+      Type: 'double',
+      Comment: 'high - low',
+    });
+    expect(input.StorageDescriptor?.Columns).toHaveLength(glueColumns(tables.bars_daily).length + 1);
+    expect(input).not.toHaveProperty('CreateTime');
+    const partition =
+      glue.commandCalls(BatchCreatePartitionCommand)[0]!.args[0].input.PartitionInputList![0]!;
+    expect(partition.StorageDescriptor?.Columns?.at(-1)?.Name).toBe('spread');
+  });
+
+  it('refuses to drop or retype a column', async () => {
+    const cols = glueColumns(tables.bars_daily).map((c) =>
+      c.Name === 'close' ? { ...c, Type: 'string' } : c,
+    );
+    glue.on(GetTableCommand).resolves(glueTable(tables.bars_daily, cols));
+    await expect(catalog().registerPartitions('bars_daily', [])).rejects.toMatchObject({
+      code: 'IncompatibleSchemaChange',
+    });
+  });
+
+  it('maps a missing table to GlueTableMissing and rejects bad partitions', async () => {
+    glue
+      .on(GetTableCommand)
+      .rejects(Object.assign(new Error('Table not found'), { name: 'EntityNotFoundException' }));
+    await expect(catalog().registerPartitions('bars', [])).rejects.toMatchObject({
+      code: 'GlueTableMissing',
+    });
+    glue.reset();
+    glue.on(GetTableCommand).resolves(glueTable(tables.bars));
+    await expect(
+      catalog().registerPartitions('bars', [
+        { values: { date: '2024-01-01' }, location: 'processed/bars/date=2024-01-01/' },
+      ]),
+    ).rejects.toMatchObject({ code: 'InvalidPartition' });
+    expect(glue.commandCalls(BatchCreatePartitionCommand)).toHaveLength(0);
+  });
+});

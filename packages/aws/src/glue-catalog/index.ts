@@ -1,0 +1,6 @@
+export {
+  BATCH_CREATE_PARTITION_LIMIT,
+  type GlueCatalogOptions,
+  glueCatalog,
+  missingColumns,
+} from './glue-catalog.ts';

@@ -1,0 +1,5 @@
+export * from '../../../../sql/queries/index.ts';
+export { assertCompatible, SchemaChangeError } from './catalog-state.ts';
+export { type DuckSession, duckdbType, openDuckSession, openScratchDuckDb } from './duckdb-session.ts';
+export { type LocalCatalog, type LocalCatalogOptions, openLocalCatalog } from './local-catalog.ts';
+export { openStateDb } from './state-db.ts';

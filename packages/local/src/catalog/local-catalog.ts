@@ -1,0 +1,143 @@
+/**
+ * The local catalog and query engine: partitions and table versions live in SQLite,
+ * each query runs in a fresh in-memory DuckDB whose views cover exactly the registered
+ * partitions. A registered partition is therefore queryable by the very next query, from
+ * any process that can open the state database.
+ */
+import path from 'node:path';
+import {
+  AppError,
+  type Catalog,
+  type Clock,
+  tables as declaredTables,
+  type PartitionSpec,
+  type QueryEngine,
+  type QueryParams,
+  systemClock,
+  type TableName,
+  type TableSpec,
+} from '@ohlcv/core';
+import type Database from 'better-sqlite3';
+import { CatalogState } from './catalog-state.ts';
+import {
+  type DuckSession,
+  isSchemaMismatch,
+  isVanishedFile,
+  openDuckSession,
+  type ViewSource,
+} from './duckdb-session.ts';
+
+export interface LocalCatalogOptions {
+  db: Database.Database;
+  /** Folder the object keys are relative to (`<home>/lake`). */
+  lakeRoot: string;
+  clock?: Clock;
+  /** The declared tables; tests pass an evolved copy to exercise schema changes. */
+  tables?: Record<TableName, TableSpec>;
+  /** DuckDB threads per session (default: DuckDB's own choice). */
+  threads?: number;
+}
+
+export interface LocalCatalog {
+  catalog: Catalog;
+  queryEngine: QueryEngine;
+  /** Opens a session for several statements (dashboard, bench); close it when done. */
+  openSession(unionByName?: boolean): Promise<DuckSession>;
+  /** The partitions registered for a table, in key order. */
+  partitions(table: TableName): { values: Record<string, string>; location: string }[];
+  /** The table's current schema version (1 after its first registration). */
+  schemaVersion(table: TableName): number | undefined;
+  close(): void;
+}
+
+export function openLocalCatalog(opts: LocalCatalogOptions): LocalCatalog {
+  const clock = opts.clock ?? systemClock;
+  const specs = opts.tables ?? declaredTables;
+  const state = new CatalogState(opts.db, () => clock.now());
+  const lakeRoot = path.resolve(opts.lakeRoot);
+
+  const specOf = (table: string): TableSpec => {
+    const spec = (specs as Record<string, TableSpec | undefined>)[table];
+    if (!spec) {
+      throw new AppError('UnknownTable', `unknown table ${table}; tables: ${Object.keys(specs).join(', ')}`);
+    }
+    return spec;
+  };
+
+  const catalog: Catalog = {
+    async registerPartitions(table, partitions) {
+      const spec = specOf(table);
+      for (const p of partitions) validatePartition(spec, p);
+      const { version } = state.ensureSchema(spec.name, spec.columns);
+      const added = state.addPartitions(spec.name, version, (p) => partitionKey(spec, p), partitions);
+      return { added, existing: partitions.length - added };
+    },
+  };
+
+  const viewSources = (): ViewSource[] =>
+    Object.values(specs).map((spec) => ({
+      spec,
+      columns: state.schema(spec.name)?.columns ?? spec.columns,
+      partitions: state.partitions(spec.name),
+    }));
+
+  const openSession = (unionByName = false) =>
+    openDuckSession(lakeRoot, viewSources(), { threads: opts.threads, unionByName });
+
+  const runOnce = async (sql: string, params: QueryParams, unionByName: boolean) => {
+    const session = await openSession(unionByName);
+    try {
+      return await session.query(sql, params);
+    } finally {
+      session.close();
+    }
+  };
+
+  const queryEngine: QueryEngine = {
+    async query(sql: string, params: QueryParams = {}) {
+      let unionByName = false;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await runOnce(sql, params, unionByName);
+        } catch (err) {
+          // Files of one schema version that still differ (written outside the ETL job):
+          // read every file by name instead, slower but always right.
+          if (!unionByName && isSchemaMismatch(err)) unionByName = true;
+          // The job replaced a partition's files between listing and reading: list again.
+          else if (!(attempt < 3 && isVanishedFile(err))) throw err;
+        }
+      }
+    },
+  };
+
+  return {
+    catalog,
+    queryEngine,
+    openSession,
+    partitions: (table) => state.partitions(table),
+    schemaVersion: (table) => state.schema(table)?.version,
+    close() {
+      // The database belongs to the caller; nothing of ours stays open between queries.
+    },
+  };
+}
+
+/** Partition identity: its values in declared key order. */
+function partitionKey(spec: TableSpec, p: PartitionSpec): string {
+  return spec.partitionKeys.map((k) => `${k}=${p.values[k]}`).join('/');
+}
+
+function validatePartition(spec: TableSpec, p: PartitionSpec): void {
+  const given = Object.keys(p.values).sort();
+  const expected = [...spec.partitionKeys].sort();
+  if (given.join() !== expected.join()) {
+    throw new AppError(
+      'InvalidPartition',
+      `partition of ${spec.name} must have values for [${spec.partitionKeys.join(', ')}], got [${given.join(', ')}]`,
+    );
+  }
+  const loc = p.location;
+  if (!loc.startsWith(spec.location) || loc.split('/').includes('..') || path.isAbsolute(loc)) {
+    throw new AppError('InvalidPartition', `partition location ${loc} is not under ${spec.location}`);
+  }
+}

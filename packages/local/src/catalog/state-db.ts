@@ -1,0 +1,16 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+
+/**
+ * Opens the runtime's SQLite state database for a reader such as `ohlcv query`, which may
+ * run beside `ohlcv start`: WAL lets it read while the runtime writes, and a busy timeout
+ * rides out the runtime's short write transactions.
+ */
+export function openStateDb(file: string, opts: { readonly?: boolean } = {}): Database.Database {
+  if (!opts.readonly) mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+  db.pragma('busy_timeout = 5000');
+  if (!opts.readonly) db.pragma('journal_mode = WAL');
+  return db;
+}

@@ -1,0 +1,147 @@
+import { silentLogger } from '@ohlcv/core';
+import { etlRunCompletedDetailSchema, partitionsRegisteredDetailSchema } from '@ohlcv/events';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createCatalogSyncHandler } from './handler.ts';
+import { pendingMarkerKey, syncedMarkerKey } from './sync.ts';
+import {
+  batch,
+  jobStateChange,
+  memoryCatalog,
+  memoryStore,
+  putSummary,
+  recordingPublisher,
+  summary,
+} from './test-support.ts';
+
+let store: ReturnType<typeof memoryStore>;
+let catalog: ReturnType<typeof memoryCatalog>;
+let publisher: ReturnType<typeof recordingPublisher>;
+const clock = { now: () => new Date('2024-01-03T00:02:00Z') };
+const handler = () =>
+  createCatalogSyncHandler({ store, catalog, publisher, logger: silentLogger, clock, jobName: 'ohlcv-etl' });
+
+beforeEach(async () => {
+  store = memoryStore();
+  catalog = memoryCatalog();
+  publisher = recordingPublisher();
+  await putSummary(store, summary());
+});
+
+describe('catalog-sync handler', () => {
+  it('registers the written partitions per table and publishes both events once', async () => {
+    expect(await handler()(batch(jobStateChange('jr_1')))).toEqual({ batchItemFailures: [] });
+
+    expect(catalog.calls.map((c) => [c.table, c.partitions.length])).toEqual([
+      ['bars', 2],
+      ['bars_daily', 1],
+      ['quarantine', 1],
+    ]);
+    expect(catalog.calls[0]!.partitions[0]).toEqual({
+      values: { date: '2024-01-02', symbol: 'BTC/USD' },
+      location: 'processed/bars/date=2024-01-02/symbol=BTC%2FUSD/',
+    });
+    expect(publisher.published).toHaveLength(1);
+    const [completed, registered] = publisher.published[0]!;
+    expect(completed).toEqual({
+      source: 'ohlcv.catalog-sync',
+      detailType: 'ETL Run Completed',
+      detail: {
+        schemaVersion: 1,
+        correlationId: 'corr-1',
+        jobName: 'ohlcv-etl',
+        jobRunId: 'jr_1',
+        summaryKey: '_runs/jr_1/summary.json',
+        rowsIn: 10,
+        rowsKept: 7,
+        rowsQuarantined: 2,
+        duplicates: 1,
+        partitionsWritten: 4,
+      },
+    });
+    expect(etlRunCompletedDetailSchema.safeParse(completed!.detail).success).toBe(true);
+    expect(registered).toMatchObject({ source: 'ohlcv.catalog-sync', detailType: 'Partitions Registered' });
+    expect(partitionsRegisteredDetailSchema.parse(registered!.detail).tables).toEqual([
+      {
+        table: 'bars',
+        added: 2,
+        existing: 0,
+        partitions: [
+          { date: '2024-01-02', symbol: 'BTC/USD' },
+          { date: '2024-01-02', symbol: 'AAPL' },
+        ],
+      },
+      { table: 'bars_daily', added: 1, existing: 0, partitions: [{ month: '2024-01' }] },
+      { table: 'quarantine', added: 1, existing: 0, partitions: [{ date: '2024-01-03' }] },
+    ]);
+    expect(store.objects.has(syncedMarkerKey('jr_1'))).toBe(true);
+  });
+
+  it('does nothing and publishes nothing for a redelivered event', async () => {
+    await handler()(batch(jobStateChange('jr_1')));
+    const putsBefore = store.puts.length;
+    expect(await handler()(batch(jobStateChange('jr_1'), jobStateChange('jr_1')))).toEqual({
+      batchItemFailures: [],
+    });
+    expect(publisher.published).toHaveLength(1);
+    expect(catalog.calls).toHaveLength(3);
+    expect(store.puts.length).toBe(putsBefore);
+  });
+
+  it('after a failed publish, the retry publishes the same details (not "all existing")', async () => {
+    publisher.failNext = Object.assign(new Error('PutEvents throttled'), { name: 'ThrottlingException' });
+    expect(await handler()(batch(jobStateChange('jr_1')))).toEqual({
+      batchItemFailures: [{ itemIdentifier: 'msg-1' }],
+    });
+    expect(store.objects.has(pendingMarkerKey('jr_1'))).toBe(true);
+    expect(store.objects.has(syncedMarkerKey('jr_1'))).toBe(false);
+
+    expect(await handler()(batch(jobStateChange('jr_1')))).toEqual({ batchItemFailures: [] });
+    expect(publisher.published).toHaveLength(1);
+    const registered = publisher.published[0]![1]!.detail as { tables: { added: number }[] };
+    expect(registered.tables.map((t) => t.added)).toEqual([2, 1, 1]);
+    expect(catalog.calls).toHaveLength(3);
+  });
+
+  it('a second run that rewrote a partition reports it as existing', async () => {
+    await handler()(batch(jobStateChange('jr_1')));
+    await putSummary(store, summary({ jobRunId: 'jr_2', correlationId: 'corr-2' }));
+    await handler()(batch(jobStateChange('jr_2')));
+    const registered = publisher.published[1]![1]!.detail as {
+      correlationId: string;
+      tables: { added: number; existing: number }[];
+    };
+    expect(registered.correlationId).toBe('corr-2');
+    expect(registered.tables.map((t) => [t.added, t.existing])).toEqual([
+      [0, 2],
+      [0, 1],
+      [0, 1],
+    ]);
+  });
+
+  it('ignores failed runs and other jobs', async () => {
+    expect(
+      await handler()(
+        batch(jobStateChange('jr_1', 'FAILED'), jobStateChange('jr_1', 'SUCCEEDED', 'other-job')),
+      ),
+    ).toEqual({
+      batchItemFailures: [],
+    });
+    expect(publisher.published).toHaveLength(0);
+    expect(catalog.calls).toHaveLength(0);
+  });
+
+  it('fails only the bad record: malformed body, missing summary', async () => {
+    const result = await handler()(
+      batch('not json', jobStateChange('jr_missing'), jobStateChange('jr_1'), { hello: 1 }),
+    );
+    expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['msg-1', 'msg-2', 'msg-4']);
+    expect(publisher.published).toHaveLength(1);
+  });
+
+  it('rejects a summary that belongs to another run', async () => {
+    await putSummary(store, { ...summary({ jobRunId: 'jr_9' }) });
+    store.objects.set('_runs/jr_8/summary.json', store.objects.get('_runs/jr_9/summary.json')!);
+    expect((await handler()(batch(jobStateChange('jr_8')))).batchItemFailures).toHaveLength(1);
+    expect(publisher.published).toHaveLength(0);
+  });
+});

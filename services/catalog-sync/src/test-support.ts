@@ -1,0 +1,159 @@
+/** Fakes and builders for catalog-sync tests. */
+import {
+  AppError,
+  type Catalog,
+  type EventPublisher,
+  type ObjectInfo,
+  type ObjectStore,
+  type PartitionSpec,
+  type RunSummary,
+  runSummaryKey,
+  type SqsEvent,
+} from '@ohlcv/core';
+import { buildGlueJobStateChangeEvent, type GlueJobRunState, type PipelineEventInput } from '@ohlcv/events';
+
+export function memoryStore(): ObjectStore & { objects: Map<string, Uint8Array>; puts: string[] } {
+  const objects = new Map<string, Uint8Array>();
+  const puts: string[] = [];
+  const info = (key: string, body: Uint8Array): ObjectInfo => ({
+    key,
+    size: body.length,
+    etag: `e${body.length}`,
+    lastModified: new Date(0),
+  });
+  return {
+    objects,
+    puts,
+    async put(key, body) {
+      const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
+      objects.set(key, bytes);
+      puts.push(key);
+      return info(key, bytes);
+    },
+    async get(key) {
+      const b = objects.get(key);
+      if (!b) throw new AppError('NoSuchKey', `no object ${key}`);
+      return b;
+    },
+    async head(key) {
+      const b = objects.get(key);
+      return b && info(key, b);
+    },
+    async *list(prefix) {
+      for (const key of [...objects.keys()].sort())
+        if (key.startsWith(prefix)) yield info(key, objects.get(key)!);
+    },
+  };
+}
+
+export function recordingPublisher(): EventPublisher & {
+  published: PipelineEventInput[][];
+  failNext?: Error;
+} {
+  const p: EventPublisher & { published: PipelineEventInput[][]; failNext?: Error } = {
+    published: [],
+    async publish(events) {
+      if (p.failNext) {
+        const err = p.failNext;
+        p.failNext = undefined;
+        throw err;
+      }
+      p.published.push([...events]);
+    },
+  };
+  return p;
+}
+
+/** A catalog that remembers partitions by table and location, like the real ones. */
+export function memoryCatalog(): Catalog & { calls: { table: string; partitions: PartitionSpec[] }[] } {
+  const known = new Set<string>();
+  const calls: { table: string; partitions: PartitionSpec[] }[] = [];
+  return {
+    calls,
+    async registerPartitions(table, partitions) {
+      calls.push({ table, partitions: [...partitions] });
+      let added = 0;
+      for (const p of partitions) {
+        const k = `${table}|${p.location}`;
+        if (!known.has(k)) {
+          known.add(k);
+          added += 1;
+        }
+      }
+      return { added, existing: partitions.length - added };
+    },
+  };
+}
+
+export const summary = (over: Partial<RunSummary> = {}): RunSummary => ({
+  jobRunId: 'jr_1',
+  jobName: 'ohlcv-etl',
+  manifestId: 'm1',
+  correlationId: 'corr-1',
+  startedAt: '2024-01-03T00:00:00Z',
+  finishedAt: '2024-01-03T00:01:00Z',
+  objects: 1,
+  rowsIn: 10,
+  rowsKept: 7,
+  rowsQuarantined: 2,
+  duplicates: 1,
+  partitionsWritten: [
+    {
+      table: 'bars',
+      values: { date: '2024-01-02', symbol: 'BTC/USD' },
+      location: 'processed/bars/date=2024-01-02/symbol=BTC%2FUSD/',
+      rows: 5,
+    },
+    {
+      table: 'bars',
+      values: { date: '2024-01-02', symbol: 'AAPL' },
+      location: 'processed/bars/date=2024-01-02/symbol=AAPL/',
+      rows: 2,
+    },
+    {
+      table: 'bars_daily',
+      values: { month: '2024-01' },
+      location: 'processed/bars_daily/month=2024-01/',
+      rows: 2,
+    },
+    { table: 'quarantine', values: { date: '2024-01-03' }, location: 'quarantine/date=2024-01-03/', rows: 2 },
+  ],
+  dataQuality: [],
+  ...over,
+});
+
+export async function putSummary(store: ObjectStore, s: RunSummary): Promise<void> {
+  await store.put(runSummaryKey(s.jobRunId), JSON.stringify(s));
+}
+
+export const jobStateChange = (
+  jobRunId: string,
+  state: GlueJobRunState = 'SUCCEEDED',
+  jobName = 'ohlcv-etl',
+) =>
+  buildGlueJobStateChangeEvent({
+    jobName,
+    jobRunId,
+    state,
+    time: '2024-01-03T00:01:05Z',
+    id: `evt-${jobRunId}-${state}`,
+  });
+
+export const batch = (...bodies: unknown[]): SqsEvent => ({
+  Records: bodies.map((b, i) => ({
+    messageId: `msg-${i + 1}`,
+    receiptHandle: `rh-${i + 1}`,
+    body: typeof b === 'string' ? b : JSON.stringify(b),
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: '1700000000000',
+      SenderId: 'AIDA',
+      ApproximateFirstReceiveTimestamp: '1700000000000',
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs' as const,
+    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:catalog-sync',
+    awsRegion: 'us-east-1',
+  })),
+});
