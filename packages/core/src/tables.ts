@@ -18,7 +18,12 @@ export interface TableSpec {
   /** Object-store prefix of the table, under which the hive partitions live. */
   location: string;
   columns: readonly ColumnSpec[];
-  /** Partition keys, all strings in the path (`date=2024-01-02/symbol=AAPL`). */
+  /**
+   * Partition keys, all strings in the path (`date=2024-01-02/symbol=AAPL`, values
+   * percent-escaped like Hive's). A key that is also listed in `columns` (bars' `symbol`)
+   * lives in the path only: Parquet files do not store it, and Glue/Athena table
+   * definitions list it under PartitionKeys, never among the data columns.
+   */
   partitionKeys: readonly string[];
   comment: string;
 }
