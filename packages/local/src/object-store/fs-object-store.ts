@@ -25,7 +25,15 @@ export class FsObjectStore implements ObjectStore {
     const file = keyToPath(this.root, key);
     const bytes = typeof body === 'string' ? Buffer.from(body) : body;
     await fs.mkdir(path.dirname(file), { recursive: true });
-    const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+    // Hidden (so listings and the raw-zone scan skip it) and short: a name near the 255-byte
+    // limit plus a suffix would not fit, so only a prefix of the object's name is kept.
+    const tmp = path.join(
+      path.dirname(file),
+      `.${Buffer.from(path.basename(file))
+        .subarray(0, 64)
+        .toString('utf8')
+        .replace(/\uFFFD+$/, '')}.${randomBytes(6).toString('hex')}.tmp`,
+    );
     const handle = await fs.open(tmp, 'w');
     try {
       await handle.writeFile(bytes);
@@ -49,7 +57,7 @@ export class FsObjectStore implements ObjectStore {
     try {
       return await fs.readFile(keyToPath(this.root, key));
     } catch (err) {
-      if (isNotFound(err)) throw new AppError('NoSuchKey', `no object at ${key}`, { cause: err });
+      if (isAbsent(err)) throw new AppError('NoSuchKey', `no object at ${key}`, { cause: err });
       throw err;
     }
   }
@@ -61,7 +69,7 @@ export class FsObjectStore implements ObjectStore {
       if (!stat.isFile()) return undefined;
       return { key, size: stat.size, etag: await md5File(file), lastModified: stat.mtime };
     } catch (err) {
-      if (isNotFound(err)) return undefined;
+      if (isAbsent(err)) return undefined;
       throw err;
     }
   }
@@ -74,9 +82,10 @@ export class FsObjectStore implements ObjectStore {
     const found: { key: string; file: string }[] = [];
     for (const file of await walkFiles(start)) {
       const key = pathToKey(this.root, file);
-      if (key !== undefined && key.startsWith(prefix)) found.push({ key, file });
+      if (key?.startsWith(prefix)) found.push({ key, file });
     }
-    found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    // S3 lists in UTF-8 byte order; JS string comparison (UTF-16 units) differs above U+FFFF.
+    found.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
     for (const { key, file } of found) {
       const stat = await fs.stat(file).catch(() => undefined);
       if (!stat) continue; // removed while listing
@@ -118,3 +127,9 @@ export function md5File(file: string): Promise<string> {
 }
 
 const isNotFound = (err: unknown): boolean => (err as NodeJS.ErrnoException)?.code === 'ENOENT';
+
+/** No object at the key: no file, a folder (`raw` when `raw/x` exists), or a file on the way (`a/b` when `a` is an object). */
+const isAbsent = (err: unknown): boolean => {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  return code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR';
+};

@@ -8,7 +8,8 @@ import { AppError } from '@ohlcv/core';
  */
 export function assertValidKey(key: string): void {
   const problem = keyProblem(key);
-  if (problem) throw new AppError('InvalidObjectKey', `invalid object key ${JSON.stringify(key)}: ${problem}`);
+  if (problem)
+    throw new AppError('InvalidObjectKey', `invalid object key ${JSON.stringify(key)}: ${problem}`);
 }
 
 function keyProblem(key: string): string | undefined {
@@ -22,6 +23,8 @@ function keyProblem(key: string): string | undefined {
     if (segment === '') return 'contains an empty segment (//)';
     if (segment === '.' || segment === '..') return `contains a "${segment}" segment`;
     if (segment.startsWith('.')) return `segment "${segment}" starts with a dot (reserved)`;
+    // Each segment is a file or folder name; filesystems cap those at 255 bytes.
+    if (Buffer.byteLength(segment) > 255) return 'has a segment longer than 255 bytes';
   }
   return undefined;
 }

@@ -11,19 +11,23 @@ export class EngineLock {
     private readonly db: StateDb,
     private readonly clock: Clock,
   ) {
-    db.exec('CREATE TABLE IF NOT EXISTS engine_lock (id INTEGER PRIMARY KEY CHECK (id = 1), pid INTEGER NOT NULL, since TEXT NOT NULL)');
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS engine_lock (id INTEGER PRIMARY KEY CHECK (id = 1), pid INTEGER NOT NULL, since TEXT NOT NULL)',
+    );
   }
 
   /** Takes the lock; returns the live holder instead when another process has it. */
   acquire(): { pid: number; since: string } | undefined {
-    return this.db.transaction(() => {
-      const holder = this.holder();
-      if (holder && holder.pid !== process.pid) return holder;
-      this.db
-        .prepare('INSERT OR REPLACE INTO engine_lock (id, pid, since) VALUES (1, ?, ?)')
-        .run(process.pid, this.clock.now().toISOString());
-      return undefined;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const holder = this.holder();
+        if (holder && holder.pid !== process.pid) return holder;
+        this.db
+          .prepare('INSERT OR REPLACE INTO engine_lock (id, pid, since) VALUES (1, ?, ?)')
+          .run(process.pid, this.clock.now().toISOString());
+        return undefined;
+      })
+      .immediate();
   }
 
   /** The live holder, if any (a dead holder's row is ignored). */

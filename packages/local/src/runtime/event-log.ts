@@ -38,7 +38,9 @@ export class EventLog {
       'INSERT INTO event_log (at, bus, source, detail_type, routed_to, body) VALUES (?, ?, ?, ?, ?, ?)',
     );
     this.afterStmt = db.prepare('SELECT * FROM event_log WHERE seq > ? ORDER BY seq LIMIT ?');
-    this.lastStmt = db.prepare('SELECT * FROM (SELECT * FROM event_log ORDER BY seq DESC LIMIT ?) ORDER BY seq');
+    this.lastStmt = db.prepare(
+      'SELECT * FROM (SELECT * FROM event_log ORDER BY seq DESC LIMIT ?) ORDER BY seq',
+    );
     this.pruneStmt = db.prepare('DELETE FROM event_log WHERE seq <= (SELECT MAX(seq) FROM event_log) - ?');
   }
 
@@ -51,7 +53,12 @@ export class EventLog {
       JSON.stringify(routedTo),
       JSON.stringify(envelope),
     );
-    if (++this.appended % 1000 === 0) this.pruneStmt.run(this.keep);
+    if (++this.appended % 1000 === 0) this.prune();
+  }
+
+  /** Drops all but the newest `keep` events (done every 1000 appends); returns how many went. */
+  prune(keep = this.keep): number {
+    return this.pruneStmt.run(keep).changes;
   }
 
   after(seq: number, limit = 500): LoggedEvent[] {
@@ -60,7 +67,9 @@ export class EventLog {
 
   /** How many events of each detail-type crossed the buses (within what is kept). */
   countsByDetailType(): Record<string, number> {
-    const rows = this.db.prepare('SELECT detail_type AS t, COUNT(*) AS n FROM event_log GROUP BY detail_type').all() as {
+    const rows = this.db
+      .prepare('SELECT detail_type AS t, COUNT(*) AS n FROM event_log GROUP BY detail_type')
+      .all() as {
       t: string;
       n: number;
     }[];

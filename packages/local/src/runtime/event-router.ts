@@ -3,8 +3,8 @@ import {
   compilePattern,
   type QueueName,
   type RuleSpec,
-  rules as topologyRules,
   type TopologyContext,
+  rules as topologyRules,
 } from '@ohlcv/core';
 import type { EventLog } from './event-log.ts';
 import type { StateDb } from './state-db.ts';
@@ -54,18 +54,23 @@ export class EventRouter {
    */
   deliver(bus: BusName, envelopes: readonly Record<string, unknown>[], alsoInTransaction?: () => void): void {
     const touched = new Set<QueueName>();
-    this.db.transaction(() => {
-      alsoInTransaction?.();
-      for (const envelope of envelopes) {
-        const targets = this.targets(bus, envelope);
-        const body = JSON.stringify(envelope);
-        for (const q of targets) {
-          this.queues.send(q, body);
-          touched.add(q);
+    // IMMEDIATE: take the write lock up front. A deferred transaction that reads first (the
+    // object ledger's re-check) fails with SQLITE_BUSY, without waiting, when another
+    // process committed in between; an immediate one waits (busy_timeout) instead.
+    this.db
+      .transaction(() => {
+        alsoInTransaction?.();
+        for (const envelope of envelopes) {
+          const targets = this.targets(bus, envelope);
+          const body = JSON.stringify(envelope);
+          for (const q of targets) {
+            this.queues.send(q, body);
+            touched.add(q);
+          }
+          this.log.append(bus, envelope, targets, String(envelope.time));
         }
-        this.log.append(bus, envelope, targets, String(envelope.time));
-      }
-    })();
+      })
+      .immediate();
     if (touched.size > 0) for (const l of this.listeners) l([...touched]);
   }
 

@@ -56,22 +56,44 @@ export class JsonLogger implements Logger {
 
   private log(level: Level, message: string, extra?: Record<string, unknown>): void {
     if (levels[level] < this.min) return;
+    // Redacted value by value, before JSON escaping: redacting the finished line could cut
+    // an escape sequence (`\"`) in half and leave invalid JSON.
     const line = JSON.stringify(
       {
+        ...this.opts.persistent,
+        ...extra,
+        // The standard keys last: an `extra.message` or `extra.level` cannot replace them.
         level: level.toUpperCase(),
         message,
         timestamp: new Date().toISOString(),
         service: this.opts.service,
-        ...this.opts.persistent,
-        ...extra,
       },
-      (_k, v: unknown) => (v instanceof Error ? { name: v.name, message: v.message } : v),
+      (_k, v: unknown) =>
+        v instanceof Error ? serializeError(v) : typeof v === 'string' ? redactUrls(v) : v,
     );
-    this.write(redactUrls(line));
+    this.write(line);
   }
 }
 
-/** Drops query strings from http(s) URLs: `?apikey=...` never reaches a log. */
+/** An error as Powertools Logger writes it (name, message, stack, cause), plus our code. */
+function serializeError(e: Error): Record<string, unknown> {
+  const { code, retryable } = e as { code?: unknown; retryable?: unknown };
+  return {
+    name: e.name,
+    message: e.message,
+    ...(code === undefined ? {} : { code }),
+    ...(retryable === undefined ? {} : { retryable }),
+    stack: e.stack,
+    ...(e.cause === undefined ? {} : { cause: e.cause }),
+  };
+}
+
+/**
+ * Drops query strings from http(s) URLs, and `apikey=` style parameters anywhere, so a
+ * `?apikey=...` never reaches a log.
+ */
 export function redactUrls(text: string): string {
-  return text.replace(/(https?:\/\/[^\s"?]+)\?[^\s"]*/g, '$1?<redacted>');
+  return text
+    .replace(/(https?:\/\/[^\s"'?#]+)\?[^\s"'#]*/g, '$1?<redacted>')
+    .replace(/\b(api_?key|apikey|token|access_token)=[^&\s"']+/gi, '$1=<redacted>');
 }

@@ -100,7 +100,9 @@ export class LocalJobRunner implements JobRunner {
   /** Starts working through waiting runs; runs interrupted by a crash are resumed. */
   start(): void {
     this.stopped = false;
-    this.o.db.prepare("UPDATE job_runs SET state = 'WAITING', started_at = NULL WHERE state = 'RUNNING'").run();
+    this.o.db
+      .prepare("UPDATE job_runs SET state = 'WAITING', started_at = NULL WHERE state = 'RUNNING'")
+      .run();
     this.kick();
   }
 
@@ -111,10 +113,19 @@ export class LocalJobRunner implements JobRunner {
     this.abort = new AbortController();
   }
 
-  /** Resolves when no run is waiting or running. */
+  /** Resolves when this runner has no run left to work on (at once when stopped). */
   async idle(): Promise<void> {
-    if (!this.running && this.pending() === 0) return;
+    if (!this.running) {
+      if (this.stopped || this.waiting() === 0) return;
+      this.kick();
+    }
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private waiting(): number {
+    return (
+      this.o.db.prepare("SELECT COUNT(*) AS n FROM job_runs WHERE state = 'WAITING'").get() as { n: number }
+    ).n;
   }
 
   pending(): number {
@@ -127,7 +138,7 @@ export class LocalJobRunner implements JobRunner {
 
   runs(limit = 20): JobRunRecord[] {
     return (
-      this.o.db.prepare('SELECT * FROM job_runs ORDER BY submitted_at DESC, job_run_id LIMIT ?').all(limit) as RunRow[]
+      this.o.db.prepare('SELECT * FROM job_runs ORDER BY rowid DESC LIMIT ?').all(limit) as RunRow[]
     ).map(toRecord);
   }
 
@@ -143,18 +154,25 @@ export class LocalJobRunner implements JobRunner {
 
   private kick(): void {
     if (this.running || this.stopped) return;
-    this.running = this.loop().finally(() => {
-      this.running = undefined;
-      if (this.pending() === 0 || this.stopped) {
-        for (const w of this.idleWaiters.splice(0)) w();
-      } else this.kick();
-    });
+    // The first run starts on a later turn of the event loop: a job's synchronous start
+    // (opening DuckDB, reading the manifest) never runs inside StartJobRun's caller.
+    this.running = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.loop())
+      .finally(() => {
+        this.running = undefined;
+        // Only WAITING runs are this runner's work: a RUNNING row of another runner (or one
+        // left by a crash, before start() resets it) must not make this loop spin.
+        if (this.waiting() === 0 || this.stopped) {
+          for (const w of this.idleWaiters.splice(0)) w();
+        } else this.kick();
+      });
   }
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
       const row = this.o.db
-        .prepare("SELECT * FROM job_runs WHERE state = 'WAITING' ORDER BY submitted_at, job_run_id LIMIT 1")
+        // rowid is submission order; submitted_at ties within a millisecond (and run ids are random).
+        .prepare("SELECT * FROM job_runs WHERE state = 'WAITING' ORDER BY rowid LIMIT 1")
         .get() as RunRow | undefined;
       if (!row) return;
       await this.execute(toRecord(row));
@@ -164,7 +182,9 @@ export class LocalJobRunner implements JobRunner {
   private async execute(run: JobRunRecord): Promise<void> {
     const startedAt = this.o.clock.now();
     const claimed = this.o.db
-      .prepare("UPDATE job_runs SET state = 'RUNNING', started_at = ? WHERE job_run_id = ? AND state = 'WAITING'")
+      .prepare(
+        "UPDATE job_runs SET state = 'RUNNING', started_at = ? WHERE job_run_id = ? AND state = 'WAITING'",
+      )
       .run(startedAt.toISOString(), run.jobRunId);
     if (claimed.changes === 0) return; // another engine took it
     const body = this.o.jobs[run.jobName]!;
@@ -174,19 +194,25 @@ export class LocalJobRunner implements JobRunner {
     const timer = setTimeout(() => timeout.abort(), this.o.timeoutMs);
     try {
       await Promise.race([
-        body({ ...run, state: 'RUNNING', startedAt: startedAt.toISOString() }, anySignal(timeout.signal, this.abort.signal)),
+        body(
+          { ...run, state: 'RUNNING', startedAt: startedAt.toISOString() },
+          anySignal(timeout.signal, this.abort.signal),
+        ),
         new Promise<never>((_, reject) =>
           timeout.signal.addEventListener('abort', () => reject(new JobTimeout()), { once: true }),
         ),
       ]);
     } catch (err) {
-      if (this.stopped && !(err instanceof JobTimeout)) {
+      // Decided by the timer, not by which rejection won the race: a job that honours its
+      // signal rejects with its own error at the same moment the timeout fires.
+      const timedOut = err instanceof JobTimeout || timeout.signal.aborted;
+      if (this.stopped && !timedOut) {
         // Shutting down mid-run: leave it RUNNING so the next start runs it again.
         clearTimeout(timer);
         return;
       }
-      state = err instanceof JobTimeout ? 'TIMEOUT' : 'FAILED';
-      error = err instanceof JobTimeout ? `timed out after ${this.o.timeoutMs} ms` : errorMessage(err);
+      state = timedOut ? 'TIMEOUT' : 'FAILED';
+      error = timedOut ? `timed out after ${this.o.timeoutMs} ms` : errorMessage(err);
       this.o.logger.error('job run failed', { jobRunId: run.jobRunId, state, error });
     } finally {
       clearTimeout(timer);

@@ -32,12 +32,15 @@ export class RawZone {
   private readonly findStmt;
   private readonly upsertStmt;
   private readonly countStmt;
+  private readonly touchStmt;
   private watcher: fs.FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
   private scanning: Promise<number> | undefined;
-  private rescan = false;
+  private queuedScan: Promise<number> | undefined;
+  private readonly warned = new Set<string>();
   private sequence = 0;
   private deferred = 0;
+  private closed = false;
 
   constructor(opts: RawZoneOptions) {
     this.o = { settleMs: 750, ...opts };
@@ -55,6 +58,9 @@ export class RawZone {
          mtime_ms = excluded.mtime_ms, announced_at = excluded.announced_at`,
     );
     this.countStmt = opts.db.prepare('SELECT COUNT(*) AS n FROM object_ledger');
+    this.touchStmt = opts.db.prepare(
+      'UPDATE object_ledger SET size = ?, mtime_ms = ? WHERE key = ? AND etag = ?',
+    );
   }
 
   get rawDir(): string {
@@ -96,18 +102,23 @@ export class RawZone {
     }
   }
 
-  /** Finds raw files not yet announced (or changed since) and announces them. */
+  /**
+   * Finds raw files not yet announced (or changed since) and announces them. A call made
+   * while a scan runs resolves after a fresh scan that started after the call, so a
+   * caller that just copied a file in never gets the answer of a walk that missed it.
+   */
   scan(): Promise<number> {
     if (this.scanning) {
-      this.rescan = true;
-      return this.scanning;
+      this.queuedScan ??= this.scanning
+        .catch(() => 0)
+        .then(() => {
+          this.queuedScan = undefined;
+          return this.scan();
+        });
+      return this.queuedScan;
     }
     this.scanning = this.scanOnce().finally(() => {
       this.scanning = undefined;
-      if (this.rescan) {
-        this.rescan = false;
-        void this.scan();
-      }
     });
     return this.scanning;
   }
@@ -118,13 +129,26 @@ export class RawZone {
     for (const file of await walkFiles(this.rawDir)) {
       const key = pathToKey(this.o.lakeRoot, file);
       if (!key) {
-        this.o.logger.warn('ignoring a raw file whose name is not a valid object key', { file });
+        // Once per file, not on every periodic scan.
+        if (!this.warned.has(file)) {
+          this.warned.add(file);
+          this.o.logger.warn('ignoring a raw file whose name is not a valid object key', { file });
+        }
         continue;
       }
       const stat = await fsp.stat(file).catch(() => undefined);
       if (!stat?.isFile()) continue;
-      const prev = this.findStmt.get(key) as { size: number; mtime_ms: number } | undefined;
+      const prev = this.findStmt.get(key) as { etag: string; size: number; mtime_ms: number } | undefined;
       if (prev && prev.size === stat.size && prev.mtime_ms === stat.mtimeMs) continue;
+      if (prev && prev.size === stat.size) {
+        const etag = await md5File(file);
+        if (prev.etag === etag) {
+          // Same bytes, another mtime (a put records ms where stat has sub-ms, or a `touch`):
+          // remember the stat so later scans skip the file instead of hashing it each time.
+          this.touchStmt.run(stat.size, stat.mtimeMs, key, etag);
+          continue;
+        }
+      }
       // A file still being copied in must not be announced half-written.
       if (this.o.clock.now().getTime() - stat.mtimeMs < this.o.settleMs) {
         deferred++;
@@ -151,11 +175,14 @@ export class RawZone {
     fs.mkdirSync(this.rawDir, { recursive: true });
     try {
       this.watcher = fs.watch(this.rawDir, { recursive: true }, () => this.scheduleScan(100));
-      this.watcher.on('error', (err) => this.o.logger.warn('raw/ watcher failed; relying on periodic scans', { err }));
+      this.watcher.on('error', (err) =>
+        this.o.logger.warn('raw/ watcher failed; relying on periodic scans', { err }),
+      );
     } catch (err) {
       this.o.logger.warn('recursive fs.watch unavailable; relying on periodic scans', { err: String(err) });
     }
     const tick = (): void => {
+      if (this.closed) return;
       void this.scan().catch((err) => this.o.logger.error('raw/ scan failed', { err: String(err) }));
       this.timer = setTimeout(tick, intervalMs);
       this.timer.unref();
@@ -165,7 +192,7 @@ export class RawZone {
 
   private pendingScan: NodeJS.Timeout | undefined;
   private scheduleScan(delayMs: number): void {
-    if (this.pendingScan) return;
+    if (this.pendingScan || this.closed) return;
     this.pendingScan = setTimeout(() => {
       this.pendingScan = undefined;
       void this.scan().catch((err) => this.o.logger.error('raw/ scan failed', { err: String(err) }));
@@ -181,7 +208,9 @@ export class RawZone {
     this.watcher?.close();
     if (this.timer) clearTimeout(this.timer);
     if (this.pendingScan) clearTimeout(this.pendingScan);
-    await this.scanning;
+    this.closed = true;
+    await this.queuedScan?.catch(() => undefined);
+    await this.scanning?.catch(() => undefined);
   }
 }
 
