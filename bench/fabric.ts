@@ -60,7 +60,10 @@ async function throughput(dir: string): Promise<number> {
   const t0 = performance.now();
   for (let i = 0; i < EVENTS; i += 10) {
     // PutEvents takes at most 10 entries: route them the same way.
-    router.deliver('default', Array.from({ length: Math.min(10, EVENTS - i) }, (_, j) => envelope(i + j)));
+    router.deliver(
+      'default',
+      Array.from({ length: Math.min(10, EVENTS - i) }, (_, j) => envelope(i + j)),
+    );
   }
   while (handled < EVENTS) {
     const r = await poller.pollOnce({ waitForBatchingWindow: false });
@@ -87,17 +90,31 @@ function baseline(dir: string): number {
   for (;;) {
     const rows = sel.all() as { id: number }[];
     if (rows.length === 0) break;
-    db.transaction(() => rows.forEach((r) => del.run(r.id)))();
+    db.transaction(() => {
+      for (const r of rows) del.run(r.id);
+    })();
   }
   const seconds = (performance.now() - t0) / 1000;
   db.close();
   return EVENTS / seconds;
 }
 
-async function latency(dir: string, windowSeconds: number, samples: number): Promise<{ p50: number; p95: number }> {
+async function latency(
+  dir: string,
+  windowSeconds: number,
+  samples: number,
+): Promise<{ p50: number; p95: number }> {
   const { db, queues, router } = setup(dir);
   const lake = path.join(dir, 'lake');
-  const raw = new RawZone({ db, lakeRoot: lake, bucketName: 'bench', router, clock: systemClock, ids: { next: () => crypto.randomUUID() }, logger: silentLogger });
+  const raw = new RawZone({
+    db,
+    lakeRoot: lake,
+    bucketName: 'bench',
+    router,
+    clock: systemClock,
+    ids: { next: () => crypto.randomUUID() },
+    logger: silentLogger,
+  });
   const store = new FsObjectStore(lake, { onPut: (info) => void raw.tryAnnounce(info) });
   const seen = new Map<string, number>();
   const poller = new QueuePoller({
@@ -106,7 +123,8 @@ async function latency(dir: string, windowSeconds: number, samples: number): Pro
     maxBatchingWindowSeconds: windowSeconds,
     handler: async (e: SqsEvent) => {
       const now = performance.now();
-      for (const r of e.Records) seen.set((JSON.parse(r.body) as { detail: { object: { key: string } } }).detail.object.key, now);
+      for (const r of e.Records)
+        seen.set((JSON.parse(r.body) as { detail: { object: { key: string } } }).detail.object.key, now);
       return { batchItemFailures: [] };
     },
     logger: silentLogger,
@@ -134,11 +152,31 @@ export async function run(): Promise<BenchResult[]> {
     const fabric = await throughput(path.join(dir, 'f'));
     const l0 = await latency(path.join(dir, 'l0'), 0, LATENCY_SAMPLES);
     return [
-      { name: 'events routed+delivered (durable)', value: fabric, unit: 'events/s', note: `${EVENTS} S3 events, PutEvents-sized batches, handler batches of 100` },
-      { name: 'baseline: bare SQLite insert+select+delete', value: base, unit: 'msgs/s', note: 'same payloads, same DB settings' },
+      {
+        name: 'events routed+delivered (durable)',
+        value: fabric,
+        unit: 'events/s',
+        note: `${EVENTS} S3 events, PutEvents-sized batches, handler batches of 100`,
+      },
+      {
+        name: 'baseline: bare SQLite insert+select+delete',
+        value: base,
+        unit: 'msgs/s',
+        note: 'same payloads, same DB settings',
+      },
       { name: 'fabric / baseline', value: fabric / base, unit: 'ratio' },
-      { name: 'drop-to-handler latency p50 (window 0)', value: l0.p50, unit: 'ms', note: 'put -> Object Created -> rule -> queue -> handler' },
-      { name: 'drop-to-handler latency p95 (window 0)', value: l0.p95, unit: 'ms', note: 'the topology adds etl-trigger\'s batching window (10 s) on top, by design' },
+      {
+        name: 'drop-to-handler latency p50 (window 0)',
+        value: l0.p50,
+        unit: 'ms',
+        note: 'put -> Object Created -> rule -> queue -> handler',
+      },
+      {
+        name: 'drop-to-handler latency p95 (window 0)',
+        value: l0.p95,
+        unit: 'ms',
+        note: "the topology adds etl-trigger's batching window (10 s) on top, by design",
+      },
     ];
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

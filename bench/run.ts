@@ -36,7 +36,9 @@ async function main(): Promise<void> {
     const results = await mod.run();
     for (const r of results) {
       all.push({ suite: name, ...r });
-      console.log(`${name.padEnd(10)} ${r.name.padEnd(48)} ${fmt(r.value).padStart(14)} ${r.unit.padEnd(10)} ${r.note ?? ''}`);
+      console.log(
+        `${name.padEnd(10)} ${r.name.padEnd(48)} ${fmt(r.value).padStart(14)} ${r.unit.padEnd(10)} ${r.note ?? ''}`,
+      );
     }
     process.stderr.write(`bench ${name} done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   }

@@ -10,12 +10,20 @@ export interface IngestTally {
 
 export const newTally = (symbolsTotal = 0): IngestTally => ({ symbolsTotal, byRequest: new Map() });
 
-export const recordProgress = (t: IngestTally, p: { requestId: string; bars: number; symbolsDone: number }): void => {
+export const recordProgress = (
+  t: IngestTally,
+  p: { requestId: string; bars: number; symbolsDone: number },
+): void => {
   t.byRequest.set(p.requestId, { bars: p.bars, symbolsDone: p.symbolsDone });
 };
 
 /** Redraws the progress line from the runtime's state and the ingestion tally. */
-export function drawProgress(line: ProgressLine, rt: LocalRuntime, tally: IngestTally, d?: DrainProgress): void {
+export function drawProgress(
+  line: ProgressLine,
+  rt: LocalRuntime,
+  tally: IngestTally,
+  d?: DrainProgress,
+): void {
   const reqs = [...tally.byRequest.values()];
   const bars = reqs.reduce((a, r) => a + r.bars, 0);
   const symbolsDone = reqs.reduce((a, r) => a + r.symbolsDone, 0);
@@ -26,7 +34,9 @@ export function drawProgress(line: ProgressLine, rt: LocalRuntime, tally: Ingest
     .map(([q, n]) => `${q} ${n}`)
     .join(', ');
   const parts = [
-    tally.symbolsTotal > 0 ? `ingest ${bar(symbolsDone, tally.symbolsTotal)} ${symbolsDone}/${tally.symbolsTotal} symbols, ${bars.toLocaleString('en-US')} bars` : '',
+    tally.symbolsTotal > 0
+      ? `ingest ${bar(symbolsDone, tally.symbolsTotal)} ${symbolsDone}/${tally.symbolsTotal} symbols, ${bars.toLocaleString('en-US')} bars`
+      : '',
     `etl runs ${jobs.SUCCEEDED} ok${jobs.FAILED + jobs.TIMEOUT > 0 ? `, ${jobs.FAILED + jobs.TIMEOUT} failed` : ''}${jobs.RUNNING + jobs.WAITING > 0 ? `, ${jobs.RUNNING + jobs.WAITING} running` : ''}`,
     waiting ? `queued: ${waiting}` : '',
     d ? `${d.messages} msgs` : '',
@@ -57,7 +67,9 @@ export async function summarize(rt: LocalRuntime, d: DrainProgress): Promise<Pip
     tables,
     events: rt.eventLog.countsByDetailType(),
     jobs: status.jobs,
-    deadLetters: status.queues.filter((q) => q.queue.endsWith('-dlq')).reduce((n, q) => n + q.visible + q.inFlight, 0),
+    deadLetters: status.queues
+      .filter((q) => q.queue.endsWith('-dlq'))
+      .reduce((n, q) => n + q.visible + q.inFlight, 0),
     waitingRetry: d.waitingRetry,
   };
 }
@@ -72,9 +84,12 @@ export function renderSummary(s: PipelineSummary): string {
     `  catalog     ${ev('Partitions Registered')} registrations`,
     `  alerts      ${ev('Alert Raised')} raised`,
     '  tables',
-    ...Object.entries(s.tables).map(([t, n]) => `    ohlcv.${t.padEnd(12)} ${n.toLocaleString('en-US').padStart(12)} rows`),
+    ...Object.entries(s.tables).map(
+      ([t, n]) => `    ohlcv.${t.padEnd(12)} ${n.toLocaleString('en-US').padStart(12)} rows`,
+    ),
   ];
   if (s.deadLetters > 0) lines.push(`  !! ${s.deadLetters} message(s) in DLQs: ohlcv dlq list`);
-  if (s.waitingRetry > 0) lines.push(`  ${s.waitingRetry} message(s) waiting for a retry: ohlcv drain again later`);
+  if (s.waitingRetry > 0)
+    lines.push(`  ${s.waitingRetry} message(s) waiting for a retry: ohlcv drain again later`);
   return `${lines.join('\n')}\n`;
 }

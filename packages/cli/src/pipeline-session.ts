@@ -21,7 +21,10 @@ export interface PipelineSession {
  * The runtime with its four services attached and a market-data source: the embedded
  * Twelve Data server on loopback by default, the real API when TWELVE_DATA_API_KEY is set.
  */
-export async function openPipeline(io: CommandIO, opts: PipelineSessionOptions = {}): Promise<PipelineSession> {
+export async function openPipeline(
+  io: CommandIO,
+  opts: PipelineSessionOptions = {},
+): Promise<PipelineSession> {
   const rt = LocalRuntime.open({ home: resolveHome(io.env, io.cwd) });
   let market: Awaited<ReturnType<typeof marketDataFromEnv>> | undefined;
   try {
@@ -32,7 +35,13 @@ export async function openPipeline(io: CommandIO, opts: PipelineSessionOptions =
       logger: rt.logger.child('twelvedata'),
       embeddedCreditsPerMinute: opts.creditsPerMinute,
     });
-    rt.attachServices(localServices({ marketData: market.client, onIngestionProgress: opts.onIngestionProgress, env: io.env }));
+    rt.attachServices(
+      localServices({
+        marketData: market.client,
+        onIngestionProgress: opts.onIngestionProgress,
+        env: io.env,
+      }),
+    );
   } catch (err) {
     await rt.close();
     await market?.close();
@@ -42,7 +51,10 @@ export async function openPipeline(io: CommandIO, opts: PipelineSessionOptions =
   return {
     rt,
     embedded: m.embedded,
-    marketDataLabel: m.kind === 'twelvedata' ? 'Twelve Data API (TWELVE_DATA_API_KEY)' : `embedded Twelve Data source at ${m.url}`,
+    marketDataLabel:
+      m.kind === 'twelvedata'
+        ? 'Twelve Data API (TWELVE_DATA_API_KEY)'
+        : `embedded Twelve Data source at ${m.url}`,
     async close() {
       await rt.close();
       await m.close();

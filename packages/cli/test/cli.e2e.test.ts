@@ -39,10 +39,23 @@ describe('ohlcv CLI', () => {
 
   it('events test-pattern answers like aws events test-event-pattern', () => {
     const event = JSON.stringify({
-      id: '1', account: '123456789012', source: 'aws.s3', time: '2024-01-01T00:00:00Z', region: 'us-east-1',
-      'detail-type': 'Object Created', resources: [], detail: { object: { key: 'raw/a.csv' } },
+      id: '1',
+      account: '123456789012',
+      source: 'aws.s3',
+      time: '2024-01-01T00:00:00Z',
+      region: 'us-east-1',
+      'detail-type': 'Object Created',
+      resources: [],
+      detail: { object: { key: 'raw/a.csv' } },
     });
-    const yes = ohlcv(['events', 'test-pattern', '--pattern', '{"detail":{"object":{"key":[{"prefix":"raw/"}]}}}', '--event', event]);
+    const yes = ohlcv([
+      'events',
+      'test-pattern',
+      '--pattern',
+      '{"detail":{"object":{"key":[{"prefix":"raw/"}]}}}',
+      '--event',
+      event,
+    ]);
     expect(yes.code).toBe(0);
     expect(yes.out.trim()).toBe('{"Result":true}');
     const no = ohlcv(['events', 'test-pattern', '--pattern', '{"source":["aws.glue"]}', '--event', event]);
@@ -69,7 +82,13 @@ describe('ohlcv CLI', () => {
     expect(summary.tables.bars_daily).toBe(2);
     expect(summary.tables.quarantine).toBe(1);
 
-    const q = ohlcv(['query', '--sql', "SELECT trade_date, close, daily_return FROM ohlcv.bars_daily WHERE symbol = 'ZZZ' ORDER BY trade_date", '--format', 'json']);
+    const q = ohlcv([
+      'query',
+      '--sql',
+      "SELECT trade_date, close, daily_return FROM ohlcv.bars_daily WHERE symbol = 'ZZZ' ORDER BY trade_date",
+      '--format',
+      'json',
+    ]);
     expect(q.code).toBe(0);
     const rows = JSON.parse(q.out) as { close: number; daily_return: number | null }[];
     expect(rows.map((r) => r.close)).toEqual([10.5, 11.5]);
@@ -86,15 +105,27 @@ describe('ohlcv CLI', () => {
     const dlq = ohlcv(['dlq', 'list', '--format', 'json']);
     expect(JSON.parse(dlq.out)).toEqual([]);
     const tail = ohlcv(['events', 'tail', '--last', '50', '--format', 'json']);
-    const types = tail.out.trim().split('\n').map((l) => JSON.parse(l).event['detail-type']);
-    expect(types).toEqual(expect.arrayContaining(['Object Created', 'ETL Run Requested', 'Glue Job State Change', 'ETL Run Completed', 'Partitions Registered']));
+    const types = tail.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).event['detail-type']);
+    expect(types).toEqual(
+      expect.arrayContaining([
+        'Object Created',
+        'ETL Run Requested',
+        'Glue Job State Change',
+        'ETL Run Completed',
+        'Partitions Registered',
+      ]),
+    );
   });
 
   it('demo runs the whole pipeline to idle and every table has rows', () => {
     const r = ohlcv(['demo', '--format', 'json'], { OHLCV_HOME: path.join(home, 'demo') });
     expect(r.code, r.err).toBe(0);
     const s = JSON.parse(r.out);
-    for (const t of ['bars', 'bars_hourly', 'bars_daily', 'quarantine']) expect(s.tables[t]).toBeGreaterThan(0);
+    for (const t of ['bars', 'bars_hourly', 'bars_daily', 'quarantine'])
+      expect(s.tables[t]).toBeGreaterThan(0);
     expect(s.events['Ingestion Batch Completed']).toBeGreaterThan(0);
     expect(s.deadLetters).toBe(0);
   });

@@ -3,8 +3,9 @@
  * per-record loop that turns one bad record into one `batchItemFailures` entry instead of
  * failing the batch.
  */
-import type { Logger } from './ports.ts';
+
 import { errorCode, errorMessage } from './errors.ts';
+import type { Logger } from './ports.ts';
 
 export interface SqsRecord {
   messageId: string;

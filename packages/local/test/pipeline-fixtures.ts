@@ -23,7 +23,9 @@ export function csvBars(symbol: string, day: string, minutes: number, seed: numb
     const high = +(Math.max(open, close) * (1 + rand() / 500)).toFixed(4);
     const low = +(Math.min(open, close) * (1 - rand() / 500)).toFixed(4);
     const volume = Math.round(1000 + rand() * 5000);
-    rows.push(`${symbol},1min,${new Date(t0 + i * 60_000).toISOString()},${open},${high},${low},${close},${volume}`);
+    rows.push(
+      `${symbol},1min,${new Date(t0 + i * 60_000).toISOString()},${open},${high},${low},${close},${volume}`,
+    );
     price = close;
   }
   return `${rows.join('\n')}\n`;

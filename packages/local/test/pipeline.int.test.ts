@@ -35,7 +35,11 @@ describe('the embedded runtime, end to end', () => {
     const rt = open(home.root);
     try {
       await fanOutIngestion(
-        { watchlist: { symbols: ['AAPL', 'BTC/USD'], interval: '1min', lookbackDays: 5 }, start: '2024-03-08', end: '2024-03-11' },
+        {
+          watchlist: { symbols: ['AAPL', 'BTC/USD'], interval: '1min', lookbackDays: 5 },
+          start: '2024-03-08',
+          end: '2024-03-11',
+        },
         { sender: rt.queueSender, clock: rt.clock, ids: rt.ids },
       );
       const d = await rt.drain();
@@ -45,7 +49,10 @@ describe('the embedded runtime, end to end', () => {
       let rawRows = 0;
       const rawCloses = new Map<string, number>();
       for await (const o of rt.store.list('raw/source=twelvedata/')) {
-        for (const line of Buffer.from(await rt.store.get(o.key)).toString('utf8').split('\n').filter(Boolean)) {
+        for (const line of Buffer.from(await rt.store.get(o.key))
+          .toString('utf8')
+          .split('\n')
+          .filter(Boolean)) {
           const bar = JSON.parse(line) as { symbol: string; ts: string; close: number };
           rawRows++;
           rawCloses.set(`${bar.symbol}|${Date.parse(bar.ts)}`, bar.close);
@@ -56,7 +63,10 @@ describe('the embedded runtime, end to end', () => {
       expect(bars.length).toBe(rawCloses.size);
       for (const b of bars) expect(b.close).toBe(rawCloses.get(`${b.symbol}|${Number(b.ms)}`));
 
-      const daily = await tableRows(rt, 'SELECT symbol, COUNT(*) AS n FROM ohlcv.bars_daily GROUP BY symbol ORDER BY symbol');
+      const daily = await tableRows(
+        rt,
+        'SELECT symbol, COUNT(*) AS n FROM ohlcv.bars_daily GROUP BY symbol ORDER BY symbol',
+      );
       expect(daily.map((r) => r.symbol)).toEqual(['AAPL', 'BTC/USD']);
       const hourly = await tableRows(rt, 'SELECT COUNT(*) AS n FROM ohlcv.bars_hourly');
       expect(Number(hourly[0]!.n)).toBeGreaterThan(24);
@@ -87,7 +97,9 @@ describe('the embedded runtime, end to end', () => {
       let n = 0;
       while (Date.now() < deadline) {
         if (rt.catalog.partitions('bars').some((p) => p.values.symbol === 'HAND')) {
-          n = Number((await tableRows(rt, "SELECT COUNT(*) AS n FROM ohlcv.bars WHERE symbol = 'HAND'"))[0]!.n);
+          n = Number(
+            (await tableRows(rt, "SELECT COUNT(*) AS n FROM ohlcv.bars WHERE symbol = 'HAND'"))[0]!.n,
+          );
           if (n === 90) break;
         }
         await new Promise((r) => setTimeout(r, 250));
@@ -113,8 +125,14 @@ describe('the embedded runtime, end to end', () => {
       for (const f of files) fs.utimesSync(path.join(dir, f.name), past, past);
     };
     const snapshot = async (rt: LocalRuntime) => ({
-      bars: await tableRows(rt, 'SELECT symbol, ts, open, high, low, close, volume, pct_change, vwap FROM ohlcv.bars ORDER BY symbol, ts'),
-      daily: await tableRows(rt, 'SELECT * EXCLUDE (month) FROM ohlcv.bars_daily ORDER BY symbol, trade_date'),
+      bars: await tableRows(
+        rt,
+        'SELECT symbol, ts, open, high, low, close, volume, pct_change, vwap FROM ohlcv.bars ORDER BY symbol, ts',
+      ),
+      daily: await tableRows(
+        rt,
+        'SELECT * EXCLUDE (month) FROM ohlcv.bars_daily ORDER BY symbol, trade_date',
+      ),
     });
 
     const ref = tempHome();
@@ -129,11 +147,15 @@ describe('the embedded runtime, end to end', () => {
     const home = tempHome();
     drop(home.root);
     // A real process, killed with SIGKILL as soon as the pipeline is mid-flight.
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'packages/cli/src/main.ts'), 'drain'], {
-      cwd: repoRoot,
-      env: { ...process.env, OHLCV_HOME: home.root },
-      stdio: 'ignore',
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(repoRoot, 'packages/cli/src/main.ts'), 'drain'],
+      {
+        cwd: repoRoot,
+        env: { ...process.env, OHLCV_HOME: home.root },
+        stdio: 'ignore',
+      },
+    );
     const dbFile = resolveHome({ OHLCV_HOME: home.root }, '/').stateDb;
     const started = Date.now();
     while (Date.now() - started < 60_000) {

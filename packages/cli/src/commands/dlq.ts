@@ -1,6 +1,6 @@
 import { dlqName, type QueueName, queueNames } from '@ohlcv/core';
-import { UsageError, type Command } from '../command.ts';
 import { formatOf, parse, table, toJson } from '../args.ts';
+import { type Command, UsageError } from '../command.ts';
 import { withRuntime } from '../session.ts';
 
 const usage = `Usage: ohlcv dlq list [QUEUE] [--limit N] [--format table|json]
@@ -33,7 +33,8 @@ export const dlqCommand: Command = {
       const format = formatOf(values.format);
       const targets = positionals[0] ? [queueArg(positionals[0])] : queueNames;
       const limit = Number(values.limit);
-      if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive whole number');
+      if (!Number.isInteger(limit) || limit < 1)
+        throw new UsageError('--limit must be a positive whole number');
       const rows = await withRuntime(io, async (rt) =>
         targets.flatMap((q) =>
           rt.queues.peek(dlqName(q), limit).map((m) => ({
@@ -46,16 +47,25 @@ export const dlqCommand: Command = {
           })),
         ),
       );
-      if (format === 'json') io.stdout(`${toJson(rows.map(({ body: _b, fullBody, ...r }) => ({ ...r, body: fullBody })))}\n`);
-      else io.stdout(rows.length === 0 ? 'all DLQs are empty\n' : table(rows, ['dlq', 'messageId', 'receiveCount', 'sentAt', 'body']));
+      if (format === 'json')
+        io.stdout(`${toJson(rows.map(({ body: _b, fullBody, ...r }) => ({ ...r, body: fullBody })))}\n`);
+      else
+        io.stdout(
+          rows.length === 0
+            ? 'all DLQs are empty\n'
+            : table(rows, ['dlq', 'messageId', 'receiveCount', 'sentAt', 'body']),
+        );
       return 0;
     }
     if (verb === 'redrive') {
       const { values, positionals } = parse(rest, { max: { type: 'string' } }, true);
       const q = queueArg(positionals[0]);
       const max = values.max === undefined ? undefined : Number(values.max);
-      if (max !== undefined && (!Number.isInteger(max) || max < 1)) throw new UsageError('--max must be a positive whole number');
-      const result = await withRuntime(io, async (rt) => rt.queues.redrive(dlqName(q), { toQueue: q, maxMessages: max }));
+      if (max !== undefined && (!Number.isInteger(max) || max < 1))
+        throw new UsageError('--max must be a positive whole number');
+      const result = await withRuntime(io, async (rt) =>
+        rt.queues.redrive(dlqName(q), { toQueue: q, maxMessages: max }),
+      );
       io.stdout(`moved ${result.moved} message(s) from ${dlqName(q)} back to ${q}\n`);
       return 0;
     }

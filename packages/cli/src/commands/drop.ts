@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { UsageError, type Command } from '../command.ts';
 import { parse, toJson } from '../args.ts';
+import { type Command, UsageError } from '../command.ts';
 import { withRuntime } from '../session.ts';
 
 const usage = `Usage: ohlcv drop FILE... [--prefix uploads] [--format table|json]
@@ -28,7 +28,10 @@ export const dropCommand: Command = {
     );
     if (positionals.length === 0) throw new UsageError('name at least one FILE to drop');
     const prefix = String(values.prefix).replace(/^\/+|\/+$/g, '');
-    if (!/^[A-Za-z0-9._=-]+(\/[A-Za-z0-9._=-]+)*$/.test(prefix) || prefix.split('/').some((s) => s.startsWith('.'))) {
+    if (
+      !/^[A-Za-z0-9._=-]+(\/[A-Za-z0-9._=-]+)*$/.test(prefix) ||
+      prefix.split('/').some((s) => s.startsWith('.'))
+    ) {
       throw new UsageError(`--prefix "${prefix}" must be folder names of letters, digits, . _ = -`);
     }
     const files = await Promise.all(
@@ -38,7 +41,9 @@ export const dropCommand: Command = {
         if (!stat?.isFile()) throw new UsageError(`${f}: no such file`);
         const name = path.basename(full);
         if (!/^[A-Za-z0-9][A-Za-z0-9._=-]*$/.test(name)) {
-          throw new UsageError(`${f}: file name must be letters, digits, . _ = - (it becomes the object key)`);
+          throw new UsageError(
+            `${f}: file name must be letters, digits, . _ = - (it becomes the object key)`,
+          );
         }
         return { full, key: `raw/${prefix}/${name}` };
       }),

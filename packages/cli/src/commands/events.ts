@@ -1,5 +1,5 @@
-import { UsageError, type Command } from '../command.ts';
 import { formatOf, parse } from '../args.ts';
+import { type Command, UsageError } from '../command.ts';
 import { openRuntime } from '../session.ts';
 import { testPatternCommand } from './events-test-pattern.ts';
 
@@ -33,7 +33,10 @@ export const eventsCommand: Command = {
     try {
       const show = (e: ReturnType<typeof rt.eventLog.last>[number]): void => {
         if (values.source && !e.source.startsWith(values.source)) return;
-        if (format === 'json') io.stdout(`${JSON.stringify({ seq: e.seq, bus: e.bus, routedTo: e.routedTo, event: e.envelope })}\n`);
+        if (format === 'json')
+          io.stdout(
+            `${JSON.stringify({ seq: e.seq, bus: e.bus, routedTo: e.routedTo, event: e.envelope })}\n`,
+          );
         else {
           const d = e.envelope.detail as Record<string, unknown> | undefined;
           const hint = d?.object

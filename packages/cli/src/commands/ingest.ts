@@ -1,10 +1,15 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { DEFAULT_BATCH_SIZE, fanOutIngestion, type Watchlist, watchlistSchema } from '@ohlcv/service-ingestion';
-import { UsageError, type Command } from '../command.ts';
+import {
+  DEFAULT_BATCH_SIZE,
+  fanOutIngestion,
+  type Watchlist,
+  watchlistSchema,
+} from '@ohlcv/service-ingestion';
 import { formatOf, parse, toJson } from '../args.ts';
-import { openPipeline } from '../pipeline-session.ts';
+import { type Command, UsageError } from '../command.ts';
 import { drawProgress, newTally, recordProgress, renderSummary, summarize } from '../pipeline-report.ts';
+import { openPipeline } from '../pipeline-session.ts';
 import { ProgressLine } from '../progress.ts';
 
 const usage = `Usage: ohlcv ingest --symbols AAPL,MSFT,... [--interval 1min] [--start DATE] [--end DATE]
@@ -47,7 +52,13 @@ export const ingestCommand: Command = {
     try {
       const base = values.watchlist
         ? JSON.parse(await fs.readFile(path.resolve(io.cwd, values.watchlist), 'utf8'))
-        : { symbols: values.symbols?.split(',').map((s) => s.trim()).filter(Boolean) ?? [] };
+        : {
+            symbols:
+              values.symbols
+                ?.split(',')
+                .map((s) => s.trim())
+                .filter(Boolean) ?? [],
+          };
       if (values.interval) base.interval = values.interval;
       if (values['lookback-days']) base.lookbackDays = Number(values['lookback-days']);
       watchlist = watchlistSchema.parse(base);
@@ -57,11 +68,19 @@ export const ingestCommand: Command = {
         .join('; ');
       throw new UsageError(msg ?? `cannot read the watchlist: ${(err as Error).message}`);
     }
-    for (const [name, v] of [['--start', values.start], ['--end', values.end]] as const) {
-      if (v !== undefined && Number.isNaN(Date.parse(v))) throw new UsageError(`${name} "${v}" is not a date (YYYY-MM-DD or ISO-8601)`);
+    for (const [name, v] of [
+      ['--start', values.start],
+      ['--end', values.end],
+    ] as const) {
+      if (v !== undefined && Number.isNaN(Date.parse(v)))
+        throw new UsageError(`${name} "${v}" is not a date (YYYY-MM-DD or ISO-8601)`);
     }
-    const batchSize = values['batch-size'] === undefined ? undefined : positiveInt('--batch-size', values['batch-size']);
-    const credits = values['credits-per-minute'] === undefined ? undefined : positiveInt('--credits-per-minute', values['credits-per-minute']);
+    const batchSize =
+      values['batch-size'] === undefined ? undefined : positiveInt('--batch-size', values['batch-size']);
+    const credits =
+      values['credits-per-minute'] === undefined
+        ? undefined
+        : positiveInt('--credits-per-minute', values['credits-per-minute']);
 
     const tally = newTally(new Set(watchlist.symbols).size);
     const line = new ProgressLine(io.stderr, io.isTTY);
@@ -76,16 +95,23 @@ export const ingestCommand: Command = {
         { watchlist, batchSize, start: values.start, end: values.end },
         { sender: rt.queueSender, clock: rt.clock, ids: rt.ids },
       );
-      io.stderr(`queued ${messages} ingestion request(s) for ${tally.symbolsTotal} symbol(s) (correlation id ${correlationId})\n`);
+      io.stderr(
+        `queued ${messages} ingestion request(s) for ${tally.symbolsTotal} symbol(s) (correlation id ${correlationId})\n`,
+      );
       const timer = setInterval(() => drawProgress(line, rt, tally), 200);
-      const d = await rt.drain({ signal: io.signal, onTick: (p) => drawProgress(line, rt, tally, p) }).finally(() => clearInterval(timer));
+      const d = await rt
+        .drain({ signal: io.signal, onTick: (p) => drawProgress(line, rt, tally, p) })
+        .finally(() => clearInterval(timer));
       line.done();
       const summary = await summarize(rt, d);
       const served = session.embedded?.stats();
       if (format === 'json') io.stdout(`${toJson({ correlationId, ...summary, source: served ?? null })}\n`);
       else {
         io.stdout(renderSummary(summary));
-        if (served) io.stdout(`  source      ${served.requests} requests, ${served.credits} credits, ${served.rateLimited} answered 429, ${served.barsServed.toLocaleString('en-US')} bars served\n`);
+        if (served)
+          io.stdout(
+            `  source      ${served.requests} requests, ${served.credits} credits, ${served.rateLimited} answered 429, ${served.barsServed.toLocaleString('en-US')} bars served\n`,
+          );
       }
       return io.signal.aborted ? 130 : summary.events['Ingestion Batch Failed'] ? 1 : 0;
     } finally {
@@ -96,6 +122,7 @@ export const ingestCommand: Command = {
 
 function positiveInt(name: string, v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name} must be a positive whole number, not "${v}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`${name} must be a positive whole number, not "${v}"`);
   return n;
 }

@@ -1,11 +1,11 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fanOutIngestion, DEMO_WATCHLIST } from '@ohlcv/service-ingestion';
-import type { Command, CommandIO } from '../command.ts';
+import { DEMO_WATCHLIST, fanOutIngestion } from '@ohlcv/service-ingestion';
 import { formatOf, parse, toJson } from '../args.ts';
-import { openPipeline, type PipelineSession } from '../pipeline-session.ts';
+import type { Command, CommandIO } from '../command.ts';
 import { drawProgress, newTally, recordProgress, renderSummary, summarize } from '../pipeline-report.ts';
+import { openPipeline, type PipelineSession } from '../pipeline-session.ts';
 import { ProgressLine } from '../progress.ts';
 
 /** A fixed, reproducible window: two weeks across the US spring-forward DST change. */
@@ -18,7 +18,12 @@ interface RunOptions {
 }
 
 /** Loads the demo (ingestion from the market-data source plus a dropped CSV) and drains. */
-async function runToIdle(session: PipelineSession, io: CommandIO, opts: RunOptions, tally = newTally()): Promise<number> {
+async function runToIdle(
+  session: PipelineSession,
+  io: CommandIO,
+  opts: RunOptions,
+  tally = newTally(),
+): Promise<number> {
   const { rt } = session;
   const line = new ProgressLine(io.stderr, io.isTTY);
   if (opts.demo) {
@@ -28,7 +33,9 @@ async function runToIdle(session: PipelineSession, io: CommandIO, opts: RunOptio
       { watchlist: DEMO_WATCHLIST, start: DEMO_RANGE.start, end: DEMO_RANGE.end },
       { sender: rt.queueSender, clock: rt.clock, ids: rt.ids },
     );
-    io.stderr(`demo: ${messages} ingestion request(s) for ${DEMO_WATCHLIST.symbols.length} symbols, ${DEMO_RANGE.start}..${DEMO_RANGE.end}, 1min bars\n`);
+    io.stderr(
+      `demo: ${messages} ingestion request(s) for ${DEMO_WATCHLIST.symbols.length} symbols, ${DEMO_RANGE.start}..${DEMO_RANGE.end}, 1min bars\n`,
+    );
     await rt.store.put('raw/drops/sample-drop.csv', await fs.readFile(SAMPLE_DROP));
     io.stderr('demo: dropped raw/drops/sample-drop.csv (daily SPY bars with a duplicate and a bad row)\n');
   }
@@ -40,7 +47,11 @@ async function runToIdle(session: PipelineSession, io: CommandIO, opts: RunOptio
   const summary = await summarize(rt, d);
   if (opts.format === 'json') io.stdout(`${toJson(summary)}\n`);
   else io.stdout(renderSummary(summary));
-  return io.signal.aborted ? 130 : summary.jobs.FAILED + summary.jobs.TIMEOUT > 0 || summary.deadLetters > 0 ? 1 : 0;
+  return io.signal.aborted
+    ? 130
+    : summary.jobs.FAILED + summary.jobs.TIMEOUT > 0 || summary.deadLetters > 0
+      ? 1
+      : 0;
 }
 
 const demoUsage = `Usage: ohlcv demo [--format table|json]
@@ -129,9 +140,12 @@ export const startCommand: Command = {
         for (const e of rt.eventLog.after(seq)) {
           seq = e.seq;
           const d = e.envelope.detail as Record<string, unknown>;
-          if (e.detailType === 'Object Created') io.stdout(`raw object ${(d.object as { key: string }).key}\n`);
+          if (e.detailType === 'Object Created')
+            io.stdout(`raw object ${(d.object as { key: string }).key}\n`);
           if (e.detailType === 'ETL Run Completed')
-            io.stdout(`etl run ${String(d.jobRunId).slice(0, 12)}: ${d.rowsKept} rows kept, ${d.rowsQuarantined} quarantined, ${d.duplicates} duplicates\n`);
+            io.stdout(
+              `etl run ${String(d.jobRunId).slice(0, 12)}: ${d.rowsKept} rows kept, ${d.rowsQuarantined} quarantined, ${d.duplicates} duplicates\n`,
+            );
           if (e.detailType === 'Alert Raised') io.stdout(`ALERT [${d.severity}] ${d.title}\n`);
         }
       }

@@ -1,5 +1,5 @@
-import type { Command } from '../command.ts';
 import { formatOf, parse, table, toJson } from '../args.ts';
+import type { Command } from '../command.ts';
 import { withRuntime } from '../session.ts';
 
 const usage = `Usage: ohlcv status [--format table|json]
@@ -21,14 +21,33 @@ export const statusCommand: Command = {
       return 0;
     }
     io.stdout(`data folder: ${s.home}\n`);
-    io.stdout(`pipeline: ${s.engine ? `running (pid ${s.engine.pid}, since ${s.engine.since})` : 'not running'}\n\n`);
-    io.stdout(table(s.queues as unknown as Record<string, unknown>[], ['queue', 'visible', 'inFlight', 'delayed', 'oldestAgeSeconds']));
-    io.stdout(`\njob runs: ${Object.entries(s.jobs).map(([k, v]) => `${k.toLowerCase()} ${v}`).join(', ')}\n`);
+    io.stdout(
+      `pipeline: ${s.engine ? `running (pid ${s.engine.pid}, since ${s.engine.since})` : 'not running'}\n\n`,
+    );
+    io.stdout(
+      table(s.queues as unknown as Record<string, unknown>[], [
+        'queue',
+        'visible',
+        'inFlight',
+        'delayed',
+        'oldestAgeSeconds',
+      ]),
+    );
+    io.stdout(
+      `\njob runs: ${Object.entries(s.jobs)
+        .map(([k, v]) => `${k.toLowerCase()} ${v}`)
+        .join(', ')}\n`,
+    );
     io.stdout(`raw objects announced: ${s.rawObjectsAnnounced}\n`);
     io.stdout(`catalog: ${JSON.stringify(s.catalog)}\n\n`);
-    io.stdout(`recent events:\n${table(s.recentEvents.map((e) => ({ ...e, routedTo: e.routedTo.join(',') })))}`);
+    io.stdout(
+      `recent events:\n${table(s.recentEvents.map((e) => ({ ...e, routedTo: e.routedTo.join(',') })))}`,
+    );
     const dlqs = s.queues.filter((q) => q.queue.endsWith('-dlq') && q.visible + q.inFlight > 0);
-    if (dlqs.length > 0) io.stdout(`\n!! messages in DLQs: ${dlqs.map((q) => `${q.queue} ${q.visible}`).join(', ')} — see "ohlcv dlq list"\n`);
+    if (dlqs.length > 0)
+      io.stdout(
+        `\n!! messages in DLQs: ${dlqs.map((q) => `${q.queue} ${q.visible}`).join(', ')} — see "ohlcv dlq list"\n`,
+      );
     return 0;
   },
 };

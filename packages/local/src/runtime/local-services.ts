@@ -2,7 +2,12 @@ import { ETL_JOB_NAME, type Notifier, queues, type ServiceName } from '@ohlcv/co
 import { createCatalogSyncHandler } from '@ohlcv/service-catalog-sync';
 import { createEtlTriggerHandler } from '@ohlcv/service-etl-trigger';
 import { createIngestionHandler, type IngestionProgress } from '@ohlcv/service-ingestion';
-import { createQualityAlertHandler, logNotifier, slackNotifier, webhookNotifier } from '@ohlcv/service-quality-alert';
+import {
+  createQualityAlertHandler,
+  logNotifier,
+  slackNotifier,
+  webhookNotifier,
+} from '@ohlcv/service-quality-alert';
 import type { MarketDataSource } from '@ohlcv/twelvedata';
 import type { HandlerFactory } from './runtime.ts';
 

@@ -4,6 +4,7 @@ import {
   DATABASE,
   dlqName,
   ETL_JOB_NAME,
+  type IdGenerator,
   type Logger,
   manifestSchema,
   type QueueName,
@@ -11,9 +12,8 @@ import {
   queueNames,
   queues as queueSpecs,
   randomIds,
-  type IdGenerator,
-  type SqsBatchHandler,
   type ServiceName,
+  type SqsBatchHandler,
   serviceNames,
   services as serviceSpecs,
   systemClock,
@@ -70,7 +70,10 @@ export class LocalRuntime {
   private engineLock: EngineLock | undefined;
   private servicesRunning = false;
 
-  private constructor(readonly home: HomeLayout, opts: LocalRuntimeOptions) {
+  private constructor(
+    readonly home: HomeLayout,
+    opts: LocalRuntimeOptions,
+  ) {
     this.clock = opts.clock ?? systemClock;
     this.ids = opts.ids ?? randomIds;
     this.logger = opts.logger ?? new JsonLogger({ service: 'ohlcv', destination: `${home.logs}/ohlcv.log` });
@@ -110,7 +113,9 @@ export class LocalRuntime {
         [ETL_JOB_NAME]: async (run) => {
           const key = run.arguments['--manifest_key'];
           if (!key) throw new AppError('MissingArgument', 'job run has no --manifest_key');
-          const manifest = manifestSchema.parse(JSON.parse(Buffer.from(await this.store.get(key)).toString('utf8')));
+          const manifest = manifestSchema.parse(
+            JSON.parse(Buffer.from(await this.store.get(key)).toString('utf8')),
+          );
           await runEtlJob({
             lakeRoot: home.lake,
             manifest,
@@ -192,7 +197,9 @@ export class LocalRuntime {
    * Processes until every queue is idle and no job runs: raw files not yet announced,
    * queued messages, job runs, and the events they cause, hop after hop.
    */
-  async drain(opts: { signal?: AbortSignal; onTick?: (s: DrainProgress) => void } = {}): Promise<DrainProgress> {
+  async drain(
+    opts: { signal?: AbortSignal; onTick?: (s: DrainProgress) => void } = {},
+  ): Promise<DrainProgress> {
     this.lockEngine();
     this.jobRunner.start();
     const progress: DrainProgress = { batches: 0, messages: 0, failed: 0, rounds: 0, waitingRetry: 0 };
@@ -253,7 +260,13 @@ export class LocalRuntime {
       recentRuns: this.jobRunner.runs(5),
       rawObjectsAnnounced: this.rawZone.announcedCount(),
       catalog: Object.fromEntries(
-        tableNames.map((t) => [t, { partitions: this.catalog.partitions(t).length, schemaVersion: this.catalog.schemaVersion(t) ?? null }]),
+        tableNames.map((t) => [
+          t,
+          {
+            partitions: this.catalog.partitions(t).length,
+            schemaVersion: this.catalog.schemaVersion(t) ?? null,
+          },
+        ]),
       ),
       database: DATABASE,
       recentEvents: this.eventLog.last(10).map((e) => ({
