@@ -11,8 +11,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { openLocalCatalog, openScratchDuckDb, openStateDb } from '../packages/local/src/catalog/index.ts';
 import { quotePath } from '../packages/local/src/catalog/sql-text.ts';
-import { getQuery, resolveParams } from '../sql/queries/index.ts';
-import { type ParamValue, toDuckDb } from '../sql/queries/params.ts';
+import { getQuery, resolveParams } from '@ohlcv/sql/queries';
+import { type ParamValue, toDuckDb } from '@ohlcv/sql/params';
 
 export interface BenchResult {
   name: string;

@@ -14,7 +14,7 @@ import {
   StopQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
 import { AppError, DATABASE, type QueryEngine, type QueryParams } from '@ohlcv/core';
-import { toAthena } from '../../../../sql/queries/params.ts';
+import { toAthena } from '@ohlcv/sql/params';
 
 export interface AthenaQueryEngineOptions {
   workGroup: string;

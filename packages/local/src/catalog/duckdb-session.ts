@@ -7,8 +7,8 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, type DuckDBResultReader } from '@duckdb/node-api';
 import { AppError, type ColumnSpec, type ColumnType, DATABASE, type TableSpec } from '@ohlcv/core';
-import type { ParamValue } from '../../../../sql/queries/params.ts';
-import { toDuckDb } from '../../../../sql/queries/params.ts';
+import type { ParamValue } from '@ohlcv/sql/params';
+import { toDuckDb } from '@ohlcv/sql/params';
 import type { StoredPartition } from './catalog-state.ts';
 import { quoteIdent, quotePath } from './sql-text.ts';
 

@@ -1,4 +1,4 @@
-export * from '../../../../sql/queries/index.ts';
+export * from '@ohlcv/sql/queries';
 export { assertCompatible, SchemaChangeError } from './catalog-state.ts';
 export { type DuckSession, duckdbType, openDuckSession, openScratchDuckDb } from './duckdb-session.ts';
 export { type LocalCatalog, type LocalCatalogOptions, openLocalCatalog } from './local-catalog.ts';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { tables } from '@ohlcv/core';
 import type Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getQuery, materializeSql, queryRegistry, resolveParams } from '../../../../sql/queries/index.ts';
+import { getQuery, materializeSql, queryRegistry, resolveParams } from '@ohlcv/sql/queries';
 import { type LocalCatalog, openLocalCatalog } from './local-catalog.ts';
 import { openStateDb } from './state-db.ts';
 import { byDateSymbol, byMonth, type DailyBar, dailyBars, writeTable } from './testing/fixtures.ts';
