@@ -6,6 +6,7 @@ export * from './glue-catalog/index.ts';
 export * from './glue-job-runner.ts';
 export * from './lambda-kit.ts';
 export * from './powertools-logger.ts';
+export * from './powertools-metrics.ts';
 export * from './s3-object-store.ts';
 export * from './secrets.ts';
 export * from './sqs-queue-sender.ts';

@@ -4,18 +4,21 @@
  * secrets), every batch is logged with its correlation id, traced and counted.
  */
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricUnit, Metrics as PowertoolsMetrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import {
   errorCode,
   errorMessage,
   type Logger,
+  METRICS_NAMESPACE,
+  type Metrics,
   type SqsBatchHandler,
   type SqsBatchResponse,
   type SqsEvent,
 } from '@ohlcv/core';
 import { correlationIdOfBody } from './correlation.ts';
 import { logLevelFromEnv, powertoolsLogger } from './powertools-logger.ts';
+import { powertoolsMetrics } from './powertools-metrics.ts';
 
 /** The parts of the Lambda context we read; the real one has more. */
 export interface LambdaContext {
@@ -28,7 +31,9 @@ export interface LambdaKit {
   serviceName: string;
   /** The core Logger port, on the Powertools logger below. */
   logger: Logger;
-  powertools: { logger: PowertoolsLogger; metrics: Metrics; tracer: Tracer };
+  /** The core Metrics port (business metrics, EMF), flushed after every invocation. */
+  metrics: Metrics;
+  powertools: { logger: PowertoolsLogger; metrics: PowertoolsMetrics; tracer: Tracer };
   env: NodeJS.ProcessEnv;
   /** Wraps an SDK v3 client so its calls appear as X-Ray subsegments (a no-op when tracing is off). */
   traceClient: <T>(client: T) => T;
@@ -41,7 +46,7 @@ export interface WithPowertoolsOptions {
   env?: NodeJS.ProcessEnv;
   /** Injected in tests; built from the env otherwise. */
   logger?: PowertoolsLogger;
-  metrics?: Metrics;
+  metrics?: PowertoolsMetrics;
   tracer?: Tracer;
 }
 
@@ -64,12 +69,14 @@ export function withPowertools(
 ): LambdaSqsHandler {
   const env = opts.env ?? process.env;
   const ptLogger = opts.logger ?? new PowertoolsLogger({ serviceName, logLevel: logLevelFromEnv(env) });
-  const metrics =
-    opts.metrics ?? new Metrics({ serviceName, namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? 'ohlcv' });
+  const namespace = env.POWERTOOLS_METRICS_NAMESPACE || METRICS_NAMESPACE;
+  const metrics = opts.metrics ?? new PowertoolsMetrics({ serviceName, namespace });
+  const port = powertoolsMetrics({ root: metrics, namespace, serviceName });
   const tracer = opts.tracer ?? new Tracer({ serviceName });
   const kit: LambdaKit = {
     serviceName,
     logger: powertoolsLogger(ptLogger),
+    metrics: port,
     powertools: { logger: ptLogger, metrics, tracer },
     env,
     traceClient: <T>(client: T): T =>
@@ -136,7 +143,7 @@ export function withPowertools(
     } finally {
       segment?.close();
       if (parent) tracer.setSegment(parent);
-      metrics.publishStoredMetrics();
+      port.flush();
     }
   };
 }

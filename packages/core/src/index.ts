@@ -1,5 +1,6 @@
 export * from './errors.ts';
 export * from './event-pattern/index.ts';
+export * from './metrics.ts';
 export * from './ports.ts';
 export * from './run-contract.ts';
 export * from './sqs-batch.ts';

@@ -6,5 +6,6 @@ export * from './client/schemas.ts';
 export * from './embedded/server.ts';
 export * from './keys.ts';
 export * from './normalize.ts';
+export * from './sessions.ts';
 export * from './source-from-env.ts';
 export * from './time.ts';

@@ -30,6 +30,8 @@ export interface CanonicalBar extends Instrument, SourceBar {
 
 export interface InstrumentSeries {
   instrument: Instrument;
+  /** IANA zone of the exchange (`meta.exchange_timezone`); decides its session hours. */
+  exchangeTimezone?: string;
   interval: Interval;
   /** Ascending by ts, unique ts. */
   bars: SourceBar[];

@@ -15,6 +15,9 @@ import {
   type EventPublisher,
   forEachRecord,
   type Logger,
+  METRIC,
+  type Metrics,
+  noopMetrics,
   type ObjectStore,
   type RunSummary,
   runSummaryKey,
@@ -25,6 +28,7 @@ import {
 import {
   GLUE_JOB_STATE_CHANGE,
   glueJobStateChangeEventSchema,
+  PARTITIONS_REGISTERED,
   type PipelineEventInput,
   parseEnvelope,
 } from '@ohlcv/events';
@@ -42,6 +46,8 @@ export interface CatalogSyncDeps {
   catalog: Catalog;
   publisher: EventPublisher;
   logger: Logger;
+  /** PartitionsRegistered per table (newly added ones); none when absent. */
+  metrics?: Metrics;
   clock?: Clock;
   /** When set, state changes of other jobs are ignored (the rule already filters on AWS). */
   jobName?: string;
@@ -59,6 +65,7 @@ export type SyncOutcome = 'synced' | 'already-synced' | 'republished' | 'ignored
 export function createCatalogSyncHandler(deps: CatalogSyncDeps): SqsBatchHandler {
   const clock = deps.clock ?? systemClock;
   const { store, catalog, publisher, logger } = deps;
+  const metrics = deps.metrics ?? noopMetrics;
 
   async function readJson(key: string): Promise<unknown | undefined> {
     if (!(await store.head(key))) return undefined;
@@ -95,6 +102,20 @@ export function createCatalogSyncHandler(deps: CatalogSyncDeps): SqsBatchHandler
         contentType: 'application/json',
       },
     );
+    countRegistered(events);
+  }
+
+  /**
+   * From the published `Partitions Registered` detail, so a republished run counts what its
+   * first attempt registered; like the events, a crash between publish and mark counts twice.
+   */
+  function countRegistered(events: readonly PipelineEventInput[]): void {
+    const registered = events.find((e) => e.detailType === PARTITIONS_REGISTERED)?.detail as
+      | { tables?: { table: string; added: number }[] }
+      | undefined;
+    for (const t of registered?.tables ?? []) {
+      metrics.count(METRIC.partitionsRegistered, t.added, { table: t.table });
+    }
   }
 
   async function syncRun(jobRunId: string): Promise<SyncOutcome> {

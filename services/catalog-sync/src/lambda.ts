@@ -8,7 +8,7 @@ import { systemClock } from '@ohlcv/core';
 import { catalogSyncConfig } from './config.ts';
 import { createCatalogSyncHandler } from './handler.ts';
 
-export const handler = withPowertools('catalog-sync', ({ logger, env, traceClient }) => {
+export const handler = withPowertools('catalog-sync', ({ logger, metrics, env, traceClient }) => {
   const config = catalogSyncConfig(env);
   return createCatalogSyncHandler({
     store: s3ObjectStore({ bucket: config.bucketName, client: traceClient(new S3Client({})) }),
@@ -22,6 +22,7 @@ export const handler = withPowertools('catalog-sync', ({ logger, env, traceClien
       client: traceClient(new EventBridgeClient({})),
     }),
     logger,
+    metrics,
     clock: systemClock,
     ...(config.jobName ? { jobName: config.jobName } : {}),
   });

@@ -13,7 +13,10 @@ import {
   type JobRunner,
   type Logger,
   type Manifest,
+  METRIC,
+  type Metrics,
   manifestKey,
+  noopMetrics,
   type ObjectStore,
   type SqsBatchHandler,
   type SqsRecord,
@@ -29,6 +32,8 @@ export interface EtlTriggerDeps {
   /** Not needed for ids (they are content hashes); kept for parity with the other services. */
   ids?: IdGenerator;
   logger: Logger;
+  /** ObjectsCoalesced and JobRunsStarted; none when absent. */
+  metrics?: Metrics;
   jobName: string;
   /**
    * A manifest whose run started less than this long ago is not started again: that is a
@@ -72,6 +77,7 @@ export function classifyRecord(record: SqsRecord): Classified {
 export function createEtlTriggerHandler(deps: EtlTriggerDeps): SqsBatchHandler {
   const { store, jobRunner, publisher, clock, logger, jobName } = deps;
   const guardMs = (deps.restartGuardSeconds ?? 15 * 60) * 1000;
+  const metrics = deps.metrics ?? noopMetrics;
 
   const readMarker = async (manifestId: string): Promise<RunMarker | undefined> => {
     if (!(await store.head(runMarkerKey(manifestId)))) return undefined;
@@ -89,6 +95,9 @@ export function createEtlTriggerHandler(deps: EtlTriggerDeps): SqsBatchHandler {
       jobName,
       arguments: { '--manifest_key': key, '--correlation_id': manifest.correlationId },
     });
+    // Counted when the run starts, whatever happens next: a redelivered batch reuses it uncounted.
+    metrics.count(METRIC.jobRunsStarted, 1);
+    metrics.count(METRIC.objectsCoalesced, manifest.objects.length);
     const written: RunMarker = {
       manifestId: manifest.manifestId,
       jobRunId,

@@ -7,7 +7,7 @@ import { randomIds, systemClock } from '@ohlcv/core';
 import { etlTriggerConfig } from './config.ts';
 import { createEtlTriggerHandler } from './handler.ts';
 
-export const handler = withPowertools('etl-trigger', ({ logger, env, traceClient }) => {
+export const handler = withPowertools('etl-trigger', ({ logger, metrics, env, traceClient }) => {
   const config = etlTriggerConfig(env);
   return createEtlTriggerHandler({
     store: s3ObjectStore({ bucket: config.bucketName, client: traceClient(new S3Client({})) }),
@@ -19,6 +19,7 @@ export const handler = withPowertools('etl-trigger', ({ logger, env, traceClient
     clock: systemClock,
     ids: randomIds,
     logger,
+    metrics,
     jobName: config.jobName,
   });
 });

@@ -10,6 +10,9 @@ import {
   errorMessage,
   forEachRecord,
   type Logger,
+  METRIC,
+  type Metrics,
+  noopMetrics,
   type ObjectStore,
   queues,
   type SqsBatchHandler,
@@ -37,6 +40,8 @@ export interface IngestionHandlerDeps {
   client: MarketDataSource;
   clock: Clock;
   logger: Logger;
+  /** IngestionFailures, BarsIngested and LatestBarAgeSeconds per symbol; none when absent. */
+  metrics?: Metrics;
   onProgress?: (p: IngestionProgress) => void;
   /** Receives after which a retryable failure is reported (defaults to the queue's DLQ threshold). */
   maxReceiveCount?: number;
@@ -50,10 +55,21 @@ const failedEvent = (detail: IngestionBatchFailedDetail): PipelineEventInput => 
 
 export function createIngestionHandler(deps: IngestionHandlerDeps): SqsBatchHandler {
   const maxReceives = deps.maxReceiveCount ?? queues['ingestion-requests'].maxReceiveCount;
+  const metrics = deps.metrics ?? noopMetrics;
+
+  /** Age of each in-session symbol's newest stored bar (its open time): what freshness alarms watch. */
+  const emitFreshness = (latestBarTs: Record<string, string>) => {
+    const now = deps.clock.now().getTime();
+    for (const [symbol, ts] of Object.entries(latestBarTs)) {
+      const age = Math.max(0, Math.round((now - Date.parse(ts)) / 1000));
+      metrics.gauge(METRIC.latestBarAgeSeconds, age, 'Seconds', { symbol });
+    }
+  };
 
   async function handleRecord(record: SqsRecord): Promise<void> {
     const parsed = parseEnvelope(record.body, ingestionRequestedEventSchema);
     if (!parsed.success) {
+      metrics.count(METRIC.ingestionFailures, 1);
       throw new AppError('InvalidIngestionRequest', `not an Ingestion Requested event: ${parsed.error}`);
     }
     const detail: IngestionRequestedDetail = parsed.data.detail;
@@ -79,7 +95,13 @@ export function createIngestionHandler(deps: IngestionHandlerDeps): SqsBatchHand
         ...outcome.failed.map(failedEvent),
       ];
       if (events.length) await deps.publisher.publish(events);
+      // After the publish: an attempt that fails and is retried is not counted twice.
+      if (outcome.completed) metrics.count(METRIC.barsIngested, outcome.completed.bars);
+      if (outcome.failed.length > 0) metrics.count(METRIC.ingestionFailures, outcome.failed.length);
+      emitFreshness(outcome.latestBarTs);
     } catch (err) {
+      // Every failed attempt counts, retried or not: the alarm watches the rate of failures.
+      metrics.count(METRIC.ingestionFailures, 1);
       const retryable = err instanceof AppError ? err.retryable : true;
       const lastAttempt = Number(record.attributes.ApproximateReceiveCount) >= maxReceives;
       deps.logger.error('ingestion request failed', {

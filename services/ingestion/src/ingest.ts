@@ -14,6 +14,7 @@ import {
   canonicalBar,
   type Interval,
   intervalMs,
+  isInSession,
   type MarketDataSource,
   rawObjectKey,
   type SourceBar,
@@ -47,6 +48,11 @@ export interface IngestOutcome {
   completed?: IngestionBatchCompletedDetail;
   /** One per symbol the source refused (unknown symbol and the like). */
   failed: IngestionBatchFailedDetail[];
+  /**
+   * Per symbol that came back while its market is in session: the newest bar stored so
+   * far (UTC ISO). Outside the session no new bars are expected, so there is no age to watch.
+   */
+  latestBarTs: Record<string, string>;
 }
 
 /** `2024-03-15` as an end means "through that day"; as a start, "from its first instant". */
@@ -109,10 +115,12 @@ export async function ingestRequest(
   let to: string | undefined;
   const failed: IngestionBatchFailedDetail[] = [];
   const okSymbols: string[] = [];
+  const latestBarTs: Record<string, string> = {};
   let done = 0;
 
   if (fetchStart >= end) {
     deps.logger.info('ingestion up to date', { ...log, symbols: detail.symbols.length });
+    // Nothing newer can exist yet: fresh by definition, so no freshness point either.
     okSymbols.push(...detail.symbols);
   } else {
     const results = await deps.source.fetchBars({
@@ -171,6 +179,8 @@ export async function ingestRequest(
           symbolsTotal: detail.symbols.length,
         });
       }
+      if (state && isInSession(r.series.instrument, r.series.exchangeTimezone, deps.clock.now().getTime()))
+        latestBarTs[r.symbol] = state.lastTs;
       done++;
       deps.onProgress?.({
         requestId: detail.requestId,
@@ -203,5 +213,5 @@ export async function ingestRequest(
           ...(to !== undefined ? { to } : {}),
         }
       : undefined;
-  return { ...(completed ? { completed } : {}), failed };
+  return { ...(completed ? { completed } : {}), failed, latestBarTs };
 }

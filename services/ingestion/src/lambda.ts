@@ -13,7 +13,7 @@ const required = (env: NodeJS.ProcessEnv, name: string): string => {
 const optionalNumber = (v: string | undefined): number | undefined =>
   v === undefined || v === '' ? undefined : Number(v);
 
-export const handler = withPowertools('ingestion', async ({ logger, env }) => {
+export const handler = withPowertools('ingestion', async ({ logger, metrics, env }) => {
   const apiKey = await readSecret('TwelveDataApiKey', {
     env,
     envVar: 'TWELVE_DATA_API_KEY',
@@ -32,5 +32,6 @@ export const handler = withPowertools('ingestion', async ({ logger, env }) => {
     client,
     clock: systemClock,
     logger,
+    metrics,
   });
 });

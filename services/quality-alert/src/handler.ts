@@ -11,7 +11,10 @@ import {
   forEachRecord,
   type IdGenerator,
   type Logger,
+  METRIC,
+  type Metrics,
   type Notifier,
+  noopMetrics,
   type ObjectStore,
   runSummaryKey,
   runSummarySchema,
@@ -34,6 +37,8 @@ export interface QualityAlertDeps {
   clock: Clock;
   ids?: IdGenerator;
   logger: Logger;
+  /** RowsQuarantined (from ETL run summaries) and AlertsRaised per kind; none when absent. */
+  metrics?: Metrics;
   /** Quarantined share of a run's raw rows (0..1) above which an alert is raised. */
   quarantineThreshold: number;
 }
@@ -64,7 +69,10 @@ export function createQualityAlertHandler(deps: QualityAlertDeps): SqsBatchHandl
   const readJson = async (key: string): Promise<unknown> =>
     JSON.parse(new TextDecoder().decode(await store.get(key)));
 
-  const decide = async (inbound: Inbound): Promise<Decision> => {
+  const metrics = deps.metrics ?? noopMetrics;
+
+  /** The decision, and the rows the run quarantined when the inbound event is a finished run. */
+  const decide = async (inbound: Inbound): Promise<Decision & { rowsQuarantined?: number }> => {
     switch (inbound.kind) {
       case 'glue-job-state-change':
         return decideGlueJobStateChange(inbound.event);
@@ -76,9 +84,19 @@ export function createQualityAlertHandler(deps: QualityAlertDeps): SqsBatchHandl
         const key = runSummaryKey(inbound.event.detail.jobRunId);
         const parsed = runSummarySchema.safeParse(await readJson(key));
         if (!parsed.success) throw new AppError('InvalidRunSummary', `${key}: ${parsed.error.message}`);
-        return decideEtlRunCompleted(inbound.event, parsed.data, quarantineThreshold);
+        return {
+          ...decideEtlRunCompleted(inbound.event, parsed.data, quarantineThreshold),
+          rowsQuarantined: parsed.data.rowsQuarantined,
+        };
       }
     }
+  };
+
+  // Emitted once the record is done: a redelivered record (failed notifier) is not counted twice.
+  const emit = (decision: Decision & { rowsQuarantined?: number }) => {
+    if (decision.rowsQuarantined !== undefined)
+      metrics.count(METRIC.rowsQuarantined, decision.rowsQuarantined);
+    for (const alert of decision.alerts) metrics.count(METRIC.alertsRaised, 1, { kind: alert.kind });
   };
 
   const deliver = async (alert: Alert): Promise<void> => {
@@ -125,6 +143,7 @@ export function createQualityAlertHandler(deps: QualityAlertDeps): SqsBatchHandl
           kind: parsed.data.kind,
           sourceEventId: sourceId,
         });
+        emit(decision);
         return;
       }
       for (const alert of decision.alerts) {
@@ -154,5 +173,6 @@ export function createQualityAlertHandler(deps: QualityAlertDeps): SqsBatchHandl
         );
       }
       await publisher.publish(events);
+      emit(decision);
     });
 }

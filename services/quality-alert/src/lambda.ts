@@ -9,7 +9,7 @@ import { logNotifier } from './notifiers/log.ts';
 import { slackNotifier } from './notifiers/slack.ts';
 import { webhookNotifier } from './notifiers/webhook.ts';
 
-export const handler = withPowertools('quality-alert', async ({ logger, env, traceClient }) => {
+export const handler = withPowertools('quality-alert', async ({ logger, metrics, env, traceClient }) => {
   const config = qualityAlertConfig(env);
   // Webhook URLs are secrets: an SST-linked sst.Secret first, the plain env var otherwise.
   const webhookUrl = await readSecret('AlertWebhookUrl', {
@@ -32,6 +32,7 @@ export const handler = withPowertools('quality-alert', async ({ logger, env, tra
     clock: systemClock,
     ids: randomIds,
     logger,
+    metrics,
     quarantineThreshold: config.quarantineThreshold,
   });
 });

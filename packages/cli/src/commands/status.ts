@@ -1,3 +1,4 @@
+import type { RuntimeStatus } from '@ohlcv/local';
 import { formatOf, parse, table, toJson } from '../args.ts';
 import type { Command } from '../command.ts';
 import { withRuntime } from '../session.ts';
@@ -6,11 +7,31 @@ const usage = `Usage: ohlcv status [--format table|json]
 
 Shows the embedded pipeline's state: whether a pipeline process is running, every
 queue and DLQ (visible, in flight, delayed, oldest age), ETL job runs, raw objects seen,
-catalog partitions and the latest events. Safe to run while "ohlcv start" runs.`;
+catalog partitions, the latest events and the services' metrics (last value, and sum
+over the last hour, per metric, service and dimensions — the ones CloudWatch alarms
+watch on AWS). Safe to run while "ohlcv start" runs.`;
+
+/** Metric series as table rows: dimensions as k=v, numbers rounded for reading. */
+export function metricRows(metrics: RuntimeStatus['metrics']): Record<string, unknown>[] {
+  const round = (n: number) => Math.round(n * 1000) / 1000;
+  return metrics.map((m) => ({
+    metric: m.name,
+    service: m.service,
+    dimensions:
+      Object.entries(m.dims)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',') || '-',
+    last: round(m.last),
+    unit: m.unit,
+    sum1h: round(m.sum),
+    points1h: m.points,
+    lastAt: m.lastAt,
+  }));
+}
 
 export const statusCommand: Command = {
   name: 'status',
-  summary: 'Queues, DLQs, job runs, catalog and recent events',
+  summary: 'Queues, DLQs, job runs, catalog, recent events and metrics',
   usage,
   async run(argv, io) {
     const { values } = parse(argv, { format: { type: 'string', default: 'table' } });
@@ -43,6 +64,7 @@ export const statusCommand: Command = {
     io.stdout(
       `recent events:\n${table(s.recentEvents.map((e) => ({ ...e, routedTo: e.routedTo.join(',') })))}`,
     );
+    io.stdout(`\nmetrics (last value; sum and points over the last hour):\n${table(metricRows(s.metrics))}`);
     const dlqs = s.queues.filter((q) => q.queue.endsWith('-dlq') && q.visible + q.inFlight > 0);
     if (dlqs.length > 0)
       io.stdout(

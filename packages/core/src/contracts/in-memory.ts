@@ -4,6 +4,13 @@
  */
 import type { PipelineEventInput } from '@ohlcv/events';
 import { AppError } from '../errors.ts';
+import {
+  dimensionsKey,
+  type MetricDimensions,
+  type MetricName,
+  type MetricPoint,
+  type Metrics,
+} from '../metrics.ts';
 import type {
   Alert,
   Clock,
@@ -174,4 +181,33 @@ export function fixedClock(
 export function sequentialIds(prefix = 'id-'): IdGenerator {
   let n = 0;
   return { next: () => `${prefix}${++n}` };
+}
+
+export interface MemoryMetrics extends Metrics {
+  readonly points: (MetricPoint & { kind: 'count' | 'gauge' })[];
+  /** Sum of the points of `name` whose dimensions include `dims`. */
+  sum(name: MetricName, dims?: MetricDimensions): number;
+  /** Values of `name` with exactly these dimensions, in emission order. */
+  values(name: MetricName, dims?: MetricDimensions): number[];
+}
+
+export function memoryMetrics(): MemoryMetrics {
+  const points: (MetricPoint & { kind: 'count' | 'gauge' })[] = [];
+  const includes = (have: MetricDimensions, want: MetricDimensions) =>
+    Object.entries(want).every(([k, v]) => have[k] === v);
+  return {
+    points,
+    count(name, value, dims = {}) {
+      points.push({ kind: 'count', name, value, unit: 'Count', dims: { ...dims } });
+    },
+    gauge(name, value, unit, dims = {}) {
+      points.push({ kind: 'gauge', name, value, unit, dims: { ...dims } });
+    },
+    sum: (name, dims = {}) =>
+      points.filter((p) => p.name === name && includes(p.dims, dims)).reduce((n, p) => n + p.value, 0),
+    values: (name, dims = {}) =>
+      points
+        .filter((p) => p.name === name && dimensionsKey(p.dims) === dimensionsKey(dims))
+        .map((p) => p.value),
+  };
 }

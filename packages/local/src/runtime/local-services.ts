@@ -27,17 +27,18 @@ export interface LocalServicesOptions {
 export function localServices(opts: LocalServicesOptions): Record<ServiceName, HandlerFactory> {
   const env = opts.env ?? process.env;
   return {
-    ingestion: (rt, logger) =>
+    ingestion: (rt, logger, metrics) =>
       createIngestionHandler({
         store: rt.store,
         publisher: rt.publisher,
         client: opts.marketData,
         clock: rt.clock,
         logger,
+        metrics,
         onProgress: opts.onIngestionProgress,
         maxReceiveCount: queues['ingestion-requests'].maxReceiveCount,
       }),
-    'etl-trigger': (rt, logger) =>
+    'etl-trigger': (rt, logger, metrics) =>
       createEtlTriggerHandler({
         store: rt.store,
         jobRunner: rt.jobRunner,
@@ -45,18 +46,20 @@ export function localServices(opts: LocalServicesOptions): Record<ServiceName, H
         clock: rt.clock,
         ids: rt.ids,
         logger,
+        metrics,
         jobName: ETL_JOB_NAME,
       }),
-    'catalog-sync': (rt, logger) =>
+    'catalog-sync': (rt, logger, metrics) =>
       createCatalogSyncHandler({
         store: rt.store,
         catalog: rt.catalog.catalog,
         publisher: rt.publisher,
         logger,
+        metrics,
         clock: rt.clock,
         jobName: ETL_JOB_NAME,
       }),
-    'quality-alert': (rt, logger) => {
+    'quality-alert': (rt, logger, metrics) => {
       const notifiers: Notifier[] = [logNotifier(logger)];
       if (env.OHLCV_ALERT_WEBHOOK_URL) notifiers.push(webhookNotifier({ url: env.OHLCV_ALERT_WEBHOOK_URL }));
       if (env.OHLCV_SLACK_WEBHOOK_URL) notifiers.push(slackNotifier({ url: env.OHLCV_SLACK_WEBHOOK_URL }));
@@ -67,6 +70,7 @@ export function localServices(opts: LocalServicesOptions): Record<ServiceName, H
         clock: rt.clock,
         ids: rt.ids,
         logger,
+        metrics,
         quarantineThreshold: opts.quarantineThreshold ?? Number(env.OHLCV_QUARANTINE_THRESHOLD ?? 0.01),
       });
     },

@@ -6,6 +6,7 @@ import {
   ETL_JOB_NAME,
   type IdGenerator,
   type Logger,
+  type Metrics,
   manifestSchema,
   type QueueName,
   type QueueSender,
@@ -29,6 +30,7 @@ import { EventLog } from './event-log.ts';
 import { EventRouter } from './event-router.ts';
 import { JsonLogger } from './json-logger.ts';
 import { LocalJobRunner } from './local-job-runner.ts';
+import { LocalMetrics, type MetricSeriesSummary } from './local-metrics.ts';
 import { LocalPublisher } from './local-publisher.ts';
 import { RawZone } from './raw-zone.ts';
 import { openStateDb, type StateDb } from './state-db.ts';
@@ -46,7 +48,8 @@ export interface LocalRuntimeOptions {
   jobTimeoutMs?: number;
 }
 
-export type HandlerFactory = (rt: LocalRuntime, logger: Logger) => SqsBatchHandler;
+/** `metrics` carries the service's name as its `service` dimension, like Powertools on AWS. */
+export type HandlerFactory = (rt: LocalRuntime, logger: Logger, metrics: Metrics) => SqsBatchHandler;
 
 /**
  * The embedded default: the same topology and service handlers as on AWS, wired to
@@ -60,6 +63,7 @@ export class LocalRuntime {
   readonly ids: IdGenerator;
   readonly queues: SqliteQueueStore;
   readonly eventLog: EventLog;
+  readonly metrics: LocalMetrics;
   readonly router: EventRouter;
   readonly rawZone: RawZone;
   readonly store: FsObjectStore;
@@ -81,6 +85,7 @@ export class LocalRuntime {
     this.queues = new SqliteQueueStore(this.db, this.clock);
     ensureTopologyQueues(this.queues);
     this.eventLog = new EventLog(this.db);
+    this.metrics = new LocalMetrics(this.db, { clock: this.clock });
     this.router = new EventRouter(this.db, this.queues, this.eventLog, {
       bucketName: LOCAL_BUCKET,
       etlJobName: ETL_JOB_NAME,
@@ -141,7 +146,7 @@ export class LocalRuntime {
       const spec = serviceSpecs[name];
       const qspec = queueSpecs[spec.queue];
       const logger = this.logger.child(name);
-      const handler = factories[name](this, logger);
+      const handler = factories[name](this, logger, this.metrics.forService(name));
       this.pollers.set(
         spec.queue,
         new QueuePoller({
@@ -276,6 +281,7 @@ export class LocalRuntime {
         detailType: e.detailType,
         routedTo: e.routedTo,
       })),
+      metrics: this.metrics.summary(),
     };
   }
 
@@ -310,6 +316,8 @@ export interface RuntimeStatus {
   catalog: unknown;
   database: string;
   recentEvents: { seq: number; at: string; source: string; detailType: string; routedTo: string[] }[];
+  /** Every metric series: last value, and sum and points over the last hour. */
+  metrics: MetricSeriesSummary[];
 }
 
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>

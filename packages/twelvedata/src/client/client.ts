@@ -352,7 +352,7 @@ export function createTwelveDataClient(opts: TwelveDataClientOptions): TwelveDat
         return t >= start && t < end;
       })
       .sort((a, b) => (a.ts < b.ts ? -1 : 1));
-    return { instrument, interval: req.interval, bars };
+    return { instrument, exchangeTimezone: first.meta.exchange_timezone, interval: req.interval, bars };
   }
 
   async function fetchChunk(symbols: readonly string[], req: FetchBarsRequest): Promise<SymbolResult[]> {
