@@ -14,6 +14,9 @@ const help = (): string =>
     'Environment:',
     '  OHLCV_HOME            data folder (default: ./.ohlcv)',
     '  TWELVE_DATA_API_KEY   use the real Twelve Data API instead of the embedded source',
+    "  TWELVE_DATA_CREDITS_PER_MINUTE / _PER_DAY   your plan's limits (default 8 / 800 with a key)",
+    '  ALERT_WEBHOOK_URL, SLACK_WEBHOOK_URL         where alerts go besides the log',
+    '  QUARANTINE_THRESHOLD  quarantined share of a run that raises an alert (default 0.05)',
     '  LOG_LEVEL             debug | info | warn | error (logs go to $OHLCV_HOME/logs/ohlcv.log)',
   ].join('\n');
 

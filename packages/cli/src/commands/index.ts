@@ -1,4 +1,5 @@
 import type { Command } from '../command.ts';
+import { dashboardCommand } from './dashboard.ts';
 import { dlqCommand } from './dlq.ts';
 import { dropCommand } from './drop.ts';
 import { eventsCommand } from './events.ts';
@@ -15,6 +16,7 @@ export const commands: Command[] = [
   drainCommand,
   queryCommand,
   statusCommand,
+  dashboardCommand,
   dlqCommand,
   eventsCommand,
 ];

@@ -1,12 +1,14 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type DashboardServer, startDashboard } from '@ohlcv/dashboard';
 import { DEMO_WATCHLIST, fanOutIngestion } from '@ohlcv/service-ingestion';
 import { formatOf, parse, toJson } from '../args.ts';
 import type { Command, CommandIO } from '../command.ts';
 import { drawProgress, newTally, recordProgress, renderSummary, summarize } from '../pipeline-report.ts';
 import { openPipeline, type PipelineSession } from '../pipeline-session.ts';
 import { ProgressLine } from '../progress.ts';
+import { parsePort } from './dashboard.ts';
 
 /** A fixed, reproducible window: two weeks across the US spring-forward DST change. */
 export const DEMO_RANGE = { start: '2024-03-04', end: '2024-03-15' } as const;
@@ -102,32 +104,52 @@ export const drainCommand: Command = {
   },
 };
 
-const startUsage = `Usage: ohlcv start [--no-demo]
+const startUsage = `Usage: ohlcv start [--no-demo] [--port N] [--no-dashboard]
 
 Starts the embedded pipeline and keeps it running until Ctrl-C: all four services on
 their queues, the ETL job runner, and a watcher on the raw zone — any file copied into
 $OHLCV_HOME/lake/raw/ (or dropped with "ohlcv drop") is processed without a command.
-First loads the demo data (like "ohlcv demo") unless --no-demo.
-From a second terminal: ohlcv status | ohlcv query ... | ohlcv events tail --follow`;
+First loads the demo data (like "ohlcv demo") unless --no-demo, then serves the web
+dashboard (pipeline health and charts) on http://127.0.0.1:8787/.
+From a second terminal: ohlcv status | ohlcv query ... | ohlcv events tail --follow
+
+Options:
+  --no-demo        do not load the demo data first
+  --port N         dashboard port on 127.0.0.1 (default 8787; 0 = any free port)
+  --no-dashboard   do not serve the dashboard`;
 
 export const startCommand: Command = {
   name: 'start',
   summary: 'Run the pipeline (demo data first) and watch raw/ for drops',
   usage: startUsage,
   async run(argv, io) {
-    const { values } = parse(argv, { 'no-demo': { type: 'boolean', default: false } });
+    const { values } = parse(argv, {
+      'no-demo': { type: 'boolean', default: false },
+      'no-dashboard': { type: 'boolean', default: false },
+      port: { type: 'string' },
+    });
+    const port = parsePort(values.port);
     const tally = newTally();
     const session = await openPipeline(io, { onIngestionProgress: (p) => recordProgress(tally, p) });
+    let dashboard: DashboardServer | undefined;
     try {
       const code = await runToIdle(session, io, { demo: !values['no-demo'], format: 'table' }, tally);
       if (io.signal.aborted) return 130;
       const { rt } = session;
       rt.startServices();
+      if (!values['no-dashboard']) {
+        // A busy port must not stop a pipeline that has just loaded its data.
+        dashboard = await startDashboard({ runtime: rt, port }).catch((err: Error) => {
+          io.stderr(`dashboard not started: ${err.message}\n`);
+          return undefined;
+        });
+      }
       const raw = path.join(rt.home.lake, 'raw');
       io.stdout(
         [
           '',
           `pipeline running (data folder ${rt.home.root}; logs in ${rt.home.logs})`,
+          ...(dashboard ? [`  dashboard:     ${dashboard.url}`] : []),
           `  drop files:    cp bars.csv ${raw}/   or   pnpm ohlcv drop bars.csv`,
           '  second terminal: pnpm ohlcv status | pnpm ohlcv query --list | pnpm ohlcv events tail --follow',
           '  Ctrl-C stops it; nothing is lost (queues and job runs are on disk).',
@@ -152,6 +174,7 @@ export const startCommand: Command = {
       io.stderr('\nstopping...\n');
       return code;
     } finally {
+      await dashboard?.close();
       await session.close();
     }
   },

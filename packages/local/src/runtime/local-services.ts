@@ -5,6 +5,7 @@ import { createIngestionHandler, type IngestionProgress } from '@ohlcv/service-i
 import {
   createQualityAlertHandler,
   logNotifier,
+  parseThreshold,
   slackNotifier,
   webhookNotifier,
 } from '@ohlcv/service-quality-alert';
@@ -61,8 +62,8 @@ export function localServices(opts: LocalServicesOptions): Record<ServiceName, H
       }),
     'quality-alert': (rt, logger, metrics) => {
       const notifiers: Notifier[] = [logNotifier(logger)];
-      if (env.OHLCV_ALERT_WEBHOOK_URL) notifiers.push(webhookNotifier({ url: env.OHLCV_ALERT_WEBHOOK_URL }));
-      if (env.OHLCV_SLACK_WEBHOOK_URL) notifiers.push(slackNotifier({ url: env.OHLCV_SLACK_WEBHOOK_URL }));
+      if (env.ALERT_WEBHOOK_URL) notifiers.push(webhookNotifier({ url: env.ALERT_WEBHOOK_URL }));
+      if (env.SLACK_WEBHOOK_URL) notifiers.push(slackNotifier({ url: env.SLACK_WEBHOOK_URL }));
       return createQualityAlertHandler({
         store: rt.store,
         publisher: rt.publisher,
@@ -71,7 +72,8 @@ export function localServices(opts: LocalServicesOptions): Record<ServiceName, H
         ids: rt.ids,
         logger,
         metrics,
-        quarantineThreshold: opts.quarantineThreshold ?? Number(env.OHLCV_QUARANTINE_THRESHOLD ?? 0.01),
+        // One setting, one default, both runtimes: QUARANTINE_THRESHOLD as the Lambda reads it.
+        quarantineThreshold: opts.quarantineThreshold ?? parseThreshold(env.QUARANTINE_THRESHOLD),
       });
     },
   };

@@ -1,0 +1,225 @@
+import http from 'node:http';
+import { getQuery, resolveParams } from '@ohlcv/local/catalog/index';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DashboardServer, startDashboard } from '../src/index.ts';
+import { buildLake, EVIL, type Lake, RANGE } from './lake-fixture.ts';
+
+let lake: Lake;
+let dash: DashboardServer;
+
+beforeAll(async () => {
+  lake = await buildLake();
+  dash = await startDashboard({ runtime: lake.rt, port: 0 });
+});
+afterAll(async () => {
+  await dash?.close();
+  await lake?.close();
+});
+
+async function get(path: string): Promise<{ status: number; headers: Headers; text: string }> {
+  const res = await fetch(new URL(path, dash.url));
+  return { status: res.status, headers: res.headers, text: await res.text() };
+}
+
+async function direct(name: string, given: Record<string, string> = {}): Promise<Record<string, unknown>[]> {
+  const q = getQuery(name);
+  return lake.rt.catalog.queryEngine.query(q.sql, resolveParams(q, given));
+}
+
+/** The chart's <svg> element: its declared mark count and the marks actually drawn. */
+function chart(
+  html: string,
+  name: string,
+): { declared: number; drawn: number; series: string[]; body: string } {
+  const m = new RegExp(`<svg[^>]*data-chart="${name}"[^>]*data-marks="(\\d+)"[^>]*>([\\s\\S]*?)</svg>`).exec(
+    html,
+  );
+  if (!m) throw new Error(`no chart ${name} in page`);
+  const body = m[2] ?? '';
+  const drawn = (body.match(/<circle class="pt"|<rect class="bar"/g) ?? []).length;
+  const series = [...body.matchAll(/data-series="([^"]*)"/g)].map((x) => x[1] ?? '');
+  return { declared: Number(m[1]), drawn, series: [...new Set(series)].sort(), body };
+}
+
+const nonNull = (rows: Record<string, unknown>[], col: string) => rows.filter((r) => r[col] !== null);
+const escaped = (s: string) => s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+
+describe('the dashboard over a real local lake', () => {
+  it('binds to loopback and refuses other interfaces', async () => {
+    expect(dash.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    await expect(startDashboard({ runtime: lake.rt, host: '0.0.0.0', port: 0 })).rejects.toThrow(/loopback/);
+  });
+
+  it('draws the four charts with one mark per query row that has a value', async () => {
+    const { status, text } = await get('/');
+    expect(status).toBe(200);
+    const expected = {
+      daily_price_change: nonNull(await direct('daily_price_change'), 'price_change_pct'),
+      daily_volume: nonNull(await direct('daily_volume'), 'volume'),
+      monthly_volume: nonNull(await direct('monthly_volume'), 'total_volume'),
+      price_vs_volume: nonNull(await direct('price_vs_volume'), 'abs_return'),
+    };
+    // 3 symbols x 3 days, plus the dropped symbol's one day.
+    expect(expected.daily_price_change).toHaveLength(10);
+    expect(expected.daily_volume.length).toBeGreaterThanOrEqual(7);
+    for (const [name, rows] of Object.entries(expected)) {
+      const c = chart(text, name);
+      expect(c.drawn, name).toBe(rows.length);
+      expect(c.declared, name).toBe(rows.length);
+      expect(c.series, name).toEqual([...new Set(rows.map((r) => escaped(String(r.symbol))))].sort());
+    }
+    // The line chart's dots carry each day's change as a tooltip.
+    const aapl = expected.daily_price_change.find(
+      (r) => r.symbol === 'AAPL' && r.trade_date === '2024-03-07',
+    );
+    const pct = ((aapl?.price_change_pct as number) * 100).toFixed(2);
+    expect(chart(text, 'daily_price_change').body).toContain(
+      `<title>AAPL 2024-03-07: ${Number(pct) >= 0 ? '+' : ''}${pct}%`,
+    );
+    // Axes have tick labels and units.
+    expect(chart(text, 'daily_volume').body).toMatch(/class="axis-label"[^>]*>Volume \(units traded\)/);
+    expect(chart(text, 'daily_price_change').body).toContain('2024-03-06</text>');
+  });
+
+  it('filters by symbol and date range from the query string', async () => {
+    const { text } = await get('/?symbol=AAPL&start=2024-03-07&end=2024-03-08');
+    const rows = await direct('daily_price_change', {
+      symbol: 'AAPL',
+      start_date: '2024-03-07',
+      end_date: '2024-03-08',
+    });
+    expect(rows).toHaveLength(2);
+    expect(chart(text, 'daily_price_change').drawn).toBe(2);
+    expect(chart(text, 'daily_volume').series).toEqual(['AAPL']);
+    expect(text).toContain('<option value="AAPL" selected>AAPL</option>');
+    expect(text).toContain('<option value="BTC/USD">BTC/USD</option>');
+    expect(text).toContain('name="start" value="2024-03-07"');
+  });
+
+  it('escapes every value: a symbol made of markup stays text', async () => {
+    const { text, headers } = await get('/');
+    expect(text).not.toContain(EVIL);
+    expect(text).toContain(escaped(EVIL));
+    expect((text.match(/<script/g) ?? []).length).toBe(1); // only the app's own script tag
+    expect(headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(headers.get('x-content-type-options')).toBe('nosniff');
+    const selected = await get(`/?symbol=${encodeURIComponent(EVIL)}`);
+    expect(selected.status).toBe(200);
+    expect(selected.text).not.toContain(EVIL);
+    expect(chart(selected.text, 'daily_volume').series).toEqual([escaped(EVIL)]);
+  });
+
+  it('shows pipeline health: queues and DLQs, job runs, catalog, alerts, events', async () => {
+    const status = lake.rt.status();
+    const { text } = await get('/');
+    for (const q of status.queues) expect(text).toContain(`<th scope="row">${q.queue}</th>`);
+    expect(text).toContain('ingestion-requests-dlq');
+    expect(text).toMatch(/<h3>ETL job runs<\/h3><p class="big">(\d+)<\/p>/);
+    expect(/<h3>ETL job runs<\/h3><p class="big">(\d+)<\/p>/.exec(text)?.[1]).toBe(
+      String(status.jobs.SUCCEEDED),
+    );
+    expect(text).toContain(
+      `<th scope="row">bars_daily</th><td>${status.catalog && (status.catalog as Record<string, { partitions: number }>).bars_daily?.partitions}</td>`,
+    );
+    const last = status.recentEvents.at(-1);
+    expect(text).toContain(`<td>${last?.detailType}</td>`);
+    const alerts = lake.rt.eventLog.last(1000).filter((e) => e.detailType === 'Alert Raised');
+    expect(alerts.length).toBeGreaterThan(0);
+    const title = String((alerts.at(-1)?.envelope.detail as { title?: string } | undefined)?.title);
+    expect(text).toContain(escaped(title));
+
+    const fragment = await get('/fragment/health');
+    expect(fragment.status).toBe(200);
+    expect(fragment.text.startsWith('<div id="health"')).toBe(true);
+    const js = await get('/assets/app.js');
+    expect(js.headers.get('content-type')).toContain('javascript');
+    expect(js.text).toContain('/fragment/health');
+  });
+
+  it('answers the JSON API from the registry', async () => {
+    const status = await get('/api/status');
+    expect(status.status).toBe(200);
+    expect(JSON.parse(status.text).queues).toHaveLength(lake.rt.status().queues.length);
+
+    const queries = JSON.parse((await get('/api/queries')).text) as {
+      name: string;
+      dashboard: boolean;
+      params: { name: string }[];
+    }[];
+    expect(
+      queries
+        .filter((q) => q.dashboard)
+        .map((q) => q.name)
+        .sort(),
+    ).toEqual(['daily_price_change', 'daily_volume', 'monthly_volume', 'price_vs_volume']);
+    expect(queries.find((q) => q.name === 'monthly_volume')?.params.map((p) => p.name)).toContain(
+      'start_month',
+    );
+
+    const s = await get(`/api/series/daily_volume?symbol=BTC%2FUSD&start=${RANGE.start}&end=2024-03-07`);
+    expect(s.status).toBe(200);
+    expect(s.headers.get('content-type')).toContain('application/json');
+    const body = JSON.parse(s.text);
+    expect(body.params).toEqual({ start_date: RANGE.start, end_date: '2024-03-07', symbol: 'BTC/USD' });
+    expect(body.rows).toEqual(
+      await direct('daily_volume', { symbol: 'BTC/USD', start_date: RANGE.start, end_date: '2024-03-07' }),
+    );
+    const monthly = JSON.parse((await get('/api/series/monthly_volume?start=2024-03-01&symbol=AAPL')).text);
+    expect(monthly.params.start_month).toBe('2024-03');
+    expect(monthly.rows).toHaveLength(1);
+    // The registry's own parameter names work too.
+    const native = JSON.parse((await get('/api/series/monthly_volume?start_month=2024-04')).text);
+    expect(native.rows).toEqual([]);
+  });
+
+  it('rejects bad input with 400 naming the parameter, unknown paths with 404', async () => {
+    const badDate = await get('/api/series/daily_price_change?start=2024-13-01');
+    expect(badDate.status).toBe(400);
+    expect(JSON.parse(badDate.text)).toMatchObject({ parameter: 'start' });
+    expect(JSON.parse(badDate.text).error).toContain('YYYY-MM-DD');
+
+    const notADay = await get('/api/series/daily_price_change?end=2024-02-30');
+    expect(JSON.parse(notADay.text).parameter).toBe('end');
+
+    const badMonth = await get('/api/series/monthly_volume?start_month=2024-3');
+    expect(badMonth.status).toBe(400);
+    expect(JSON.parse(badMonth.text).parameter).toBe('start_month');
+
+    const unknownParam = await get('/api/series/daily_volume?sql=DROP%20TABLE');
+    expect(unknownParam.status).toBe(400);
+    expect(JSON.parse(unknownParam.text).parameter).toBe('sql');
+
+    const reversed = await get('/?start=2024-03-08&end=2024-03-01');
+    expect(reversed.status).toBe(400);
+    expect(reversed.text).toContain('parameter end (2024-03-01) is before start (2024-03-08)');
+
+    const series = await get('/api/series/top_movers');
+    expect(series.status).toBe(404);
+    expect(JSON.parse(series.text).error).toContain('daily_price_change');
+    const traversal = await get('/api/series/..%2F..%2Fetc%2Fpasswd');
+    expect(traversal.status).toBe(404);
+    const page = await get('/assets/../package.json');
+    expect(page.status).toBe(404);
+    expect(page.headers.get('content-security-policy')).toBeTruthy();
+
+    const post = await fetch(new URL('/api/status', dash.url), { method: 'POST' });
+    expect(post.status).toBe(405);
+  });
+
+  it('answers only to a loopback Host header (DNS rebinding)', async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request(
+        new URL('/api/status', dash.url),
+        { headers: { host: 'evil.example:80' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(421);
+  });
+});
