@@ -9,10 +9,10 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { type ParamValue, toDuckDb } from '@ohlcv/sql/params';
+import { getQuery, resolveParams } from '@ohlcv/sql/queries';
 import { openLocalCatalog, openScratchDuckDb, openStateDb } from '../packages/local/src/catalog/index.ts';
 import { quotePath } from '../packages/local/src/catalog/sql-text.ts';
-import { getQuery, resolveParams } from '@ohlcv/sql/queries';
-import { type ParamValue, toDuckDb } from '@ohlcv/sql/params';
 
 export interface BenchResult {
   name: string;
