@@ -1,0 +1,255 @@
+/**
+ * ETL job throughput. Generates N 1-minute bars (200 symbols, 200 bars a trading day, so
+ * 10M rows = 250 days = 50,000 (date, symbol) partitions) as NDJSON raw files, then:
+ *  - the full local job (`runEtlJob`) on an empty lake,
+ *  - baseline, same sitting: a bare DuckDB query doing only read + dedupe + pct_change +
+ *    vwap + partitioned Parquet write of the same files,
+ *  - an incremental run adding one symbol-day to the full lake.
+ * Each runs in its own child process so its peak RSS is its own. `BENCH_ETL_ROWS` scales
+ * the data down for a quick run. Targets: ratio <= 1.5, peak RSS < 3 GB, incremental < 2 s.
+ */
+import { spawnSync } from 'node:child_process';
+import {
+  copyFileSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Manifest } from '@ohlcv/core';
+import type { BenchResult } from './run.ts';
+
+const SYMBOLS = 200;
+const BARS_PER_DAY = 200;
+const MEMORY_LIMIT = process.env.BENCH_ETL_MEMORY ?? '2GB';
+// The bare query runs out of memory at 2GB on 10M rows (DuckDB window + partitioned write).
+const BARE_MEMORY_LIMIT = process.env.BENCH_ETL_BARE_MEMORY ?? '2.5GB';
+const CHILD_FLAG = '--etl-bench-child';
+const self = fileURLToPath(import.meta.url);
+
+const tradingDays = (n: number): string[] => {
+  const out: string[] = [];
+  for (let t = Date.UTC(2023, 0, 2); out.length < n; t += 86_400_000) {
+    const d = new Date(t);
+    if (d.getUTCDay() !== 0 && d.getUTCDay() !== 6) out.push(d.toISOString().slice(0, 10));
+  }
+  return out;
+};
+
+const symbolName = (i: number) => (i % 10 === 0 ? `C${i}/USD` : `S${String(i).padStart(3, '0')}`);
+
+function barLine(symbol: string, ts: number, price: number, ingestedAt: string): string {
+  const o = price;
+  const c = price * (1 + ((ts / 60_000) % 7) / 1000 - 0.003);
+  return `{"symbol":"${symbol}","exchange":"XNAS","mic_code":"XNGS","currency":"USD","instrument_type":"Common Stock","interval":"1min","ts":"${new Date(ts).toISOString()}","open":${o},"high":${Math.max(o, c) * 1.001},"low":${Math.min(o, c) * 0.999},"close":${c},"volume":${(ts / 60_000) % 997},"source":"twelvedata","ingested_at":"${ingestedAt}"}\n`;
+}
+
+async function writeSymbolFile(file: string, symbol: string, days: string[], seed: number): Promise<void> {
+  const out = createWriteStream(file);
+  let price = 50 + seed;
+  let chunk = '';
+  for (const day of days) {
+    const open = Date.parse(`${day}T14:30:00Z`);
+    for (let m = 0; m < BARS_PER_DAY; m++) {
+      price *= 1 + (((m * 7919 + seed) % 11) - 5) / 10_000;
+      chunk += barLine(symbol, open + m * 60_000, price, '2024-01-01T00:00:00.000Z');
+      if (chunk.length > 1 << 20) {
+        if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
+        chunk = '';
+      }
+    }
+  }
+  out.end(chunk);
+  await new Promise<void>((r) => out.on('finish', () => r()));
+}
+
+interface ChildResult {
+  ms: number;
+  maxRssMb: number;
+  rows?: number;
+}
+
+function runChild(args: string[]): ChildResult {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', self, CHILD_FLAG, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  if (r.status !== 0) throw new Error(`bench child failed: ${r.stderr}`);
+  if (process.env.BENCH_ETL_DEBUG) process.stderr.write(r.stderr);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as ChildResult;
+}
+
+const manifestFor = (lake: string, keys: string[], id: string): string => {
+  const manifest: Manifest = {
+    manifestId: id,
+    createdAt: new Date().toISOString(),
+    correlationId: id,
+    objects: keys.map((key) => ({ key, etag: 'e', size: 0, lastModified: '2024-01-01T00:00:00Z' })),
+  };
+  const file = path.join(lake, `${id}.manifest.json`);
+  writeFileSync(file, JSON.stringify(manifest));
+  return file;
+};
+
+export async function run(): Promise<BenchResult[]> {
+  const rows = Number(process.env.BENCH_ETL_ROWS ?? 10_000_000);
+  const symbols = Math.min(SYMBOLS, Math.max(1, Math.floor(rows / BARS_PER_DAY)));
+  const days = tradingDays(Math.max(1, Math.round(rows / symbols / BARS_PER_DAY)));
+  const total = symbols * days.length * BARS_PER_DAY;
+  const root = mkdtempSync(path.join(os.tmpdir(), 'bench-etl-'));
+  try {
+    const lake = path.join(root, 'lake');
+    mkdirSync(path.join(lake, 'raw', 'bench'), { recursive: true });
+    const t0 = performance.now();
+    const keys: string[] = [];
+    // BENCH_ETL_RAW: a folder to keep the generated raw files in between sittings.
+    const rawCache = process.env.BENCH_ETL_RAW
+      ? path.join(process.env.BENCH_ETL_RAW, String(total))
+      : undefined;
+    for (let s = 0; s < symbols; s++) {
+      const key = `raw/bench/sym-${String(s).padStart(3, '0')}.ndjson`;
+      const cached = rawCache && path.join(rawCache, path.basename(key));
+      if (cached && existsSync(cached)) copyFileSync(cached, path.join(lake, key));
+      else {
+        await writeSymbolFile(path.join(lake, key), symbolName(s), days, s);
+        if (cached) {
+          mkdirSync(rawCache, { recursive: true });
+          copyFileSync(path.join(lake, key), cached);
+        }
+      }
+      keys.push(key);
+    }
+    process.stderr.write(`  generated ${total} bars in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+
+    const bare = runChild([
+      'bare',
+      lake,
+      path.join(root, 'bare-out'),
+      ...keys.map((k) => path.join(lake, k)),
+    ]);
+    process.stderr.write(`  bare: ${bare.ms.toFixed(0)} ms\n`);
+    const full = runChild(['job', lake, manifestFor(lake, keys, 'full'), 'bench-full']);
+    process.stderr.write(`  job: ${full.ms.toFixed(0)} ms\n`);
+    const partitions = readdirSync(path.join(lake, 'processed/bars')).length;
+
+    // One new symbol-day after the last day: what a fresh daily drop costs on a full lake.
+    const nextDay = tradingDays(days.length + 1).at(-1)!;
+    const incKey = 'raw/bench/increment.ndjson';
+    await writeSymbolFile(path.join(lake, incKey), symbolName(0), [nextDay], 0);
+    const inc = runChild(['job', lake, manifestFor(lake, [incKey], 'inc'), 'bench-inc']);
+    process.stderr.write(`  incremental: ${inc.ms.toFixed(0)} ms\n`);
+
+    const note = `${total.toLocaleString('en-US')} bars, ${symbols} symbols x ${days.length} days, job memory_limit ${MEMORY_LIMIT}, bare ${BARE_MEMORY_LIMIT}`;
+    return [
+      { name: 'full job wall time', value: full.ms / 1000, unit: 's', note },
+      {
+        name: 'bare DuckDB read+dedupe+derive+write',
+        value: bare.ms / 1000,
+        unit: 's',
+        note: 'baseline, same data',
+      },
+      { name: 'full job / bare query', value: full.ms / bare.ms, unit: 'x', note: 'target <= 1.5' },
+      { name: 'full job throughput', value: total / (full.ms / 1000), unit: 'rows/s' },
+      { name: 'full job peak RSS', value: full.maxRssMb, unit: 'MB', note: 'target < 3072' },
+      { name: 'bare query peak RSS', value: bare.maxRssMb, unit: 'MB' },
+      {
+        name: 'incremental run, one symbol-day',
+        value: inc.ms / 1000,
+        unit: 's',
+        note: `target < 2; lake has ${partitions} date partitions`,
+      },
+    ];
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+// ---- child side ---------------------------------------------------------------------------
+
+const stderrLogger = {
+  debug: (m: string, e?: Record<string, unknown>) => process.stderr.write(`${m} ${JSON.stringify(e)}\n`),
+  info: (m: string, e?: Record<string, unknown>) => process.stderr.write(`${m} ${JSON.stringify(e)}\n`),
+  warn: (m: string, e?: Record<string, unknown>) => process.stderr.write(`${m} ${JSON.stringify(e)}\n`),
+  error: (m: string, e?: Record<string, unknown>) => process.stderr.write(`${m} ${JSON.stringify(e)}\n`),
+};
+
+async function child(args: string[]): Promise<void> {
+  const [mode, lake, ...rest] = args;
+  const started = performance.now();
+  if (mode === 'job') {
+    const { readFileSync } = await import('node:fs');
+    const { runEtlJob } = await import('../packages/etl/src/index.ts');
+    const manifest = JSON.parse(readFileSync(rest[0]!, 'utf8')) as Manifest;
+    await runEtlJob({
+      lakeRoot: lake!,
+      manifest,
+      jobRunId: rest[1]!,
+      jobName: 'bench',
+      clock: { now: () => new Date() },
+      memoryLimit: MEMORY_LIMIT,
+      // BENCH_ETL_DEBUG=1 prints the job's phase timings.
+      logger: process.env.BENCH_ETL_DEBUG ? stderrLogger : undefined,
+    });
+  } else {
+    await bareQuery(rest[0]!, rest.slice(1));
+  }
+  const ms = performance.now() - started;
+  console.log(JSON.stringify({ ms, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+}
+
+/** Only what any ETL must do: read, dedupe, pct_change, vwap, partitioned write. */
+async function bareQuery(outDir: string, files: string[]): Promise<void> {
+  // Through the etl package: DuckDB is its dependency, not the workspace root's.
+  const { openDuckSession } = await import('../packages/etl/src/duckdb.ts');
+  const conn = await openDuckSession({ memoryLimit: BARE_MEMORY_LIMIT, tempDirectory: `${outDir}-spill` });
+  const list = files.map((f) => `'${f.replace(/'/g, "''")}'`).join(', ');
+  await conn.run("SET TimeZone = 'UTC'");
+  // DuckDB's advice for large partitioned writes; the job sets the same.
+  await conn.run('SET preserve_insertion_order = false');
+  // One COPY over thousands of partitions exhausts memory in DuckDB (per-partition
+  // buffers), so the baseline too lays rows out by partition and writes 128 at a time.
+  await conn.run(`
+    CREATE TEMP TABLE derived AS
+    SELECT
+      symbol, exchange, mic_code, currency, instrument_type, interval, ts, open, high, low, close, volume,
+      close / lag(close) OVER (PARTITION BY symbol, exchange, interval ORDER BY ts) - 1 AS pct_change,
+      CASE WHEN volume > 0 THEN
+        sum((high + low + close) / 3 * volume) OVER day / sum(volume) OVER day END AS vwap,
+      source, ingested_at, date
+    FROM (
+      SELECT *, CAST(CAST(ts AS DATE) AS VARCHAR) AS date
+      FROM read_json([${list}], format = 'newline_delimited', columns = {
+        symbol: 'VARCHAR', exchange: 'VARCHAR', mic_code: 'VARCHAR', currency: 'VARCHAR',
+        instrument_type: 'VARCHAR', interval: 'VARCHAR', ts: 'TIMESTAMP', open: 'DOUBLE',
+        high: 'DOUBLE', low: 'DOUBLE', close: 'DOUBLE', volume: 'DOUBLE', source: 'VARCHAR',
+        ingested_at: 'TIMESTAMP'})
+      QUALIFY row_number() OVER (PARTITION BY symbol, exchange, interval, ts ORDER BY ingested_at DESC) = 1
+    )
+    WINDOW day AS (PARTITION BY symbol, exchange, interval, date ORDER BY ts
+                   ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)`);
+  await conn.run(`
+    CREATE TEMP TABLE parts AS
+    SELECT date, symbol, CAST(row_number() OVER (ORDER BY date, symbol) - 1 AS INTEGER) AS pid
+    FROM (SELECT DISTINCT date, symbol FROM derived)`);
+  await conn.run(`
+    CREATE TEMP TABLE by_pid AS
+    SELECT d.*, p.pid FROM derived d JOIN parts p USING (date, symbol) ORDER BY p.pid`);
+  await conn.run('DROP TABLE derived');
+  const [{ n }] = (await conn.all('SELECT count(*) AS n FROM parts')) as [{ n: number }];
+  for (let first = 0; first < Number(n); first += 128) {
+    await conn.run(`
+      COPY (SELECT * EXCLUDE (pid) FROM by_pid WHERE pid BETWEEN ${first} AND ${first + 127})
+      TO '${outDir}' (FORMAT parquet, PARTITION_BY (date, symbol), COMPRESSION zstd, OVERWRITE_OR_IGNORE)`);
+  }
+  conn.close();
+}
+
+if (process.argv.includes(CHILD_FLAG)) {
+  await child(process.argv.slice(process.argv.indexOf(CHILD_FLAG) + 1));
+}

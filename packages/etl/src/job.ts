@@ -1,0 +1,353 @@
+/**
+ * The local ETL job: one manifest in, touched partitions rewritten, one run summary out.
+ * Everything after staging is the shared SQL in sql/etl, run on DuckDB; this module only
+ * decides which existing partitions to read and rewrite, and moves files into place.
+ */
+import { mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Clock, Logger, Manifest, RunSummary, TableName, WrittenPartition } from '@ohlcv/core';
+import { AppError, runSummaryKey, silentLogger, tables } from '@ohlcv/core';
+import type { DuckSession } from './duckdb.ts';
+import { openDuckSession, sqlString, sqlStringList } from './duckdb.ts';
+import { partitionPath } from './hive-path.ts';
+import { listPartitions, parquetFiles, publishPartition, removeDir, writeFileAtomic } from './lake.ts';
+import { loadDialect, loadEtlSteps, loadQualityRules, renderSql } from './sql-files.ts';
+import { stageObjects } from './stage-duckdb.ts';
+
+export interface RunEtlJobInput {
+  /** The lake folder: object key `raw/x.csv` is the file `<lakeRoot>/raw/x.csv`. */
+  lakeRoot: string;
+  manifest: Manifest;
+  jobRunId: string;
+  jobName: string;
+  clock: Clock;
+  /** DuckDB memory_limit, e.g. '2GB'. Above it DuckDB spills to the run's scratch folder. */
+  memoryLimit?: string;
+  threads?: number;
+  logger?: Logger;
+}
+
+const DUCK_TYPES = {
+  string: 'VARCHAR',
+  double: 'DOUBLE',
+  bigint: 'BIGINT',
+  timestamp: 'TIMESTAMP',
+  date: 'DATE',
+  'array<string>': 'VARCHAR[]',
+} as const;
+
+/** Partitions written by one COPY: bounds DuckDB's per-partition write buffers. */
+const PARTITIONS_PER_COPY = 128;
+
+const SAFE_RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+export async function runEtlJob(input: RunEtlJobInput): Promise<RunSummary> {
+  const { lakeRoot, manifest, jobRunId, jobName, clock } = input;
+  const log = input.logger ?? silentLogger;
+  if (!SAFE_RUN_ID.test(jobRunId)) throw new AppError('InvalidJobRunId', `Unsafe job run id: ${jobRunId}`);
+  const startedAt = clock.now().toISOString();
+  // Scratch inside the lake: renames into processed/ stay on one filesystem.
+  const work = join(lakeRoot, '_tmp', jobRunId);
+  removeDir(work);
+  mkdirSync(work, { recursive: true });
+  const db = await openDuckSession({
+    memoryLimit: input.memoryLimit ?? '2GB',
+    threads: input.threads,
+    tempDirectory: join(work, 'spill'),
+  });
+  try {
+    const timer = phaseTimer(log, jobRunId);
+    for (const stmt of loadDialect().duckdbPrelude) await db.run(stmt);
+    const objects = uniqueObjects(manifest.objects);
+    await stageObjects(db, lakeRoot, objects, work);
+    await db.run(
+      'CREATE OR REPLACE TEMP TABLE run_params AS SELECT CAST($1 AS VARCHAR) AS job_run_id, etl_to_timestamp($2) AS now_ts',
+      [jobRunId, clock.now().toISOString()],
+    );
+    timer('staged');
+
+    const loaders: Record<string, () => Promise<void>> = {
+      dedupe_bars: () => loadExistingBars(db, lakeRoot),
+      hourly_out: () => loadExistingHourly(db, lakeRoot),
+      daily_out: () => loadExistingDaily(db, lakeRoot),
+      quarantine_out: () => loadExistingQuarantine(db, lakeRoot),
+    };
+    for (const step of loadEtlSteps()) {
+      await loaders[step.relation]?.();
+      const kind = step.materialize === 'table' ? 'TABLE' : 'VIEW';
+      await db.run(`CREATE OR REPLACE TEMP ${kind} ${step.relation} AS\n${renderSql(step.sql, 'duckdb')}`);
+      timer(step.file);
+    }
+
+    const dataQuality = [];
+    for (const rule of loadQualityRules()) {
+      const rows = await db.all(`SELECT failed_rows FROM (\n${renderSql(rule.sql, 'duckdb')}\n) q`);
+      const failedRows = Number(rows[0]?.failed_rows ?? 0);
+      dataQuality.push({
+        rule: rule.rule,
+        description: rule.description,
+        passed: failedRows === 0,
+        failedRows,
+      });
+    }
+    timer('quality');
+
+    const counts = (await db.all('SELECT * FROM run_counts'))[0] ?? {};
+    const partitionsWritten: WrittenPartition[] = [];
+    for (const [table, relation, filter] of OUTPUTS) {
+      partitionsWritten.push(...(await writeTable(db, lakeRoot, work, table, relation, filter)));
+      timer(`write ${table}`);
+    }
+
+    const summary: RunSummary = {
+      jobRunId,
+      jobName,
+      manifestId: manifest.manifestId,
+      correlationId: manifest.correlationId,
+      startedAt,
+      finishedAt: clock.now().toISOString(),
+      objects: objects.length,
+      rowsIn: Number(counts.rows_in ?? 0),
+      rowsKept: Number(counts.rows_kept ?? 0),
+      rowsQuarantined: Number(counts.rows_quarantined ?? 0),
+      duplicates: Number(counts.duplicates ?? 0),
+      partitionsWritten,
+      dataQuality,
+    };
+    if (summary.rowsIn !== summary.rowsKept + summary.rowsQuarantined + summary.duplicates) {
+      throw new AppError(
+        'RowAccountingMismatch',
+        `rows in ${summary.rowsIn} != kept + quarantined + duplicates`,
+        {
+          retryable: false,
+        },
+      );
+    }
+    writeFileAtomic(join(lakeRoot, runSummaryKey(jobRunId)), `${JSON.stringify(summary, null, 2)}\n`);
+    log.info('etl run finished', {
+      jobRunId,
+      rowsIn: summary.rowsIn,
+      rowsKept: summary.rowsKept,
+      rowsQuarantined: summary.rowsQuarantined,
+      duplicates: summary.duplicates,
+      partitions: partitionsWritten.length,
+    });
+    return summary;
+  } catch (e) {
+    if (e instanceof AppError) throw e;
+    throw new AppError('EtlJobFailed', `ETL run ${jobRunId} failed: ${(e as Error).message}`, { cause: e });
+  } finally {
+    db.close();
+    removeDir(work);
+  }
+}
+
+const OUTPUTS: Array<[TableName, string, string]> = [
+  ['bars', 'bars_out', 'is_context = 0'],
+  ['bars_hourly', 'hourly_out', 'true'],
+  ['bars_daily', 'daily_out', 'is_context = 0'],
+  ['quarantine', 'quarantine_out', 'true'],
+];
+
+/** A key listed twice in one manifest is read once (the latest write). */
+function uniqueObjects(objects: Manifest['objects']): Manifest['objects'] {
+  const byKey = new Map<string, Manifest['objects'][number]>();
+  for (const o of objects) {
+    const prev = byKey.get(o.key);
+    if (!prev || prev.lastModified < o.lastModified) byKey.set(o.key, o);
+  }
+  return [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+function phaseTimer(log: Logger, jobRunId: string): (phase: string) => void {
+  let last = performance.now();
+  return (phase) => {
+    const now = performance.now();
+    log.debug('etl phase', { jobRunId, phase, ms: Math.round(now - last) });
+    last = now;
+  };
+}
+
+const tableDir = (lakeRoot: string, table: TableName): string => join(lakeRoot, tables[table].location);
+const columnNames = (table: TableName): string[] => tables[table].columns.map((c) => c.name);
+
+async function createExisting(
+  db: DuckSession,
+  name: string,
+  table: TableName,
+  extra: string[],
+): Promise<void> {
+  const cols = tables[table].columns.map((c) => `${c.name} ${DUCK_TYPES[c.type]}`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE ${name} (${[...cols, ...extra].join(', ')})`);
+}
+
+async function insertExisting(
+  db: DuckSession,
+  name: string,
+  table: TableName,
+  files: string[],
+  extraSelect: string[],
+): Promise<void> {
+  if (!files.length) return;
+  await db.run(
+    `INSERT INTO ${name} SELECT ${[...columnNames(table), ...extraSelect].join(', ')}
+     FROM read_parquet(${sqlStringList(files)}, hive_partitioning = false, union_by_name = true)`,
+  );
+}
+
+const distinctStrings = async (db: DuckSession, sql: string): Promise<Array<Record<string, string>>> =>
+  (await db.all(sql)).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v)])));
+
+/** For each touched value, the nearest existing value after it (which may need recomputing). */
+const nextExisting = (existing: readonly string[], touched: ReadonlySet<string>): string[] =>
+  [...touched].flatMap((t) => existing.find((e) => e > t && !touched.has(e)) ?? []);
+/** For each rewritten value, the nearest existing value before it that is not rewritten. */
+const previousExisting = (existing: readonly string[], rewritten: ReadonlySet<string>): string[] =>
+  [...rewritten].flatMap((r) => {
+    const before = existing.filter((e) => e < r);
+    const prev = before[before.length - 1];
+    return prev !== undefined && !rewritten.has(prev) ? [prev] : [];
+  });
+
+/**
+ * existing_bars: the rows of the touched (date, symbol) partitions, of the next existing
+ * partition per symbol (its first bar's pct_change may change) and, read only, of the
+ * partition before (the previous bar).
+ */
+async function loadExistingBars(db: DuckSession, lakeRoot: string): Promise<void> {
+  await createExisting(db, 'existing_bars', 'bars', ['date VARCHAR', 'is_context INTEGER']);
+  const touched = await distinctStrings(db, 'SELECT DISTINCT symbol, date FROM valid_bars');
+  if (!touched.length) return;
+  const dir = tableDir(lakeRoot, 'bars');
+  const datesBySymbol = new Map<string, string[]>();
+  for (const p of listPartitions(dir, tables.bars.partitionKeys)) {
+    const list = datesBySymbol.get(p.symbol!) ?? [];
+    list.push(p.date!);
+    datesBySymbol.set(p.symbol!, list);
+  }
+  const touchedBySymbol = new Map<string, Set<string>>();
+  for (const t of touched)
+    touchedBySymbol.set(t.symbol!, (touchedBySymbol.get(t.symbol!) ?? new Set()).add(t.date!));
+  const rewrite: string[] = [];
+  const context: string[] = [];
+  for (const [symbol, dates] of touchedBySymbol) {
+    const existing = (datesBySymbol.get(symbol) ?? []).sort();
+    const rewritten = new Set([...dates, ...nextExisting(existing, dates)]);
+    const partFiles = (date: string) =>
+      parquetFiles(join(dir, partitionPath(['date', 'symbol'], { date, symbol })));
+    for (const d of rewritten) rewrite.push(...partFiles(d));
+    for (const d of new Set(previousExisting(existing, rewritten))) context.push(...partFiles(d));
+  }
+  const dateExpr = 'CAST(CAST(ts AS DATE) AS VARCHAR)';
+  await insertExisting(db, 'existing_bars', 'bars', rewrite, [dateExpr, '0']);
+  await insertExisting(db, 'existing_bars', 'bars', context, [dateExpr, '1']);
+}
+
+async function loadExistingHourly(db: DuckSession, lakeRoot: string): Promise<void> {
+  await createExisting(db, 'existing_hourly', 'bars_hourly', ['date VARCHAR']);
+  const dates = await distinctStrings(db, 'SELECT DISTINCT date FROM bars_out WHERE is_context = 0');
+  const dir = tableDir(lakeRoot, 'bars_hourly');
+  const files = dates.flatMap((d) => parquetFiles(join(dir, partitionPath(['date'], { date: d.date! }))));
+  await insertExisting(db, 'existing_hourly', 'bars_hourly', files, ['CAST(CAST(ts AS DATE) AS VARCHAR)']);
+}
+
+/** existing_daily: touched months, the next existing month, and the month before (context). */
+async function loadExistingDaily(db: DuckSession, lakeRoot: string): Promise<void> {
+  await createExisting(db, 'existing_daily', 'bars_daily', ['is_context INTEGER']);
+  const months = new Set(
+    (
+      await distinctStrings(
+        db,
+        'SELECT DISTINCT substr(CAST(trade_date AS VARCHAR), 1, 7) AS month FROM daily_fresh',
+      )
+    ).map((r) => r.month!),
+  );
+  if (!months.size) return;
+  const dir = tableDir(lakeRoot, 'bars_daily');
+  const existing = listPartitions(dir, ['month'])
+    .map((p) => p.month!)
+    .sort();
+  const rewritten = new Set([...months, ...nextExisting(existing, months)]);
+  const files = (m: string) => parquetFiles(join(dir, partitionPath(['month'], { month: m })));
+  await insertExisting(db, 'existing_daily', 'bars_daily', [...rewritten].flatMap(files), ['0']);
+  await insertExisting(
+    db,
+    'existing_daily',
+    'bars_daily',
+    previousExisting(existing, rewritten).flatMap(files),
+    ['1'],
+  );
+}
+
+async function loadExistingQuarantine(db: DuckSession, lakeRoot: string): Promise<void> {
+  await createExisting(db, 'existing_quarantine', 'quarantine', ['date VARCHAR']);
+  const dates = await distinctStrings(db, 'SELECT DISTINCT date FROM quarantine_new');
+  const dir = tableDir(lakeRoot, 'quarantine');
+  const files = dates.flatMap((d) => parquetFiles(join(dir, partitionPath(['date'], { date: d.date! }))));
+  // The partition value is the object's write date, not derivable from the row: read it from the path.
+  for (const d of dates) {
+    const partFiles = files.filter((f) => f.includes(`/date=${d.date}/`));
+    if (partFiles.length)
+      await insertExisting(db, 'existing_quarantine', 'quarantine', partFiles, [sqlString(d.date!)]);
+  }
+}
+
+/**
+ * Writes a relation's partitions: one COPY into the run's scratch folder, partitioned by
+ * a numeric id (no escaping questions there), then each partition's files renamed into
+ * its Hive path. File names are DuckDB's deterministic `data_<n>.parquet`.
+ */
+async function writeTable(
+  db: DuckSession,
+  lakeRoot: string,
+  work: string,
+  table: TableName,
+  relation: string,
+  filter: string,
+): Promise<WrittenPartition[]> {
+  const keys = tables[table].partitionKeys;
+  const keyList = keys.join(', ');
+  const parts = `parts_${table}`;
+  await db.run(
+    `CREATE OR REPLACE TEMP TABLE ${parts} AS
+     SELECT ${keyList}, CAST(row_number() OVER (ORDER BY ${keyList}) - 1 AS INTEGER) AS pid, rows
+     FROM (SELECT ${keyList}, count(*) AS rows FROM ${relation} WHERE ${filter} GROUP BY ${keyList})`,
+  );
+  const partitions = await db.all(`SELECT * FROM ${parts} ORDER BY pid`);
+  if (!partitions.length) return [];
+  const staging = join(work, 'out', table);
+  mkdirSync(join(work, 'out'), { recursive: true });
+  // DuckDB buffers every open partition of a COPY in memory (blocks per column), so
+  // thousands of partitions in one COPY exhaust memory_limit. Rows are laid out by
+  // partition id once, then written in chunks of at most PARTITIONS_PER_COPY ids; the
+  // sorted layout lets each chunk's range filter skip the other row groups.
+  const rowsByPid = `write_${table}`;
+  await db.run(
+    `CREATE OR REPLACE TEMP TABLE ${rowsByPid} AS
+     SELECT ${columnNames(table)
+       .map((c) => `r.${c}`)
+       .join(', ')}, p.pid
+     FROM ${relation} r JOIN ${parts} p USING (${keyList})
+     WHERE ${filter}
+     ORDER BY p.pid`,
+  );
+  for (let first = 0; first < partitions.length; first += PARTITIONS_PER_COPY) {
+    const last = Math.min(first + PARTITIONS_PER_COPY, partitions.length) - 1;
+    await db.run(
+      `COPY (SELECT * FROM ${rowsByPid} WHERE pid BETWEEN ${first} AND ${last})
+       TO ${sqlString(staging)} (FORMAT parquet, PARTITION_BY (pid), COMPRESSION zstd, OVERWRITE_OR_IGNORE)`,
+    );
+  }
+  await db.run(`DROP TABLE ${rowsByPid}`);
+  const written: WrittenPartition[] = [];
+  const root = tableDir(lakeRoot, table);
+  for (const p of partitions) {
+    const values = Object.fromEntries(keys.map((k) => [k, String(p[k])]));
+    const rel = partitionPath(keys, values);
+    publishPartition(join(staging, `pid=${p.pid}`), join(root, rel));
+    written.push({ table, values, location: `${tables[table].location}${rel}/`, rows: Number(p.rows) });
+  }
+  const leftovers = readdirSync(staging).length - partitions.length;
+  if (leftovers !== 0) throw new Error(`COPY of ${table} produced ${leftovers} unexpected partition folders`);
+  return written;
+}

@@ -1,0 +1,357 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DuckSession } from '../src/duckdb.ts';
+import { barSchema, given, runStep, sqlSession } from './sql-harness.ts';
+
+let db: DuckSession;
+beforeEach(async () => {
+  db = await sqlSession();
+  await runStep(db, 'intervals');
+  await given(db, 'run_params', { job_run_id: 'VARCHAR', now_ts: 'TIMESTAMP' }, [
+    { job_run_id: 'run-9', now_ts: '2024-06-01 00:00:00' },
+  ]);
+});
+afterEach(() => db.close());
+
+const stagedSchema = Object.fromEntries(
+  [
+    'raw_object',
+    'raw_record',
+    'stage_error',
+    'unknown_keys',
+    'symbol',
+    'exchange',
+    'mic_code',
+    'currency',
+    'instrument_type',
+    'interval',
+    'ts',
+    'open',
+    'high',
+    'low',
+    'close',
+    'volume',
+    'source',
+    'ingested_at',
+    'tz',
+    'object_date',
+    'object_ingested_at',
+  ].map((c) => [c, 'VARCHAR']),
+);
+stagedSchema.line_number = 'BIGINT';
+
+const staged = (over: Record<string, unknown>) => ({
+  raw_object: 'raw/a.ndjson',
+  line_number: 1,
+  raw_record: '{}',
+  symbol: 'AAPL',
+  exchange: 'NASDAQ',
+  interval: '1min',
+  ts: '2024-01-02T14:30:00Z',
+  open: '10',
+  high: '11',
+  low: '9',
+  close: '10.5',
+  volume: '100',
+  object_date: '2024-01-03',
+  object_ingested_at: '2024-01-03T00:00:00.000Z',
+  ...over,
+});
+
+describe('01_parsed_records', () => {
+  it('types the text fields and converts every timestamp form to UTC', async () => {
+    await given(db, 'staged_records', stagedSchema, [
+      staged({ line_number: 1, ts: '2024-01-02T14:30:00Z' }),
+      staged({ line_number: 2, ts: '2024-01-02T16:30:00+02:00' }),
+      staged({ line_number: 3, ts: '2024-01-02', interval: '1day' }),
+      staged({ line_number: 4, ts: '2024-07-02 09:30:00', tz: 'America/New_York' }),
+      staged({ line_number: 5, ts: '2024-01-02 09:30:00', tz: 'America/New_York' }),
+      staged({ line_number: 6, exchange: null, source: null, ingested_at: null, ts: 'yesterday' }),
+    ]);
+    const rows = await runStep(db, 'parsed_records', 'line_number');
+    expect(rows.map((r) => r.ts)).toEqual([
+      '2024-01-02 14:30:00',
+      '2024-01-02 14:30:00',
+      '2024-01-02 00:00:00',
+      '2024-07-02 13:30:00', // EDT, UTC-4
+      '2024-01-02 14:30:00', // EST, UTC-5
+      null,
+    ]);
+    expect(rows[5]).toMatchObject({
+      exchange: '',
+      source: 'file',
+      ingested_at: '2024-01-03 00:00:00',
+      open: 10,
+    });
+  });
+});
+
+describe('02_validated_records', () => {
+  const cases: Array<[string, Record<string, unknown>, string]> = [
+    ['clean', {}, ''],
+    ['stage error only', { stage_error: 'unparseable_line', symbol: null }, 'unparseable_line'],
+    ['missing symbol', { symbol: null }, 'missing_field'],
+    ['missing close', { close: '' }, 'missing_field'],
+    ['unknown key', { unknown_keys: 'foo' }, 'unknown_field'],
+    ['unknown interval', { interval: '7min' }, 'unknown_interval'],
+    ['non numeric', { open: 'abc' }, 'price_not_numeric'],
+    ['infinite', { high: 'Infinity' }, 'price_not_finite'],
+    ['nan', { low: 'NaN' }, 'price_not_finite'],
+    ['zero price', { open: '0', low: '0' }, 'price_not_positive'],
+    ['high below close', { high: '10.2' }, 'ohlc_inconsistent'],
+    ['low above open', { low: '10.1' }, 'ohlc_inconsistent'],
+    ['negative volume', { volume: '-1' }, 'volume_negative'],
+    ['volume text', { volume: 'lots' }, 'volume_not_numeric'],
+    ['bad ts', { ts: '2024-13-45T00:00:00Z' }, 'timestamp_unparseable'],
+    ['future ts', { ts: '2024-06-01T00:01:00Z' }, 'timestamp_in_future'],
+    ['bad ingested_at', { ingested_at: 'soon' }, 'ingested_at_unparseable'],
+    ['two rules', { open: '-5', volume: '-2' }, 'price_not_positive,ohlc_inconsistent,volume_negative'],
+  ];
+  it('gives each rule its reason code', async () => {
+    await given(
+      db,
+      'staged_records',
+      stagedSchema,
+      cases.map(([, over], i) => staged({ line_number: i + 1, ...over })),
+    );
+    await runStep(db, 'parsed_records');
+    const rows = await runStep(db, 'validated_records', 'line_number');
+    expect(rows.map((r) => [cases[Number(r.line_number) - 1]![0], r.reason_codes_csv])).toEqual(
+      cases.map(([name, , codes]) => [name, codes]),
+    );
+    const q = await runStep(db, 'quarantine_new', 'line_number');
+    expect(q).toHaveLength(cases.length - 1);
+    expect(q[0]).toMatchObject({
+      reason_codes: ['unparseable_line'],
+      job_run_id: 'run-9',
+      date: '2024-01-03',
+    });
+    const valid = await runStep(db, 'valid_bars');
+    expect(valid).toHaveLength(1);
+    expect(valid[0]).toMatchObject({ date: '2024-01-02', is_new: 1, is_context: 0, close: 10.5 });
+  });
+});
+
+const existingSchema = { ...barSchema, date: 'VARCHAR', is_context: 'INTEGER' };
+const validSchema = {
+  ...barSchema,
+  line_number: 'BIGINT',
+  date: 'VARCHAR',
+  is_new: 'INTEGER',
+  is_context: 'INTEGER',
+};
+const bar = (over: Record<string, unknown>) => ({
+  symbol: 'AAPL',
+  exchange: 'X',
+  interval: '1min',
+  ts: '2024-01-02 14:30:00',
+  open: 10,
+  high: 11,
+  low: 9,
+  close: 10,
+  volume: 100,
+  source: 'file',
+  ingested_at: '2024-01-03 00:00:00',
+  raw_object: 'raw/a',
+  date: '2024-01-02',
+  is_context: 0,
+  ...over,
+});
+
+describe('05_dedupe_bars', () => {
+  it('ranks revisions by ingested_at, raw object, line, new over existing', async () => {
+    await given(db, 'valid_bars', validSchema, [
+      bar({ close: 1, raw_object: 'raw/b', line_number: 1, is_new: 1 }),
+      bar({ close: 2, raw_object: 'raw/b', line_number: 2, is_new: 1 }),
+      bar({ close: 3, raw_object: 'raw/a', line_number: 9, is_new: 1, ingested_at: '2024-01-04 00:00:00' }),
+      bar({ close: 4, raw_object: 'raw/c', line_number: 1, is_new: 1, ts: '2024-01-02 14:31:00' }),
+    ]);
+    await given(db, 'existing_bars', existingSchema, [
+      bar({ close: 5, raw_object: 'raw/c', ts: '2024-01-02 14:31:00' }),
+      bar({ close: 6, raw_object: 'raw/z', ts: '2024-01-02 14:32:00' }),
+    ]);
+    const rows = await runStep(db, 'dedupe_bars', 'ts, revision_rank');
+    expect(rows.map((r) => [r.close, r.revision_rank])).toEqual([
+      [3, '1'],
+      [2, '2'],
+      [1, '3'],
+      [4, '1'],
+      [5, '2'],
+      [6, '1'],
+    ]);
+  });
+});
+
+describe('06_bars_out', () => {
+  it('computes pct_change across partitions and session vwap per UTC date', async () => {
+    const rows = [
+      bar({ ts: '2024-01-01 23:59:00', date: '2024-01-01', close: 8, is_context: 1 }),
+      bar({ ts: '2024-01-02 00:00:00', close: 10, high: 12, low: 9, volume: 10 }),
+      bar({ ts: '2024-01-02 00:01:00', close: 11, high: 12, low: 10, volume: 0 }),
+      bar({ ts: '2024-01-02 00:02:00', close: 12, high: 13, low: 11, volume: 30 }),
+    ];
+    await given(
+      db,
+      'dedupe_bars',
+      { ...validSchema, revision_rank: 'BIGINT' },
+      rows.map((r) => ({ ...r, revision_rank: 1, is_new: 1 })),
+    );
+    const out = await runStep(db, 'bars_out', 'ts');
+    expect(out.map((r) => r.pct_change)).toEqual([null, 0.25, 0.10000000000000009, 12 / 11 - 1]);
+    const tp1 = (12 + 9 + 10) / 3;
+    const tp3 = (13 + 11 + 12) / 3;
+    expect(out[1]!.vwap).toBeCloseTo(tp1, 12);
+    expect(out[2]!.vwap).toBeNull();
+    expect(out[3]!.vwap).toBeCloseTo((tp1 * 10 + tp3 * 30) / 40, 12);
+  });
+});
+
+const barsOutSchema = {
+  ...barSchema,
+  pct_change: 'DOUBLE',
+  vwap: 'DOUBLE',
+  date: 'VARCHAR',
+  is_context: 'INTEGER',
+};
+
+describe('07_hourly_fresh and 08_hourly_out', () => {
+  it('rolls up by hour and replaces only recomputed symbol-days', async () => {
+    await given(db, 'bars_out', barsOutSchema, [
+      bar({ ts: '2024-01-02 14:30:00', open: 10, high: 12, low: 9, close: 11, volume: 10 }),
+      bar({ ts: '2024-01-02 14:59:00', open: 11, high: 15, low: 10, close: 14, volume: null }),
+      bar({ ts: '2024-01-02 15:00:00', open: 14, high: 14, low: 13, close: 13, volume: 5 }),
+      bar({ ts: '2024-01-02 00:00:00', interval: '1day', open: 1, high: 2, low: 1, close: 2, volume: 5 }),
+      bar({ ts: '2024-01-01 15:00:00', date: '2024-01-01', is_context: 1 }),
+    ]);
+    const fresh = await runStep(db, 'hourly_fresh', 'interval, ts');
+    expect(fresh).toHaveLength(2);
+    expect(fresh[0]).toMatchObject({
+      ts: '2024-01-02 14:00:00',
+      open: 10,
+      high: 15,
+      low: 9,
+      close: 14,
+      volume: 10,
+      bar_count: '2',
+      vwap: (12 + 9 + 11) / 3,
+    });
+    const hourlySchema = {
+      ...barSchema,
+      vwap: 'DOUBLE',
+      bar_count: 'BIGINT',
+      date: 'VARCHAR',
+    };
+    delete (hourlySchema as Record<string, string>).source;
+    delete (hourlySchema as Record<string, string>).ingested_at;
+    delete (hourlySchema as Record<string, string>).raw_object;
+    await given(db, 'existing_hourly', hourlySchema, [
+      { ...bar({ ts: '2024-01-02 14:00:00', close: 99 }), bar_count: 60 },
+      { ...bar({ symbol: 'MSFT', ts: '2024-01-02 14:00:00', close: 7 }), bar_count: 60 },
+    ]);
+    const out = await runStep(db, 'hourly_out', 'symbol, ts');
+    expect(out.map((r) => [r.symbol, r.ts, r.close])).toEqual([
+      ['AAPL', '2024-01-02 14:00:00', 14],
+      ['AAPL', '2024-01-02 15:00:00', 13],
+      ['MSFT', '2024-01-02 14:00:00', 7],
+    ]);
+  });
+});
+
+describe('09_daily_fresh and 10_daily_out', () => {
+  it('prefers a source daily bar, else the finest interval, and recomputes returns', async () => {
+    await given(db, 'bars_out', barsOutSchema, [
+      bar({ ts: '2024-01-02 14:30:00', close: 11, volume: 10 }),
+      bar({ ts: '2024-01-02 15:30:00', close: 12, volume: 10 }),
+      bar({ ts: '2024-01-02 15:00:00', interval: '1h', close: 50 }),
+      bar({ ts: '2024-01-03 00:00:00', date: '2024-01-03', interval: '1day', close: 13, volume: 1000 }),
+      bar({ ts: '2024-01-03 14:30:00', date: '2024-01-03', close: 77 }),
+    ]);
+    const fresh = await runStep(db, 'daily_fresh', 'trade_date');
+    expect(fresh.map((r) => [r.trade_date, r.close, r.bar_count])).toEqual([
+      ['2024-01-02', 12, '2'],
+      ['2024-01-03', 13, '1'],
+    ]);
+    const dailySchema = {
+      symbol: 'VARCHAR',
+      exchange: 'VARCHAR',
+      mic_code: 'VARCHAR',
+      currency: 'VARCHAR',
+      instrument_type: 'VARCHAR',
+      trade_date: 'DATE',
+      open: 'DOUBLE',
+      high: 'DOUBLE',
+      low: 'DOUBLE',
+      close: 'DOUBLE',
+      volume: 'DOUBLE',
+      vwap: 'DOUBLE',
+      bar_count: 'BIGINT',
+      daily_return: 'DOUBLE',
+      log_return: 'DOUBLE',
+      is_context: 'INTEGER',
+    };
+    const day = (trade_date: string, close: number, is_context = 0) => ({
+      ...bar({}),
+      trade_date,
+      close,
+      bar_count: 1,
+      daily_return: 123,
+      is_context,
+    });
+    await given(db, 'existing_daily', dailySchema, [
+      day('2023-12-29', 10, 1),
+      day('2024-01-02', 999),
+      day('2024-01-04', 26),
+    ]);
+    const out = await runStep(db, 'daily_out', 'trade_date');
+    expect(out.map((r) => [r.trade_date, r.close, r.daily_return, r.month, r.is_context])).toEqual([
+      ['2023-12-29', 10, null, '2023-12', 1],
+      ['2024-01-02', 12, 12 / 10 - 1, '2024-01', 0],
+      ['2024-01-03', 13, 13 / 12 - 1, '2024-01', 0],
+      ['2024-01-04', 26, 1, '2024-01', 0],
+    ]);
+    expect(out[3]!.log_return).toBeCloseTo(Math.log(2), 12);
+  });
+});
+
+describe('11_quarantine_out and 12_run_counts', () => {
+  it('keeps one row per raw line, the first run wins', async () => {
+    const qSchema = {
+      raw_object: 'VARCHAR',
+      line_number: 'BIGINT',
+      reason_codes: 'VARCHAR[]',
+      raw_record: 'VARCHAR',
+      symbol: 'VARCHAR',
+      job_run_id: 'VARCHAR',
+      date: 'VARCHAR',
+    };
+    const q = (line: number, run: string) => ({
+      raw_object: 'raw/a',
+      line_number: line,
+      reason_codes: '[missing_field]',
+      raw_record: 'x',
+      job_run_id: run,
+      date: '2024-01-03',
+    });
+    await given(db, 'existing_quarantine', qSchema, [q(1, 'run-1'), q(2, 'run-1')]);
+    await given(db, 'quarantine_new', qSchema, [q(2, 'run-2'), q(3, 'run-2')]);
+    const out = await runStep(db, 'quarantine_out', 'line_number');
+    expect(out.map((r) => [r.line_number, r.job_run_id])).toEqual([
+      ['1', 'run-1'],
+      ['2', 'run-1'],
+      ['3', 'run-2'],
+    ]);
+    await given(db, 'validated_records', { x: 'INTEGER' }, [
+      { x: 1 },
+      { x: 2 },
+      { x: 3 },
+      { x: 4 },
+      { x: 5 },
+    ]);
+    await given(db, 'dedupe_bars', { is_new: 'INTEGER', revision_rank: 'BIGINT' }, [
+      { is_new: 1, revision_rank: 1 },
+      { is_new: 1, revision_rank: 2 },
+      { is_new: 0, revision_rank: 1 },
+    ]);
+    const counts = await runStep(db, 'run_counts');
+    expect(counts[0]).toEqual({ rows_in: '5', rows_kept: '1', rows_quarantined: '2', duplicates: '1' });
+  });
+});

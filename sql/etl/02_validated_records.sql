@@ -1,0 +1,55 @@
+-- materialize: table
+-- Every quarantine rule, as a comma-separated list of reason codes ('' = clean row).
+-- A record the reader could not parse carries only its stage error.
+-- (x - x) = 0 is the portable finiteness test: false for NaN and +-Infinity (both
+-- engines order NaN above every number, so OHLC checks only look at finite prices).
+-- Only what later steps need is kept: the typed fields, and the raw text of rejected
+-- rows (the bulk of clean rows never carries it forward).
+SELECT
+  raw_object, line_number, object_date,
+  symbol, exchange, mic_code, currency, instrument_type, interval, ts,
+  open, high, low, close, volume, source, ingested_at,
+  reason_codes_csv,
+  CASE WHEN reason_codes_csv <> '' THEN raw_record END AS raw_record
+FROM (
+  SELECT
+    p.*,
+    CASE
+      WHEN p.stage_error IS NOT NULL THEN p.stage_error
+      ELSE concat_ws(
+        ',',
+        CASE
+          WHEN p.symbol IS NULL OR p.interval IS NULL OR p.ts_text IS NULL OR p.open_text IS NULL
+            OR p.high_text IS NULL OR p.low_text IS NULL OR p.close_text IS NULL
+          THEN 'missing_field'
+        END,
+        CASE WHEN p.unknown_keys IS NOT NULL THEN 'unknown_field' END,
+        CASE WHEN p.interval IS NOT NULL AND i.interval IS NULL THEN 'unknown_interval' END,
+        CASE
+          WHEN (p.open_text IS NOT NULL AND p.open IS NULL) OR (p.high_text IS NOT NULL AND p.high IS NULL)
+            OR (p.low_text IS NOT NULL AND p.low IS NULL) OR (p.close_text IS NOT NULL AND p.close IS NULL)
+          THEN 'price_not_numeric'
+        END,
+        CASE
+          WHEN NOT ((p.open - p.open) = 0) OR NOT ((p.high - p.high) = 0)
+            OR NOT ((p.low - p.low) = 0) OR NOT ((p.close - p.close) = 0)
+          THEN 'price_not_finite'
+        END,
+        CASE WHEN p.open <= 0 OR p.high <= 0 OR p.low <= 0 OR p.close <= 0 THEN 'price_not_positive' END,
+        CASE
+          WHEN (p.open + p.high + p.low + p.close) - (p.open + p.high + p.low + p.close) = 0
+            AND (p.high < greatest(p.open, p.close) OR p.low > least(p.open, p.close))
+          THEN 'ohlc_inconsistent'
+        END,
+        CASE WHEN p.volume_text IS NOT NULL AND p.volume IS NULL THEN 'volume_not_numeric' END,
+        CASE WHEN NOT ((p.volume - p.volume) = 0) THEN 'volume_not_finite' END,
+        CASE WHEN p.volume < 0 THEN 'volume_negative' END,
+        CASE WHEN p.ts_text IS NOT NULL AND p.ts IS NULL THEN 'timestamp_unparseable' END,
+        CASE WHEN p.ts > r.now_ts THEN 'timestamp_in_future' END,
+        CASE WHEN p.ingested_at IS NULL THEN 'ingested_at_unparseable' END
+      )
+    END AS reason_codes_csv
+  FROM parsed_records p
+  CROSS JOIN run_params r
+  LEFT JOIN intervals i ON i.interval = p.interval
+) checked

@@ -1,0 +1,23 @@
+-- materialize: table
+-- The winners with their derived values. pct_change looks back across partitions
+-- (the context rows supply the previous bar); vwap is the running session VWAP per
+-- UTC date, null where the bar has no volume.
+SELECT
+  symbol, exchange, mic_code, currency, instrument_type, interval, ts,
+  open, high, low, close, volume,
+  close / LAG(close) OVER (PARTITION BY symbol, exchange, interval ORDER BY ts) - 1 AS pct_change,
+  CASE
+    WHEN volume IS NULL OR volume = 0 THEN NULL
+    ELSE
+      SUM((high + low + close) / 3 * volume) OVER session_to_date
+      / SUM(volume) OVER session_to_date
+  END AS vwap,
+  source, ingested_at, raw_object,
+  date, is_context
+FROM dedupe_bars
+WHERE revision_rank = 1
+WINDOW session_to_date AS (
+  PARTITION BY symbol, exchange, interval, date
+  ORDER BY ts
+  ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+)
