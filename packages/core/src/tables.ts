@@ -6,6 +6,16 @@
 
 export type ColumnType = 'string' | 'double' | 'bigint' | 'timestamp' | 'date' | 'array<string>';
 
+/** The DuckDB spelling of each portable column type (the ETL job and the local catalog share it). */
+export const duckdbType: Record<ColumnType, string> = {
+  string: 'VARCHAR',
+  double: 'DOUBLE',
+  bigint: 'BIGINT',
+  timestamp: 'TIMESTAMP',
+  date: 'DATE',
+  'array<string>': 'VARCHAR[]',
+};
+
 export interface ColumnSpec {
   name: string;
   type: ColumnType;

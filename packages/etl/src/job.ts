@@ -6,7 +6,7 @@
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock, Logger, Manifest, RunSummary, TableName, WrittenPartition } from '@ohlcv/core';
-import { AppError, runSummaryKey, silentLogger, tables } from '@ohlcv/core';
+import { AppError, duckdbType, runSummaryKey, silentLogger, tables } from '@ohlcv/core';
 import type { DuckSession } from './duckdb.ts';
 import { openDuckSession, sqlString, sqlStringList } from './duckdb.ts';
 import { partitionPath } from './hive-path.ts';
@@ -26,15 +26,6 @@ export interface RunEtlJobInput {
   threads?: number;
   logger?: Logger;
 }
-
-const DUCK_TYPES = {
-  string: 'VARCHAR',
-  double: 'DOUBLE',
-  bigint: 'BIGINT',
-  timestamp: 'TIMESTAMP',
-  date: 'DATE',
-  'array<string>': 'VARCHAR[]',
-} as const;
 
 /** Partitions written by one COPY: bounds DuckDB's per-partition write buffers. */
 const PARTITIONS_PER_COPY = 128;
@@ -177,7 +168,7 @@ async function createExisting(
   table: TableName,
   extra: string[],
 ): Promise<void> {
-  const cols = tables[table].columns.map((c) => `${c.name} ${DUCK_TYPES[c.type]}`);
+  const cols = tables[table].columns.map((c) => `${c.name} ${duckdbType[c.type]}`);
   await db.run(`CREATE OR REPLACE TEMP TABLE ${name} (${[...cols, ...extra].join(', ')})`);
 }
 
@@ -339,6 +330,8 @@ async function writeTable(
     );
   }
   await db.run(`DROP TABLE ${rowsByPid}`);
+  const leftovers = readdirSync(staging).length - partitions.length;
+  if (leftovers !== 0) throw new Error(`COPY of ${table} produced ${leftovers} unexpected partition folders`);
   const written: WrittenPartition[] = [];
   const root = tableDir(lakeRoot, table);
   for (const p of partitions) {
@@ -347,7 +340,5 @@ async function writeTable(
     publishPartition(join(staging, `pid=${p.pid}`), join(root, rel));
     written.push({ table, values, location: `${tables[table].location}${rel}/`, rows: Number(p.rows) });
   }
-  const leftovers = readdirSync(staging).length - partitions.length;
-  if (leftovers !== 0) throw new Error(`COPY of ${table} produced ${leftovers} unexpected partition folders`);
   return written;
 }

@@ -53,8 +53,13 @@ export function listPartitions(tableDir: string, keys: readonly string[]): Recor
  * file on one filesystem), then removes files of the final folder the new set lacks.
  */
 export function publishPartition(stagingDir: string, finalDir: string): string[] {
-  mkdirSync(finalDir, { recursive: true });
   const names = readdirSync(stagingDir).sort();
+  if (!existsSync(finalDir)) {
+    // A new partition: one rename moves the whole folder in, atomically.
+    mkdirSync(dirname(finalDir), { recursive: true });
+    renameSync(stagingDir, finalDir);
+    return names;
+  }
   for (const name of names) renameSync(join(stagingDir, name), join(finalDir, name));
   for (const old of readdirSync(finalDir)) {
     if (!names.includes(old) && old.endsWith('.parquet')) rmSync(join(finalDir, old), { force: true });

@@ -6,20 +6,11 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, type DuckDBResultReader } from '@duckdb/node-api';
-import { AppError, type ColumnSpec, type ColumnType, DATABASE, type TableSpec } from '@ohlcv/core';
+import { AppError, type ColumnSpec, DATABASE, duckdbType, type TableSpec } from '@ohlcv/core';
 import type { ParamValue } from '@ohlcv/sql/params';
 import { toDuckDb } from '@ohlcv/sql/params';
 import type { StoredPartition } from './catalog-state.ts';
 import { quoteIdent, quotePath } from './sql-text.ts';
-
-export const duckdbType: Record<ColumnType, string> = {
-  string: 'VARCHAR',
-  double: 'DOUBLE',
-  bigint: 'BIGINT',
-  timestamp: 'TIMESTAMP',
-  date: 'DATE',
-  'array<string>': 'VARCHAR[]',
-};
 
 export interface ViewSource {
   spec: TableSpec;

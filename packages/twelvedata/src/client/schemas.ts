@@ -1,20 +1,9 @@
 /** zod schemas of the Twelve Data `/time_series` payloads we consume. */
+import { twelveDataIntervals } from '@ohlcv/events';
 import { z } from 'zod';
 
-export const INTERVALS = [
-  '1min',
-  '5min',
-  '15min',
-  '30min',
-  '45min',
-  '1h',
-  '2h',
-  '4h',
-  '8h',
-  '1day',
-  '1week',
-  '1month',
-] as const;
+/** The intervals `/time_series` accepts: declared once, in the event catalog. */
+export const INTERVALS = twelveDataIntervals;
 export const intervalSchema = z.enum(INTERVALS);
 export type Interval = z.infer<typeof intervalSchema>;
 

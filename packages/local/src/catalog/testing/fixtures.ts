@@ -6,7 +6,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { ColumnSpec, PartitionSpec, TableSpec } from '@ohlcv/core';
-import { duckdbType } from '../duckdb-session.ts';
+import { duckdbType } from '@ohlcv/core';
 import { quoteIdent, quotePath } from '../sql-text.ts';
 
 /** Characters Hive escapes in partition path values (FileUtils.escapePathName). */
