@@ -63,15 +63,23 @@ export async function runEtlJob(input: RunEtlJobInput): Promise<RunSummary> {
       daily_out: () => loadExistingDaily(db, lakeRoot),
       quarantine_out: () => loadExistingQuarantine(db, lakeRoot),
     };
-    for (const step of loadEtlSteps()) {
+    const steps = loadEtlSteps();
+    const rules = loadQualityRules();
+    // What is read after the steps: the quality rules, the written relations, the counts.
+    const readAfter = [...rules.map((r) => r.sql), ...OUTPUTS.map(([, relation]) => relation), 'run_counts'];
+    const freeAfter = tablesFreedAfter(steps, readAfter);
+    for (const [i, step] of steps.entries()) {
       await loaders[step.relation]?.();
       const kind = step.materialize === 'table' ? 'TABLE' : 'VIEW';
       await db.run(`CREATE OR REPLACE TEMP ${kind} ${step.relation} AS\n${renderSql(step.sql, 'duckdb')}`);
+      // A table nothing reads any more is dropped at once: a 10M-row run otherwise keeps
+      // every intermediate copy under memory_limit and spills.
+      for (const table of freeAfter.get(i) ?? []) await db.run(`DROP TABLE ${table}`);
       timer(step.file);
     }
 
     const dataQuality = [];
-    for (const rule of loadQualityRules()) {
+    for (const rule of rules) {
       const rows = await db.all(`SELECT failed_rows FROM (\n${renderSql(rule.sql, 'duckdb')}\n) q`);
       const failedRows = Number(rows[0]?.failed_rows ?? 0);
       dataQuality.push({
@@ -139,6 +147,45 @@ const OUTPUTS: Array<[TableName, string, string]> = [
   ['bars_daily', 'daily_out', 'is_context = 0'],
   ['quarantine', 'quarantine_out', 'true'],
 ];
+
+/**
+ * For each step index, the materialized step tables whose last reader is that step. A
+ * view reads its sources whenever the view is read, so a use of a view counts as a use
+ * of everything it reads. Relations named in `readAfter` (SQL text or names) are kept.
+ */
+export function tablesFreedAfter(
+  steps: readonly { relation: string; materialize: string; sql: string }[],
+  readAfter: readonly string[],
+): Map<number, string[]> {
+  const mentions = (sql: string, name: string): boolean => new RegExp(`\\b${name}\\b`).test(sql);
+  const sources = new Map(
+    steps.map((s, i) => [
+      s.relation,
+      steps
+        .slice(0, i)
+        .filter((p) => mentions(s.sql, p.relation))
+        .map((p) => p.relation),
+    ]),
+  );
+  const isView = new Set(steps.filter((s) => s.materialize !== 'table').map((s) => s.relation));
+  const reads = (relation: string): string[] =>
+    (sources.get(relation) ?? []).flatMap((r) => (isView.has(r) ? [r, ...reads(r)] : [r]));
+  const lastUse = new Map<string, number>();
+  steps.forEach((step, i) => {
+    for (const r of reads(step.relation)) lastUse.set(r, i);
+  });
+  const kept = new Set(
+    steps
+      .filter((s) => readAfter.some((text) => mentions(text, s.relation)))
+      .flatMap((s) => (isView.has(s.relation) ? [s.relation, ...reads(s.relation)] : [s.relation])),
+  );
+  const freed = new Map<number, string[]>();
+  for (const [relation, i] of lastUse) {
+    if (kept.has(relation) || isView.has(relation)) continue;
+    freed.set(i, [...(freed.get(i) ?? []), relation]);
+  }
+  return freed;
+}
 
 /** A key listed twice in one manifest is read once (the latest write). */
 function uniqueObjects(objects: Manifest['objects']): Manifest['objects'] {
