@@ -120,6 +120,47 @@ describe('ohlcv CLI', () => {
     );
   });
 
+  it('ingest pulls bars through the queue and pipeline, and rejects bad input with exit 2', () => {
+    const dir = path.join(home, 'ingest');
+    const bad = ohlcv(['ingest', '--symbols', 'AAPL', '--start', 'someday'], { OHLCV_HOME: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--start "someday" is not a date');
+    const badInterval = ohlcv(['ingest', '--symbols', 'AAPL', '--interval', '3min'], { OHLCV_HOME: dir });
+    expect(badInterval.code).toBe(2);
+    expect(badInterval.err).toContain('interval');
+
+    const r = ohlcv(
+      [
+        'ingest',
+        '--symbols',
+        'AAPL,BTC/USD',
+        '--interval',
+        '1h',
+        '--start',
+        '2024-03-04',
+        '--end',
+        '2024-03-06',
+        '--credits-per-minute',
+        '55',
+        '--format',
+        'json',
+      ],
+      { OHLCV_HOME: dir },
+    );
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain('queued 1 ingestion request(s) for 2 symbol(s)');
+    const s = JSON.parse(r.out);
+    expect(s.events['Ingestion Batch Completed']).toBe(1);
+    expect(s.source.rateLimited).toBe(0);
+    // 3 days of hourly bars: 24/day for crypto, the NY session's hours for AAPL.
+    expect(s.tables.bars).toBeGreaterThan(3 * 24);
+    const q = ohlcv(
+      ['query', '--sql', "SELECT count(*) AS n FROM ohlcv.bars WHERE symbol = 'BTC/USD'", '--format', 'json'],
+      { OHLCV_HOME: dir },
+    );
+    expect(JSON.parse(q.out)[0].n).toBe(72);
+  });
+
   it('demo runs the whole pipeline to idle and every table has rows', () => {
     const r = ohlcv(['demo', '--format', 'json'], { OHLCV_HOME: path.join(home, 'demo') });
     expect(r.code, r.err).toBe(0);
