@@ -184,7 +184,7 @@ async function child(args: string[]): Promise<void> {
   const started = performance.now();
   if (mode === 'job') {
     const { readFileSync } = await import('node:fs');
-    const { runEtlJob } = await import('../packages/etl/src/index.ts');
+    const { runEtlJob } = await import('@ohlcv/etl');
     const manifest = JSON.parse(readFileSync(rest[0]!, 'utf8')) as Manifest;
     await runEtlJob({
       lakeRoot: lake!,
@@ -206,7 +206,7 @@ async function child(args: string[]): Promise<void> {
 /** Only what any ETL must do: read, dedupe, pct_change, vwap, partitioned write. */
 async function bareQuery(outDir: string, files: string[]): Promise<void> {
   // Through the etl package: DuckDB is its dependency, not the workspace root's.
-  const { openDuckSession } = await import('../packages/etl/src/duckdb.ts');
+  const { openDuckSession } = await import('@ohlcv/etl/duckdb');
   const conn = await openDuckSession({ memoryLimit: BARE_MEMORY_LIMIT, tempDirectory: `${outDir}-spill` });
   const list = files.map((f) => `'${f.replace(/'/g, "''")}'`).join(', ');
   await conn.run("SET TimeZone = 'UTC'");

@@ -5,36 +5,18 @@
  * credit budget used and the 429s seen.
  */
 import { silentLogger } from '@ohlcv/core';
-import { createTwelveDataClient, startEmbeddedTwelveData } from '../packages/twelvedata/src/index.ts';
 import {
   createIngestionHandler,
   createMemoryObjectStore,
+  DEMO_WATCHLIST,
   ingestionRequestBatch,
   planIngestionRequests,
-} from '../services/ingestion/src/index.ts';
-
-interface Metric {
-  name: string;
-  value: number;
-  unit: string;
-  note?: string;
-}
+} from '@ohlcv/service-ingestion';
+import { createTwelveDataClient, startEmbeddedTwelveData } from '@ohlcv/twelvedata';
+import type { BenchResult } from './run.ts';
 
 const symbols = (n: number) => {
-  const base = [
-    'AAPL',
-    'MSFT',
-    'AMZN',
-    'GOOGL',
-    'META',
-    'NVDA',
-    'TSLA',
-    'JPM',
-    'BTC/USD',
-    'ETH/USD',
-    'EUR/USD',
-    'GBP/USD',
-  ];
+  const base = DEMO_WATCHLIST.symbols;
   const out = [...base];
   for (let i = 0; out.length < n; i++) out.push(`SYM${String(i).padStart(3, '0')}`);
   return out.slice(0, n);
@@ -90,7 +72,7 @@ async function ingestOnce(opts: {
   }
 }
 
-export async function run(): Promise<Metric[]> {
+export async function run(): Promise<BenchResult[]> {
   const fast = await ingestOnce({
     symbols: symbols(24),
     interval: '1min',

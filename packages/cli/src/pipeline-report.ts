@@ -1,6 +1,7 @@
 import { tableNames } from '@ohlcv/core';
 import type { DrainProgress, LocalRuntime } from '@ohlcv/local';
-import { bar, type ProgressLine } from './progress.ts';
+import type { CommandIO } from './command.ts';
+import { bar, ProgressLine } from './progress.ts';
 
 /** Ingestion progress per request message: bars written and symbols finished so far. */
 export interface IngestTally {
@@ -92,4 +93,19 @@ export function renderSummary(s: PipelineSummary): string {
   if (s.waitingRetry > 0)
     lines.push(`  ${s.waitingRetry} message(s) waiting for a retry: ohlcv drain again later`);
   return `${lines.join('\n')}\n`;
+}
+
+/** Drains the runtime with a live progress line on stderr, then summarises the data folder. */
+export async function drainWithProgress(
+  rt: LocalRuntime,
+  io: CommandIO,
+  tally: IngestTally,
+): Promise<PipelineSummary> {
+  const line = new ProgressLine(io.stderr, io.isTTY);
+  const timer = setInterval(() => drawProgress(line, rt, tally), 200);
+  const d = await rt
+    .drain({ signal: io.signal, onTick: (p) => drawProgress(line, rt, tally, p) })
+    .finally(() => clearInterval(timer));
+  line.done();
+  return summarize(rt, d);
 }

@@ -1,3 +1,4 @@
+export * from './canonical-bar.ts';
 export * from './errors.ts';
 export * from './event-pattern/index.ts';
 export * from './metrics.ts';

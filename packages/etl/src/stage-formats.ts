@@ -5,23 +5,11 @@
  * happen later, in the shared SQL.
  */
 
-export const canonicalFields = [
-  'symbol',
-  'exchange',
-  'mic_code',
-  'currency',
-  'instrument_type',
-  'interval',
-  'ts',
-  'open',
-  'high',
-  'low',
-  'close',
-  'volume',
-  'source',
-  'ingested_at',
-] as const;
-export type CanonicalField = (typeof canonicalFields)[number];
+import { type CanonicalBarField, canonicalBarFields } from '@ohlcv/core';
+
+/** The canonical raw bar's fields, as ingestion writes them (the contract lives in core). */
+export const canonicalFields = canonicalBarFields;
+export type CanonicalField = CanonicalBarField;
 
 export type StagedFields = Partial<Record<CanonicalField | 'tz', string | null>>;
 

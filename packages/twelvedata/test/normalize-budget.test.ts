@@ -1,3 +1,4 @@
+import { canonicalBarFields } from '@ohlcv/core';
 import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../src/client/backoff.ts';
 import { CreditBudget, DAILY_EXHAUSTED } from '../src/client/credit-budget.ts';
@@ -36,22 +37,8 @@ describe('normalisation', () => {
       bars[1]!,
       '2024-11-04T00:00:00.000Z',
     );
-    expect(Object.keys(row)).toEqual([
-      'symbol',
-      'exchange',
-      'mic_code',
-      'currency',
-      'instrument_type',
-      'interval',
-      'ts',
-      'open',
-      'high',
-      'low',
-      'close',
-      'volume',
-      'source',
-      'ingested_at',
-    ]);
+    // What ingestion writes is exactly what the ETL's staging expects, in its order.
+    expect(Object.keys(row)).toEqual([...canonicalBarFields]);
     expect(row).toMatchObject({ exchange: '', mic_code: null, currency: 'USD', source: 'twelvedata' });
     expect(toNdjson([row, row]).split('\n')).toHaveLength(3);
   });

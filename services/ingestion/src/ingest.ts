@@ -117,6 +117,15 @@ export async function ingestRequest(
   const okSymbols: string[] = [];
   const latestBarTs: Record<string, string> = {};
   let done = 0;
+  const report = (symbol: string): void =>
+    deps.onProgress?.({
+      requestId: detail.requestId,
+      symbol,
+      objects: objects.length,
+      bars,
+      symbolsDone: done,
+      symbolsTotal: detail.symbols.length,
+    });
 
   if (fetchStart >= end) {
     deps.logger.info('ingestion up to date', { ...log, symbols: detail.symbols.length });
@@ -170,26 +179,12 @@ export async function ingestRequest(
         bars += rows.length;
         if (from === undefined || first.ts < from) from = first.ts;
         if (to === undefined || last.ts > to) to = last.ts;
-        deps.onProgress?.({
-          requestId: detail.requestId,
-          symbol: r.symbol,
-          objects: objects.length,
-          bars,
-          symbolsDone: done,
-          symbolsTotal: detail.symbols.length,
-        });
+        report(r.symbol);
       }
       if (state && isInSession(r.series.instrument, r.series.exchangeTimezone, deps.clock.now().getTime()))
         latestBarTs[r.symbol] = state.lastTs;
       done++;
-      deps.onProgress?.({
-        requestId: detail.requestId,
-        symbol: r.symbol,
-        objects: objects.length,
-        bars,
-        symbolsDone: done,
-        symbolsTotal: detail.symbols.length,
-      });
+      report(r.symbol);
     }
   }
 

@@ -8,9 +8,8 @@ import {
 } from '@ohlcv/service-ingestion';
 import { formatOf, parse, toJson } from '../args.ts';
 import { type Command, UsageError } from '../command.ts';
-import { drawProgress, newTally, recordProgress, renderSummary, summarize } from '../pipeline-report.ts';
+import { drainWithProgress, newTally, recordProgress, renderSummary } from '../pipeline-report.ts';
 import { openPipeline } from '../pipeline-session.ts';
-import { ProgressLine } from '../progress.ts';
 
 const usage = `Usage: ohlcv ingest --symbols AAPL,MSFT,... [--interval 1min] [--start DATE] [--end DATE]
        ohlcv ingest --watchlist FILE.json
@@ -83,7 +82,6 @@ export const ingestCommand: Command = {
         : positiveInt('--credits-per-minute', values['credits-per-minute']);
 
     const tally = newTally(new Set(watchlist.symbols).size);
-    const line = new ProgressLine(io.stderr, io.isTTY);
     const session = await openPipeline(io, {
       creditsPerMinute: credits,
       onIngestionProgress: (p) => recordProgress(tally, p),
@@ -98,12 +96,7 @@ export const ingestCommand: Command = {
       io.stderr(
         `queued ${messages} ingestion request(s) for ${tally.symbolsTotal} symbol(s) (correlation id ${correlationId})\n`,
       );
-      const timer = setInterval(() => drawProgress(line, rt, tally), 200);
-      const d = await rt
-        .drain({ signal: io.signal, onTick: (p) => drawProgress(line, rt, tally, p) })
-        .finally(() => clearInterval(timer));
-      line.done();
-      const summary = await summarize(rt, d);
+      const summary = await drainWithProgress(rt, io, tally);
       const served = session.embedded?.stats();
       if (format === 'json') io.stdout(`${toJson({ correlationId, ...summary, source: served ?? null })}\n`);
       else {

@@ -5,9 +5,8 @@ import { type DashboardServer, startDashboard } from '@ohlcv/dashboard';
 import { DEMO_WATCHLIST, fanOutIngestion } from '@ohlcv/service-ingestion';
 import { formatOf, parse, toJson } from '../args.ts';
 import type { Command, CommandIO } from '../command.ts';
-import { drawProgress, newTally, recordProgress, renderSummary, summarize } from '../pipeline-report.ts';
+import { drainWithProgress, newTally, recordProgress, renderSummary } from '../pipeline-report.ts';
 import { openPipeline, type PipelineSession } from '../pipeline-session.ts';
-import { ProgressLine } from '../progress.ts';
 import { parsePort } from './dashboard.ts';
 
 /** A fixed, reproducible window: two weeks across the US spring-forward DST change. */
@@ -27,7 +26,6 @@ async function runToIdle(
   tally = newTally(),
 ): Promise<number> {
   const { rt } = session;
-  const line = new ProgressLine(io.stderr, io.isTTY);
   if (opts.demo) {
     tally.symbolsTotal = DEMO_WATCHLIST.symbols.length;
     io.stderr(`market data: ${session.marketDataLabel}\n`);
@@ -41,12 +39,7 @@ async function runToIdle(
     await rt.store.put('raw/drops/sample-drop.csv', await fs.readFile(SAMPLE_DROP));
     io.stderr('demo: dropped raw/drops/sample-drop.csv (daily SPY bars with a duplicate and a bad row)\n');
   }
-  const timer = setInterval(() => drawProgress(line, rt, tally), 200);
-  const d = await rt
-    .drain({ signal: io.signal, onTick: (p) => drawProgress(line, rt, tally, p) })
-    .finally(() => clearInterval(timer));
-  line.done();
-  const summary = await summarize(rt, d);
+  const summary = await drainWithProgress(rt, io, tally);
   if (opts.format === 'json') io.stdout(`${toJson(summary)}\n`);
   else io.stdout(renderSummary(summary));
   return io.signal.aborted
