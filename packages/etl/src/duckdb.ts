@@ -8,6 +8,14 @@ export type Row = Record<string, unknown>;
 export interface DuckSession {
   run(sql: string, params?: DuckDBValue[]): Promise<void>;
   all(sql: string, params?: DuckDBValue[]): Promise<Row[]>;
+  /**
+   * Runs the statements at the same time, each on a connection of its own (temp
+   * objects of the main connection are not visible there). For work DuckDB does on one
+   * thread per statement, such as splitting text files into lines.
+   */
+  runConcurrently(statements: readonly string[]): Promise<void>;
+  /** How many statements runConcurrently runs at once: the session's threads. */
+  readonly threads: number;
   close(): void;
 }
 
@@ -32,7 +40,23 @@ export async function openDuckSession(opts: {
   if (opts.tempDirectory) config.temp_directory = opts.tempDirectory;
   const instance = await DuckDBInstance.create(':memory:', config);
   const conn: DuckDBConnection = await instance.connect();
+  const threads = Number(
+    (await (await conn.runAndReadAll("SELECT current_setting('threads') AS t")).getRowObjectsJson())[0]?.t,
+  );
+  const extra: DuckDBConnection[] = [];
   return {
+    threads,
+    async runConcurrently(statements) {
+      const lanes = Math.max(1, Math.min(threads, statements.length));
+      while (extra.length < lanes - 1) extra.push(await instance.connect());
+      const connections = [conn, ...extra.slice(0, lanes - 1)];
+      let next = 0;
+      await Promise.all(
+        connections.map(async (c) => {
+          while (next < statements.length) await c.run(statements[next++]!);
+        }),
+      );
+    },
     async run(sql, params) {
       await conn.run(sql, params);
     },
@@ -41,6 +65,7 @@ export async function openDuckSession(opts: {
       return reader.getRowObjectsJson() as Row[];
     },
     close() {
+      for (const c of extra) c.closeSync();
       conn.closeSync();
       instance.closeSync();
     },

@@ -24,6 +24,8 @@ export interface RunEtlJobInput {
   /** DuckDB memory_limit, e.g. '2GB'. Above it DuckDB spills to the run's scratch folder. */
   memoryLimit?: string;
   threads?: number;
+  /** Raw NDJSON bytes staged at a time (default STAGING_BATCH_BYTES): bounds staging memory. */
+  stagingBatchBytes?: number;
   logger?: Logger;
 }
 
@@ -50,7 +52,7 @@ export async function runEtlJob(input: RunEtlJobInput): Promise<RunSummary> {
     const timer = phaseTimer(log, jobRunId);
     for (const stmt of loadDialect().duckdbPrelude) await db.run(stmt);
     const objects = uniqueObjects(manifest.objects);
-    await stageObjects(db, lakeRoot, objects, work);
+    const staging = await stageObjects(db, lakeRoot, objects, work, input.stagingBatchBytes);
     await db.run(
       'CREATE OR REPLACE TEMP TABLE run_params AS SELECT CAST($1 AS VARCHAR) AS job_run_id, etl_to_timestamp($2) AS now_ts',
       [jobRunId, clock.now().toISOString()],
@@ -68,10 +70,30 @@ export async function runEtlJob(input: RunEtlJobInput): Promise<RunSummary> {
     // What is read after the steps: the quality rules, the written relations, the counts.
     const readAfter = [...rules.map((r) => r.sql), ...OUTPUTS.map(([, relation]) => relation), 'run_counts'];
     const freeAfter = tablesFreedAfter(steps, readAfter);
+    const perBatch = stepsPerStagingBatch(steps);
+    const lastPerBatch = steps.findLastIndex((s) => perBatch.has(s.relation));
+    // Views over staged_records are bound when created: it must exist from the start.
+    await staging.load(0);
+    let loaded = 0;
     for (const [i, step] of steps.entries()) {
       await loaders[step.relation]?.();
-      const kind = step.materialize === 'table' ? 'TABLE' : 'VIEW';
-      await db.run(`CREATE OR REPLACE TEMP ${kind} ${step.relation} AS\n${renderSql(step.sql, 'duckdb')}`);
+      const sql = renderSql(step.sql, 'duckdb');
+      if (perBatch.has(step.relation)) {
+        // A table built from staged_records: filled batch by batch.
+        for (let b = 0; b < staging.count; b++) {
+          if (loaded !== b) await staging.load(b);
+          loaded = b;
+          await db.run(
+            b === 0
+              ? `CREATE OR REPLACE TEMP TABLE ${step.relation} AS\n${sql}`
+              : `INSERT INTO ${step.relation}\n${sql}`,
+          );
+        }
+        if (i === lastPerBatch) await staging.release();
+      } else {
+        const kind = step.materialize === 'table' ? 'TABLE' : 'VIEW';
+        await db.run(`CREATE OR REPLACE TEMP ${kind} ${step.relation} AS\n${sql}`);
+      }
       // A table nothing reads any more is dropped at once: a 10M-row run otherwise keeps
       // every intermediate copy under memory_limit and spills.
       for (const table of freeAfter.get(i) ?? []) await db.run(`DROP TABLE ${table}`);
@@ -185,6 +207,23 @@ export function tablesFreedAfter(
     freed.set(i, [...(freed.get(i) ?? []), relation]);
   }
   return freed;
+}
+
+/**
+ * The materialized steps that read `staged_records` (directly or through views): they
+ * are built one staging batch at a time, appending to their table.
+ */
+export function stepsPerStagingBatch(
+  steps: readonly { relation: string; materialize: string; sql: string }[],
+): Set<string> {
+  const readsStaging = new Set(['staged_records']);
+  const out = new Set<string>();
+  for (const step of steps) {
+    if (![...readsStaging].some((r) => new RegExp(`\\b${r}\\b`).test(step.sql))) continue;
+    if (step.materialize === 'table') out.add(step.relation);
+    else readsStaging.add(step.relation);
+  }
+  return out;
 }
 
 /** A key listed twice in one manifest is read once (the latest write). */

@@ -4,8 +4,13 @@
  * raw_record, stage_error, unknown_keys, tz, object_date, object_ingested_at).
  * NDJSON, the bulk format, is split and read by DuckDB itself; CSV and Twelve Data
  * JSON go through the TypeScript readers and a scratch NDJSON file.
+ *
+ * Staging comes in batches: `staged_records` shows one batch at a time and the job runs
+ * the steps that read it once per batch. DuckDB splits files into lines on one thread
+ * only, so each batch's lines are split once into a table (`staged_lines`) and
+ * everything after reads that table on all threads; batches bound the table's memory.
  */
-import { closeSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { Manifest } from '@ohlcv/core';
@@ -47,12 +52,25 @@ interface ObjectRow {
   object_ingested_at: string;
 }
 
+/** Raw NDJSON bytes split into lines per batch: ~4x this in DuckDB memory at peak. */
+export const STAGING_BATCH_BYTES = 256 * 1024 * 1024;
+
+export interface StagingBatches {
+  /** At least 1: a run without objects has one empty batch. */
+  readonly count: number;
+  /** Points `staged_records` at batch `index` (0-based). */
+  load(index: number): Promise<void>;
+  /** Frees the last loaded batch. */
+  release(): Promise<void>;
+}
+
 export async function stageObjects(
   db: DuckSession,
   lakeRoot: string,
   objects: readonly ManifestObject[],
   scratchDir: string,
-): Promise<void> {
+  batchBytes: number = STAGING_BATCH_BYTES,
+): Promise<StagingBatches> {
   const ndjson: ObjectRow[] = [];
   const others: Array<
     StagedRecord & { raw_object: string; object_date: string; object_ingested_at: string }
@@ -93,17 +111,21 @@ export async function stageObjects(
     for (const r of records) others.push({ ...r, ...meta });
   });
 
-  const columnsDef = stagedColumns
-    .map((c) => `${sqlString(c)}: ${sqlString(c === 'line_number' ? 'BIGINT' : 'VARCHAR')}`)
-    .join(', ');
-  const parts: string[] = [];
+  const batches: string[] = [];
   if (others.length) {
     const file = join(scratchDir, 'staged-other.ndjson');
     writeFileSync(file, others.map((r) => JSON.stringify(r)).join('\n'));
-    parts.push(
+    const columnsDef = stagedColumns
+      .map((c) => `${sqlString(c)}: ${sqlString(c === 'line_number' ? 'BIGINT' : 'VARCHAR')}`)
+      .join(', ');
+    batches.push(
       `SELECT ${stagedColumns.join(', ')} FROM read_json(${sqlString(file)}, format = 'newline_delimited', columns = {${columnsDef}})`,
     );
   }
+  const ndjsonBatches = groupBySize(
+    ndjson.map((o) => ({ path: o.path, bytes: statSync(o.path).size })),
+    batchBytes,
+  );
   if (ndjson.length) {
     await db.run(
       'CREATE OR REPLACE TEMP TABLE staged_objects (path VARCHAR, raw_object VARCHAR, object_date VARCHAR, object_ingested_at VARCHAR)',
@@ -116,14 +138,63 @@ export async function stageObjects(
         o.object_ingested_at,
       ]);
     }
-    parts.push(ndjsonStagingSql(ndjson.map((o) => o.path)));
   }
-  if (!parts.length) {
-    parts.push(
-      `SELECT ${stagedColumns.map((c) => `CAST(NULL AS ${c === 'line_number' ? 'BIGINT' : 'VARCHAR'}) AS ${c}`).join(', ')} WHERE false`,
-    );
+  const emptyBatch = `SELECT ${stagedColumns.map((c) => `CAST(NULL AS ${c === 'line_number' ? 'BIGINT' : 'VARCHAR'}) AS ${c}`).join(', ')} WHERE false`;
+  const count = Math.max(1, batches.length + ndjsonBatches.length);
+  // A regular (not TEMP) table: the concurrent connections that fill it must see it.
+  const release = () => db.run('DROP TABLE IF EXISTS staged_lines');
+  return {
+    count,
+    async load(index) {
+      if (index < 0 || index >= count) throw new RangeError(`staging batch ${index} of ${count}`);
+      await release();
+      let sql = batches[index];
+      const files = ndjsonBatches[index - batches.length];
+      if (files) {
+        await db.run('CREATE TABLE staged_lines (filename VARCHAR, line_number BIGINT, raw_record VARCHAR)');
+        await db.runConcurrently(
+          spread(files, db.threads).map((paths) => `INSERT INTO staged_lines ${ndjsonLinesSql(paths)}`),
+        );
+        sql = ndjsonStagingSql();
+      }
+      await db.run(`CREATE OR REPLACE TEMP VIEW staged_records AS ${sql ?? emptyBatch}`);
+    },
+    release,
+  };
+}
+
+interface SizedFile {
+  path: string;
+  bytes: number;
+}
+
+/** Consecutive groups of files of about `limit` bytes together (a bigger file alone). */
+export function groupBySize(files: readonly SizedFile[], limit: number): SizedFile[][] {
+  const groups: SizedFile[][] = [];
+  let size = Number.POSITIVE_INFINITY;
+  for (const file of files) {
+    if (size + file.bytes > limit) {
+      groups.push([]);
+      size = 0;
+    }
+    groups.at(-1)!.push(file);
+    size += file.bytes;
   }
-  await db.run(`CREATE OR REPLACE TEMP VIEW staged_records AS ${parts.join('\nUNION ALL\n')}`);
+  return groups;
+}
+
+/** The files dealt into at most `lanes` lists of similar byte totals (largest first). */
+export function spread(files: readonly SizedFile[], lanes: number): string[][] {
+  const out = Array.from({ length: Math.max(1, Math.min(lanes, files.length)) }, () => ({
+    bytes: 0,
+    paths: [] as string[],
+  }));
+  for (const f of [...files].sort((a, b) => b.bytes - a.bytes)) {
+    const lane = out.reduce((min, l) => (l.bytes < min.bytes ? l : min));
+    lane.paths.push(f.path);
+    lane.bytes += f.bytes;
+  }
+  return out.map((l) => l.paths);
 }
 
 function startsWithGzipMagic(path: string): boolean {
@@ -137,11 +208,32 @@ function startsWithGzipMagic(path: string): boolean {
 }
 
 /**
- * Lines of the NDJSON files: BOM and CR stripped, blank lines skipped (not records),
- * each line parsed once (json_transform) into the canonical fields as text. Functions
- * were picked by measurement: trim() and TIMESTAMPTZ casts cost 10x more than these.
+ * Lines of the NDJSON files: BOM and CR stripped, blank lines skipped (not records).
+ * Functions were picked by measurement: trim() costs 10x more than these.
  */
-function ndjsonStagingSql(paths: readonly string[]): string {
+function ndjsonLinesSql(paths: readonly string[]): string {
+  return `
+SELECT filename, line_number, raw_record
+FROM (
+  SELECT filename, line_number, CASE WHEN ends_with(line, chr(13)) THEN line[1:-2] ELSE line END AS raw_record
+  FROM (
+    SELECT
+      filename, line_number,
+      CASE WHEN line_number = 1 AND starts_with(line, chr(65279)) THEN substr(line, 2) ELSE line END AS line
+    FROM (
+      SELECT filename, CAST(generate_subscripts(lines, 1) AS BIGINT) AS line_number, unnest(lines) AS line
+      FROM (SELECT filename, string_split(content, chr(10)) AS lines FROM read_text(${sqlStringList(paths)}))
+    )
+  )
+)
+WHERE NOT regexp_full_match(raw_record, '\\s*')`;
+}
+
+/**
+ * The staged lines as records: each line parsed once (json_transform) into the
+ * canonical fields as text.
+ */
+function ndjsonStagingSql(): string {
   const known = sqlStringList(canonicalFields);
   const struct = sqlString(JSON.stringify(Object.fromEntries(canonicalFields.map((f) => [f, 'VARCHAR']))));
   const fieldCols = canonicalFields.map((f) => `l.f.${f} AS ${f}`).join(', ');
@@ -162,22 +254,7 @@ FROM (
     *,
     -- Valid JSON (try() yields NULL for invalid text) that starts with '{' is an object.
     f IS NOT NULL AND CASE WHEN left(raw_record, 1) = '{' THEN true ELSE regexp_matches(raw_record, '^[ \\t]*\\{') END AS is_object
-  FROM (
-    SELECT *, try(json_transform(raw_record, ${struct})) AS f
-    FROM (
-      SELECT filename, line_number, CASE WHEN ends_with(line, chr(13)) THEN line[1:-2] ELSE line END AS raw_record
-      FROM (
-        SELECT
-          filename, line_number,
-          CASE WHEN line_number = 1 AND starts_with(line, chr(65279)) THEN substr(line, 2) ELSE line END AS line
-        FROM (
-          SELECT filename, CAST(generate_subscripts(lines, 1) AS BIGINT) AS line_number, unnest(lines) AS line
-          FROM (SELECT filename, string_split(content, chr(10)) AS lines FROM read_text(${sqlStringList(paths)}))
-        )
-      )
-    )
-    WHERE NOT regexp_full_match(raw_record, '\\s*')
-  )
+  FROM (SELECT *, try(json_transform(raw_record, ${struct})) AS f FROM staged_lines)
 ) l
 JOIN staged_objects o ON o.path = l.filename`;
 }

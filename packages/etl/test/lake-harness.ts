@@ -32,7 +32,10 @@ export class TestLake {
     };
   }
 
-  async run(objects: RawObject[]): Promise<RunSummary> {
+  async run(
+    objects: RawObject[],
+    options: { stagingBatchBytes?: number; threads?: number } = {},
+  ): Promise<RunSummary> {
     const n = ++this.runs;
     const manifest: Manifest = {
       manifestId: `m-${n}`,
@@ -47,6 +50,7 @@ export class TestLake {
       jobName: 'ohlcv-etl',
       clock,
       threads: 1,
+      ...options,
     });
   }
 

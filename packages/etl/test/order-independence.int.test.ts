@@ -68,11 +68,16 @@ async function snapshot(lake: TestLake) {
   return out;
 }
 
-async function deliver(batches: number[][]) {
+/** stagingBatchBytes 1: every NDJSON object is staged (and validated) on its own. */
+async function deliver(batches: number[][], stagingBatchBytes?: number) {
   const lake = new TestLake();
   try {
     for (const batch of batches) {
-      if (batch.length) await lake.run(batch.map((i) => pool[i]!));
+      if (batch.length)
+        await lake.run(
+          batch.map((i) => pool[i]!),
+          { stagingBatchBytes },
+        );
     }
     return await snapshot(lake);
   } finally {
@@ -86,8 +91,9 @@ const schedules = fc
     fc.shuffledSubarray([0, 1, 2, 3, 4], { minLength: 5, maxLength: 5 }),
     fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 3 }),
     fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 4 }),
+    fc.constantFrom(undefined, 1),
   )
-  .map(([order, repeats, sizes]) => {
+  .map(([order, repeats, sizes, stagingBatchBytes]) => {
     const seq = [...order, ...repeats];
     const batches: number[][] = [];
     let i = 0;
@@ -96,7 +102,7 @@ const schedules = fc
       batches.push(seq.slice(i, i + size));
       i += size;
     }
-    return batches;
+    return { batches, stagingBatchBytes };
   });
 
 describe('order independence on the real local job', () => {
@@ -105,8 +111,8 @@ describe('order independence on the real local job', () => {
     expect((reference.bars as unknown[]).length).toBe(8);
     expect((reference.quarantine as unknown[]).length).toBe(2);
     await fc.assert(
-      fc.asyncProperty(schedules, async (batches) => {
-        expect(await deliver(batches)).toEqual(reference);
+      fc.asyncProperty(schedules, async ({ batches, stagingBatchBytes }) => {
+        expect(await deliver(batches, stagingBatchBytes)).toEqual(reference);
       }),
       { numRuns: 6, seed: 20240601 },
     );

@@ -112,4 +112,19 @@ describe('quarantine corpus', () => {
     expect(again.rowsKept + again.duplicates).toBe(4);
     expect(await lake.dump('quarantine')).toEqual(before);
   });
+
+  it.each([
+    ['every object staged in a batch of its own', { stagingBatchBytes: 1 }],
+    ['lines split on two connections at once', { threads: 2 }],
+  ])('gives the same rows and counts with %s', async (_, options) => {
+    const single = new TestLake();
+    try {
+      const batched = await single.run(corpus, options);
+      expect(batched).toMatchObject({ rowsIn: 20, rowsKept: 4, rowsQuarantined: 16, duplicates: 0 });
+      expect(await single.dump('quarantine')).toEqual(await lake.dump('quarantine'));
+      expect(await single.dump('bars')).toEqual(await lake.dump('bars'));
+    } finally {
+      single.cleanup();
+    }
+  });
 });
