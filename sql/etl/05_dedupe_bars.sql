@@ -1,9 +1,10 @@
--- materialize: table
+-- materialize: view
 -- New rows plus the existing rows of every partition to rewrite (is_context = 1:
 -- read only, the previous partition holding the bar before). One winner per
 -- (symbol, exchange, interval, ts): latest ingested_at, then raw object key, then
 -- line; a tie between an existing row and a new one is the same row read again,
 -- and the new copy is kept. The result is the same whatever the arrival order.
+-- A view: bars_out reads only the winners, so the ranked rows are never stored.
 SELECT
   u.*,
   ROW_NUMBER() OVER (

@@ -182,6 +182,19 @@ describe('05_dedupe_bars', () => {
 });
 
 describe('06_bars_out', () => {
+  it('keeps only the winners and marks the new ones', async () => {
+    await given(db, 'dedupe_bars', { ...validSchema, revision_rank: 'BIGINT' }, [
+      { ...bar({ close: 1 }), revision_rank: 1, is_new: 1 },
+      { ...bar({ close: 2 }), revision_rank: 2, is_new: 1 },
+      { ...bar({ close: 3, ts: '2024-01-02 14:31:00' }), revision_rank: 1, is_new: 0 },
+    ]);
+    const out = await runStep(db, 'bars_out', 'ts');
+    expect(out.map((r) => [r.close, r.is_new])).toEqual([
+      [1, 1],
+      [3, 0],
+    ]);
+  });
+
   it('computes pct_change across partitions and session vwap per UTC date', async () => {
     const rows = [
       bar({ ts: '2024-01-01 23:59:00', date: '2024-01-01', close: 8, is_context: 1 }),
@@ -312,7 +325,7 @@ describe('09_daily_fresh and 10_daily_out', () => {
   });
 });
 
-describe('11_quarantine_out and 12_run_counts', () => {
+describe('12_quarantine_out and 07_run_counts', () => {
   it('keeps one row per raw line, the first run wins', async () => {
     const qSchema = {
       raw_object: 'VARCHAR',
@@ -346,11 +359,9 @@ describe('11_quarantine_out and 12_run_counts', () => {
       { x: 4 },
       { x: 5 },
     ]);
-    await given(db, 'dedupe_bars', { is_new: 'INTEGER', revision_rank: 'BIGINT' }, [
-      { is_new: 1, revision_rank: 1 },
-      { is_new: 1, revision_rank: 2 },
-      { is_new: 0, revision_rank: 1 },
-    ]);
+    // Two clean new rows, one of which won the dedupe; one existing winner.
+    await given(db, 'valid_bars', { x: 'INTEGER' }, [{ x: 1 }, { x: 2 }]);
+    await given(db, 'bars_out', { is_new: 'INTEGER' }, [{ is_new: 1 }, { is_new: 0 }]);
     const counts = await runStep(db, 'run_counts');
     expect(counts[0]).toEqual({ rows_in: '5', rows_kept: '1', rows_quarantined: '2', duplicates: '1' });
   });

@@ -1,7 +1,8 @@
 -- materialize: table
 -- The winners with their derived values. pct_change looks back across partitions
 -- (the context rows supply the previous bar); vwap is the running session VWAP per
--- UTC date, null where the bar has no volume.
+-- UTC date, null where the bar has no volume. is_new marks this run's winners (the
+-- run counts).
 SELECT
   symbol, exchange, mic_code, currency, instrument_type, interval, ts,
   open, high, low, close, volume,
@@ -13,7 +14,7 @@ SELECT
       / SUM(volume) OVER session_to_date
   END AS vwap,
   source, ingested_at, raw_object,
-  date, is_context
+  date, is_context, is_new
 FROM dedupe_bars
 WHERE revision_rank = 1
 WINDOW session_to_date AS (
