@@ -85,6 +85,10 @@ function runChild(args: string[]): ChildResult {
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as ChildResult;
 }
 
+const settleDisk = (): void => {
+  spawnSync('sync');
+};
+
 const manifestFor = (lake: string, keys: string[], id: string): string => {
   const manifest: Manifest = {
     manifestId: id,
@@ -127,13 +131,15 @@ export async function run(): Promise<BenchResult[]> {
     }
     process.stderr.write(`  generated ${total} bars in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
 
-    const bare = runChild([
-      'bare',
-      lake,
-      path.join(root, 'bare-out'),
-      ...keys.map((k) => path.join(lake, k)),
-    ]);
+    // Each measured child starts with nothing left to flush: the raw files just written,
+    // or the baseline's 50,000 output files, would otherwise be written back to disk
+    // during the next child's run and charged to it. Nothing is deleted in between:
+    // ext4 makes file creation slower for a while after mass deletes.
+    settleDisk();
+    const bareOut = path.join(root, 'bare-out');
+    const bare = runChild(['bare', lake, bareOut, ...keys.map((k) => path.join(lake, k))]);
     process.stderr.write(`  bare: ${bare.ms.toFixed(0)} ms\n`);
+    settleDisk();
     const full = runChild(['job', lake, manifestFor(lake, keys, 'full'), 'bench-full']);
     process.stderr.write(`  job: ${full.ms.toFixed(0)} ms\n`);
     const partitions = readdirSync(path.join(lake, 'processed/bars')).length;
@@ -142,6 +148,7 @@ export async function run(): Promise<BenchResult[]> {
     const nextDay = tradingDays(days.length + 1).at(-1)!;
     const incKey = 'raw/bench/increment.ndjson';
     await writeSymbolFile(path.join(lake, incKey), symbolName(0), [nextDay], 0);
+    settleDisk();
     const inc = runChild(['job', lake, manifestFor(lake, [incKey], 'inc'), 'bench-inc']);
     process.stderr.write(`  incremental: ${inc.ms.toFixed(0)} ms\n`);
 
@@ -172,12 +179,12 @@ export async function run(): Promise<BenchResult[]> {
 
 // ---- child side ---------------------------------------------------------------------------
 
-const stderrLogger = {
-  debug: (m: string, e?: Record<string, unknown>) => process.stderr.write(`${m} ${JSON.stringify(e)}\n`),
-  info: (m: string, e?: Record<string, unknown>) => process.stderr.write(`${m} ${JSON.stringify(e)}\n`),
-  warn: (m: string, e?: Record<string, unknown>) => process.stderr.write(`${m} ${JSON.stringify(e)}\n`),
-  error: (m: string, e?: Record<string, unknown>) => process.stderr.write(`${m} ${JSON.stringify(e)}\n`),
-};
+// Each line carries the process's RSS at that moment: which phase holds the peak.
+const debugLine = (m: string, e?: Record<string, unknown>) =>
+  process.stderr.write(
+    `${m} ${JSON.stringify({ ...e, rssMb: Math.round(process.memoryUsage.rss() / 2 ** 20) })}\n`,
+  );
+const stderrLogger = { debug: debugLine, info: debugLine, warn: debugLine, error: debugLine };
 
 async function child(args: string[]): Promise<void> {
   const [mode, lake, ...rest] = args;
@@ -193,6 +200,10 @@ async function child(args: string[]): Promise<void> {
       jobName: 'bench',
       clock: { now: () => new Date() },
       memoryLimit: MEMORY_LIMIT,
+      // BENCH_ETL_STAGING_BYTES: raw NDJSON bytes per staging batch (default: the job's).
+      stagingBatchBytes: process.env.BENCH_ETL_STAGING_BYTES
+        ? Number(process.env.BENCH_ETL_STAGING_BYTES)
+        : undefined,
       // BENCH_ETL_DEBUG=1 prints the job's phase timings.
       logger: process.env.BENCH_ETL_DEBUG ? stderrLogger : undefined,
     });
@@ -209,6 +220,12 @@ async function bareQuery(outDir: string, files: string[]): Promise<void> {
   const { openDuckSession } = await import('@ohlcv/etl/duckdb');
   const conn = await openDuckSession({ memoryLimit: BARE_MEMORY_LIMIT, tempDirectory: `${outDir}-spill` });
   const list = files.map((f) => `'${f.replace(/'/g, "''")}'`).join(', ');
+  let last = performance.now();
+  const mark = (phase: string) => {
+    if (process.env.BENCH_ETL_DEBUG)
+      debugLine('bare phase', { phase, ms: Math.round(performance.now() - last) });
+    last = performance.now();
+  };
   await conn.run("SET TimeZone = 'UTC'");
   // DuckDB's advice for large partitioned writes; the job sets the same.
   await conn.run('SET preserve_insertion_order = false');
@@ -233,6 +250,7 @@ async function bareQuery(outDir: string, files: string[]): Promise<void> {
     )
     WINDOW day AS (PARTITION BY symbol, exchange, interval, date ORDER BY ts
                    ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)`);
+  mark('derived (read, dedupe, pct_change, vwap)');
   await conn.run(`
     CREATE TEMP TABLE parts AS
     SELECT date, symbol, CAST(row_number() OVER (ORDER BY date, symbol) - 1 AS INTEGER) AS pid
@@ -241,12 +259,14 @@ async function bareQuery(outDir: string, files: string[]): Promise<void> {
     CREATE TEMP TABLE by_pid AS
     SELECT d.*, p.pid FROM derived d JOIN parts p USING (date, symbol) ORDER BY p.pid`);
   await conn.run('DROP TABLE derived');
+  mark('lay out by partition');
   const [{ n }] = (await conn.all('SELECT count(*) AS n FROM parts')) as [{ n: number }];
   for (let first = 0; first < Number(n); first += 128) {
     await conn.run(`
       COPY (SELECT * EXCLUDE (pid) FROM by_pid WHERE pid BETWEEN ${first} AND ${first + 127})
       TO '${outDir}' (FORMAT parquet, PARTITION_BY (date, symbol), COMPRESSION zstd, OVERWRITE_OR_IGNORE)`);
   }
+  mark('copy');
   conn.close();
 }
 

@@ -116,8 +116,8 @@ export async function runEtlJob(input: RunEtlJobInput): Promise<RunSummary> {
     const counts = (await db.all('SELECT * FROM run_counts'))[0] ?? {};
     const partitionsWritten: WrittenPartition[] = [];
     for (const [table, relation, filter] of OUTPUTS) {
-      partitionsWritten.push(...(await writeTable(db, lakeRoot, work, table, relation, filter)));
-      timer(`write ${table}`);
+      partitionsWritten.push(...(await writeTable(db, lakeRoot, work, table, relation, filter, timer)));
+      timer(`publish ${table}`);
     }
 
     const summary: RunSummary = {
@@ -381,6 +381,7 @@ async function writeTable(
   table: TableName,
   relation: string,
   filter: string,
+  timer: (phase: string) => void,
 ): Promise<WrittenPartition[]> {
   const keys = tables[table].partitionKeys;
   const keyList = keys.join(', ');
@@ -408,6 +409,7 @@ async function writeTable(
      WHERE ${filter}
      ORDER BY p.pid`,
   );
+  timer(`lay out ${table} by partition`);
   for (let first = 0; first < partitions.length; first += PARTITIONS_PER_COPY) {
     const last = Math.min(first + PARTITIONS_PER_COPY, partitions.length) - 1;
     await db.run(
@@ -416,6 +418,7 @@ async function writeTable(
     );
   }
   await db.run(`DROP TABLE ${rowsByPid}`);
+  timer(`copy ${table}`);
   const leftovers = readdirSync(staging).length - partitions.length;
   if (leftovers !== 0) throw new Error(`COPY of ${table} produced ${leftovers} unexpected partition folders`);
   const written: WrittenPartition[] = [];
