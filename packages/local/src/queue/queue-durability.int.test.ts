@@ -86,10 +86,12 @@ function drainAfterRestart(): string[] {
 
 describe('queue durability across processes', () => {
   it('loses nothing and redelivers nothing acknowledged when the process is SIGKILLed mid-run', async () => {
+    // The worker acks 10 and sends 5 a loop: a backlog of 1,000 outlasts the last kill
+    // (700 acks), so the queue is never empty when it lands.
     const seeded = new SqliteQueueStore(tmp.open())
       .sendBatch(
         'work',
-        Array.from({ length: 300 }, (_, i) => ({ body: `seed-${i}` })),
+        Array.from({ length: 1000 }, (_, i) => ({ body: `seed-${i}` })),
       )
       .map((s) => s.messageId);
     const logFile = path.join(path.dirname(tmp.file), 'crash.log');
