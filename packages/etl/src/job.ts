@@ -266,9 +266,11 @@ async function insertExisting(
   extraSelect: string[],
 ): Promise<void> {
   if (!files.length) return;
+  // A partition key that is also a column (bars' symbol) is read from the path.
+  const hiveTypes = tables[table].partitionKeys.map((k) => `${sqlString(k)}: 'VARCHAR'`).join(', ');
   await db.run(
     `INSERT INTO ${name} SELECT ${[...columnNames(table), ...extraSelect].join(', ')}
-     FROM read_parquet(${sqlStringList(files)}, hive_partitioning = false, union_by_name = true)`,
+     FROM read_parquet(${sqlStringList(files)}, hive_partitioning = true, hive_types = {${hiveTypes}}, union_by_name = true)`,
   );
 }
 
@@ -385,6 +387,8 @@ async function writeTable(
 ): Promise<WrittenPartition[]> {
   const keys = tables[table].partitionKeys;
   const keyList = keys.join(', ');
+  // Partition keys live in the path only (as Spark's partitionBy writes them).
+  const fileColumns = columnNames(table).filter((c) => !(keys as readonly string[]).includes(c));
   const parts = `parts_${table}`;
   await db.run(
     `CREATE OR REPLACE TEMP TABLE ${parts} AS
@@ -402,9 +406,7 @@ async function writeTable(
   const rowsByPid = `write_${table}`;
   await db.run(
     `CREATE OR REPLACE TEMP TABLE ${rowsByPid} AS
-     SELECT ${columnNames(table)
-       .map((c) => `r.${c}`)
-       .join(', ')}, p.pid
+     SELECT ${fileColumns.map((c) => `r.${c}`).join(', ')}, p.pid
      FROM ${relation} r JOIN ${parts} p USING (${keyList})
      WHERE ${filter}
      ORDER BY p.pid`,
