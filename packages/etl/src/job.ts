@@ -89,7 +89,10 @@ export async function runEtlJob(input: RunEtlJobInput): Promise<RunSummary> {
               : `INSERT INTO ${step.relation}\n${sql}`,
           );
         }
-        if (i === lastPerBatch) await staging.release();
+        if (i === lastPerBatch) {
+          await staging.release();
+          loaded = -1;
+        }
       } else {
         const kind = step.materialize === 'table' ? 'TABLE' : 'VIEW';
         await db.run(`CREATE OR REPLACE TEMP ${kind} ${step.relation} AS\n${sql}`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tablesFreedAfter } from '../src/job.ts';
+import { stepsPerStagingBatch, tablesFreedAfter } from '../src/job.ts';
 import { loadEtlSteps, loadQualityRules } from '../src/sql-files.ts';
 
 describe('tablesFreedAfter', () => {
@@ -39,5 +39,18 @@ describe('tablesFreedAfter', () => {
     expect(Object.fromEntries(tablesFreedAfter(steps, ['d']))).toEqual({ 3: ['a'], 4: ['c'] });
     // A view read afterwards keeps what it reads.
     expect(Object.fromEntries(tablesFreedAfter(steps, ['d', 'v']))).toEqual({ 4: ['c'] });
+  });
+});
+
+describe('stepsPerStagingBatch', () => {
+  it('finds the tables that read staged_records, directly or through views', () => {
+    expect(stepsPerStagingBatch(loadEtlSteps())).toEqual(new Set(['validated_records']));
+    const steps = [
+      { relation: 'v', materialize: 'view', sql: 'SELECT * FROM staged_records' },
+      { relation: 'a', materialize: 'table', sql: 'SELECT * FROM v' },
+      { relation: 'b', materialize: 'table', sql: 'SELECT * FROM a' },
+      { relation: 'c', materialize: 'table', sql: 'SELECT * FROM staged_records_old' },
+    ];
+    expect(stepsPerStagingBatch(steps)).toEqual(new Set(['a']));
   });
 });
