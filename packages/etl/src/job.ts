@@ -74,25 +74,20 @@ export async function runEtlJob(input: RunEtlJobInput): Promise<RunSummary> {
     const lastPerBatch = steps.findLastIndex((s) => perBatch.has(s.relation));
     // Views over staged_records are bound when created: it must exist from the start.
     await staging.load(0);
-    let loaded = 0;
     for (const [i, step] of steps.entries()) {
       await loaders[step.relation]?.();
       const sql = renderSql(step.sql, 'duckdb');
       if (perBatch.has(step.relation)) {
         // A table built from staged_records: filled batch by batch.
         for (let b = 0; b < staging.count; b++) {
-          if (loaded !== b) await staging.load(b);
-          loaded = b;
+          await staging.load(b);
           await db.run(
             b === 0
               ? `CREATE OR REPLACE TEMP TABLE ${step.relation} AS\n${sql}`
               : `INSERT INTO ${step.relation}\n${sql}`,
           );
         }
-        if (i === lastPerBatch) {
-          await staging.release();
-          loaded = -1;
-        }
+        if (i === lastPerBatch) await staging.release();
       } else {
         const kind = step.materialize === 'table' ? 'TABLE' : 'VIEW';
         await db.run(`CREATE OR REPLACE TEMP ${kind} ${step.relation} AS\n${sql}`);

@@ -31,6 +31,9 @@ type ManifestObject = Manifest['objects'][number];
 
 const TEXT_FIELDS = [...canonicalFields, 'tz'] as const;
 
+/** DuckDB type of a staged column: every field is text but the line number. */
+const stagedType = (column: string): string => (column === 'line_number' ? 'BIGINT' : 'VARCHAR');
+
 export const stagedColumns = [
   'raw_object',
   'line_number',
@@ -58,7 +61,7 @@ export const STAGING_BATCH_BYTES = 256 * 1024 * 1024;
 export interface StagingBatches {
   /** At least 1: a run without objects has one empty batch. */
   readonly count: number;
-  /** Points `staged_records` at batch `index` (0-based). */
+  /** Points `staged_records` at batch `index` (0-based); a no-op if it already does. */
   load(index: number): Promise<void>;
   /** Frees the last loaded batch. */
   release(): Promise<void>;
@@ -115,9 +118,7 @@ export async function stageObjects(
   if (others.length) {
     const file = join(scratchDir, 'staged-other.ndjson');
     writeFileSync(file, others.map((r) => JSON.stringify(r)).join('\n'));
-    const columnsDef = stagedColumns
-      .map((c) => `${sqlString(c)}: ${sqlString(c === 'line_number' ? 'BIGINT' : 'VARCHAR')}`)
-      .join(', ');
+    const columnsDef = stagedColumns.map((c) => `${sqlString(c)}: ${sqlString(stagedType(c))}`).join(', ');
     batches.push(
       `SELECT ${stagedColumns.join(', ')} FROM read_json(${sqlString(file)}, format = 'newline_delimited', columns = {${columnsDef}})`,
     );
@@ -139,15 +140,21 @@ export async function stageObjects(
       ]);
     }
   }
-  const emptyBatch = `SELECT ${stagedColumns.map((c) => `CAST(NULL AS ${c === 'line_number' ? 'BIGINT' : 'VARCHAR'}) AS ${c}`).join(', ')} WHERE false`;
+  const emptyBatch = `SELECT ${stagedColumns.map((c) => `CAST(NULL AS ${stagedType(c)}) AS ${c}`).join(', ')} WHERE false`;
   const count = Math.max(1, batches.length + ndjsonBatches.length);
+  let loaded = -1;
   // A regular (not TEMP) table: the concurrent connections that fill it must see it.
-  const release = () => db.run('DROP TABLE IF EXISTS staged_lines');
+  const release = async () => {
+    await db.run('DROP TABLE IF EXISTS staged_lines');
+    loaded = -1;
+  };
   return {
     count,
     async load(index) {
       if (index < 0 || index >= count) throw new RangeError(`staging batch ${index} of ${count}`);
+      if (index === loaded) return;
       await release();
+      loaded = index;
       let sql = batches[index];
       const files = ndjsonBatches[index - batches.length];
       if (files) {
@@ -155,7 +162,7 @@ export async function stageObjects(
         await db.runConcurrently(
           spread(files, db.threads).map((paths) => `INSERT INTO staged_lines ${ndjsonLinesSql(paths)}`),
         );
-        sql = ndjsonStagingSql();
+        sql = NDJSON_STAGED_RECORDS;
       }
       await db.run(`CREATE OR REPLACE TEMP VIEW staged_records AS ${sql ?? emptyBatch}`);
     },
@@ -233,7 +240,7 @@ WHERE NOT regexp_full_match(raw_record, '\\s*')`;
  * The staged lines as records: each line parsed once (json_transform) into the
  * canonical fields as text.
  */
-function ndjsonStagingSql(): string {
+const NDJSON_STAGED_RECORDS: string = (() => {
   const known = sqlStringList(canonicalFields);
   const struct = sqlString(JSON.stringify(Object.fromEntries(canonicalFields.map((f) => [f, 'VARCHAR']))));
   const fieldCols = canonicalFields.map((f) => `l.f.${f} AS ${f}`).join(', ');
@@ -257,4 +264,4 @@ FROM (
   FROM (SELECT *, try(json_transform(raw_record, ${struct})) AS f FROM staged_lines)
 ) l
 JOIN staged_objects o ON o.path = l.filename`;
-}
+})();
