@@ -5,15 +5,12 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
-  S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { describeObjectStoreContract } from '@ohlcv/core/contracts/index';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { s3ObjectStore } from './s3-object-store.ts';
-
-const notFound = (name: 'NoSuchKey' | 'NotFound') =>
-  new S3ServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: 404 }, message: name });
+import { s3Error } from './testing/s3-errors.ts';
 
 /** A tiny in-memory S3 behind the mocked client: quoted ETags, 1000-key pages, byte-order keys. */
 function fakeS3(pageSize = 1000) {
@@ -27,12 +24,12 @@ function fakeS3(pageSize = 1000) {
   });
   mock.on(GetObjectCommand).callsFake((input: { Key: string }) => {
     const o = objects.get(input.Key);
-    if (!o) throw notFound('NoSuchKey');
+    if (!o) throw s3Error('NoSuchKey');
     return { Body: { transformToByteArray: async () => o.body }, ETag: o.etag };
   });
   mock.on(HeadObjectCommand).callsFake((input: { Key: string }) => {
     const o = objects.get(input.Key);
-    if (!o) throw notFound('NotFound');
+    if (!o) throw s3Error('NotFound');
     return { ContentLength: o.body.byteLength, ETag: o.etag, LastModified: o.lastModified };
   });
   mock.on(ListObjectsV2Command).callsFake((input: { Prefix: string; ContinuationToken?: string }) => {
@@ -79,14 +76,7 @@ describe('s3ObjectStore', () => {
 
   it('wraps other S3 failures in a retryable ObjectStoreError for throttling', async () => {
     const mock = mockClient(S3Client);
-    mock.on(GetObjectCommand).rejects(
-      new S3ServiceException({
-        name: 'SlowDown',
-        $fault: 'server',
-        $metadata: { httpStatusCode: 503 },
-        message: 'slow',
-      }),
-    );
+    mock.on(GetObjectCommand).rejects(s3Error('SlowDown', 503, 'slow'));
     const store = s3ObjectStore({ bucket: 'lake', client: new S3Client({ region: 'us-east-1' }) });
     await expect(store.get('raw/x')).rejects.toMatchObject({ code: 'ObjectStoreError', retryable: true });
     mock.restore();

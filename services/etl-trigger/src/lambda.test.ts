@@ -1,6 +1,7 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GlueClient, StartJobRunCommand } from '@aws-sdk/client-glue';
-import { HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { s3Error } from '@ohlcv/aws/testing/s3-errors';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { batch, objectCreated } from './test-records.ts';
@@ -24,14 +25,7 @@ describe('etl-trigger Lambda entry (AWS adapters on mocked clients)', () => {
   });
 
   it('writes the manifest to the bucket, starts the Glue job and publishes on the pipeline bus', async () => {
-    s3.on(HeadObjectCommand).rejects(
-      new S3ServiceException({
-        name: 'NotFound',
-        $fault: 'client',
-        $metadata: { httpStatusCode: 404 },
-        message: '',
-      }),
-    );
+    s3.on(HeadObjectCommand).rejects(s3Error('NotFound'));
     s3.on(PutObjectCommand).resolves({ ETag: '"abc"' });
     glue.on(StartJobRunCommand).resolves({ JobRunId: 'jr_aws_1' });
     eb.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });

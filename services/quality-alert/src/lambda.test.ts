@@ -1,5 +1,6 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { s3Error } from '@ohlcv/aws/testing/s3-errors';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseThreshold } from './config.ts';
@@ -24,14 +25,7 @@ describe('quality-alert Lambda entry (AWS adapters on mocked clients)', () => {
   });
 
   it('turns a failed Glue run into an alert marker in the bucket and Alert Raised on the pipeline bus', async () => {
-    s3.on(HeadObjectCommand).rejects(
-      new S3ServiceException({
-        name: 'NotFound',
-        $fault: 'client',
-        $metadata: { httpStatusCode: 404 },
-        message: '',
-      }),
-    );
+    s3.on(HeadObjectCommand).rejects(s3Error('NotFound'));
     s3.on(PutObjectCommand).resolves({ ETag: '"m"' });
     eb.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });
     const { handler } = await import('./lambda.ts');
