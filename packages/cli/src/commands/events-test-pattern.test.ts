@@ -2,22 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CommandIO } from '../command.ts';
+import { captureIO } from '../testing/capture-io.ts';
 import { testPatternCommand } from './events-test-pattern.ts';
-
-const fakeIO = (cwd = process.cwd()) => {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CommandIO = {
-    stdout: (t) => void out.push(t),
-    stderr: (t) => void err.push(t),
-    env: {},
-    cwd,
-    isTTY: false,
-    signal: new AbortController().signal,
-  };
-  return { io, out: () => out.join(''), err: () => err.join('') };
-};
 
 const event = {
   version: '0',
@@ -32,9 +18,9 @@ const event = {
 };
 
 const run = async (argv: string[], cwd?: string) => {
-  const f = fakeIO(cwd);
+  const f = captureIO({ cwd });
   const code = await testPatternCommand.run(argv, f.io);
-  return { code, stdout: f.out(), stderr: f.err() };
+  return { code, stdout: f.out.stdout, stderr: f.out.stderr };
 };
 
 describe('ohlcv events test-pattern', () => {

@@ -7,27 +7,11 @@ import { openLocalCatalog, openStateDb } from '@ohlcv/local/catalog/index';
 import { byMonth, dailyBars, writeTable } from '@ohlcv/local/catalog/testing/fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../command.ts';
+import { captureIO } from '../testing/capture-io.ts';
 import { queryCommand, toCsv } from './query.ts';
 
 let dir: string;
-const io = () => {
-  const out = { stdout: '', stderr: '' };
-  return {
-    out,
-    io: {
-      stdout: (t: string) => {
-        out.stdout += t;
-      },
-      stderr: (t: string) => {
-        out.stderr += t;
-      },
-      env: { OHLCV_HOME: path.join(dir, 'home') },
-      cwd: dir,
-      isTTY: false,
-      signal: new AbortController().signal,
-    },
-  };
-};
+const io = () => captureIO({ cwd: dir, env: { OHLCV_HOME: path.join(dir, 'home') } });
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'ohlcv-cli-query-'));

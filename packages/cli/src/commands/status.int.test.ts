@@ -4,27 +4,11 @@ import path from 'node:path';
 import { METRIC } from '@ohlcv/core';
 import { LocalRuntime, resolveHome } from '@ohlcv/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureIO } from '../testing/capture-io.ts';
 import { statusCommand } from './status.ts';
 
 let dir: string;
-const io = () => {
-  const out = { stdout: '', stderr: '' };
-  return {
-    out,
-    io: {
-      stdout: (t: string) => {
-        out.stdout += t;
-      },
-      stderr: (t: string) => {
-        out.stderr += t;
-      },
-      env: { OHLCV_HOME: path.join(dir, 'home') },
-      cwd: dir,
-      isTTY: false,
-      signal: new AbortController().signal,
-    },
-  };
-};
+const io = () => captureIO({ cwd: dir, env: { OHLCV_HOME: path.join(dir, 'home') } });
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'ohlcv-cli-status-'));
