@@ -1,26 +1,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SqsEvent, SqsRecord } from '@ohlcv/core';
+import { sqsRecord } from '@ohlcv/core/testing/sqs-record';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { correlationIdOfEnvelope } from './correlation.ts';
 import { withPowertools } from './lambda-kit.ts';
 
-const record = (messageId: string, body: unknown): SqsRecord => ({
-  messageId,
-  receiptHandle: `rh-${messageId}`,
-  body: typeof body === 'string' ? body : JSON.stringify(body),
-  attributes: {
-    ApproximateReceiveCount: '1',
-    SentTimestamp: '0',
-    SenderId: 'x',
-    ApproximateFirstReceiveTimestamp: '0',
-  },
-  messageAttributes: {},
-  md5OfBody: '',
-  eventSource: 'aws:sqs',
-  eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:q',
-  awsRegion: 'us-east-1',
-});
+const record = (messageId: string, body: unknown): SqsRecord => sqsRecord(messageId, body, { queue: 'q' });
 
 /** Capture and parse the JSON lines Powertools writes. */
 function captureStdout() {

@@ -10,6 +10,7 @@ import {
   runSummaryKey,
   type SqsEvent,
 } from '@ohlcv/core';
+import { sqsRecord } from '@ohlcv/core/testing/sqs-record';
 import { buildGlueJobStateChangeEvent, type GlueJobRunState, type PipelineEventInput } from '@ohlcv/events';
 
 export function memoryStore(): ObjectStore & { objects: Map<string, Uint8Array>; puts: string[] } {
@@ -140,20 +141,7 @@ export const jobStateChange = (
   });
 
 export const batch = (...bodies: unknown[]): SqsEvent => ({
-  Records: bodies.map((b, i) => ({
-    messageId: `msg-${i + 1}`,
-    receiptHandle: `rh-${i + 1}`,
-    body: typeof b === 'string' ? b : JSON.stringify(b),
-    attributes: {
-      ApproximateReceiveCount: '1',
-      SentTimestamp: '1700000000000',
-      SenderId: 'AIDA',
-      ApproximateFirstReceiveTimestamp: '1700000000000',
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs' as const,
-    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:catalog-sync',
-    awsRegion: 'us-east-1',
-  })),
+  Records: bodies.map((b, i) =>
+    sqsRecord(`msg-${i + 1}`, b, { queue: 'catalog-sync', receiptHandle: `rh-${i + 1}` }),
+  ),
 });

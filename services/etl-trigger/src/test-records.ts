@@ -1,23 +1,10 @@
 /** Builds the SQS records the handler receives: one EventBridge envelope per body. */
 import type { SqsEvent, SqsRecord } from '@ohlcv/core';
+import { sqsRecord as coreSqsRecord } from '@ohlcv/core/testing/sqs-record';
 import { buildS3ObjectCreatedEvent } from '@ohlcv/events';
 
-export const sqsRecord = (messageId: string, body: unknown): SqsRecord => ({
-  messageId,
-  receiptHandle: `rh-${messageId}`,
-  body: typeof body === 'string' ? body : JSON.stringify(body),
-  attributes: {
-    ApproximateReceiveCount: '1',
-    SentTimestamp: '1700000000000',
-    SenderId: 'AIDA',
-    ApproximateFirstReceiveTimestamp: '1700000000000',
-  },
-  messageAttributes: {},
-  md5OfBody: '',
-  eventSource: 'aws:sqs',
-  eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:etl-trigger',
-  awsRegion: 'us-east-1',
-});
+export const sqsRecord = (messageId: string, body: unknown): SqsRecord =>
+  coreSqsRecord(messageId, body, { queue: 'etl-trigger' });
 
 export const objectCreated = (
   key: string,

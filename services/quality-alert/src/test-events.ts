@@ -1,5 +1,6 @@
 /** Inbound events as the quality-alert queue delivers them (SQS records of EventBridge envelopes). */
 import type { RunSummary, SqsEvent, SqsRecord } from '@ohlcv/core';
+import { sqsRecord as coreSqsRecord } from '@ohlcv/core/testing/sqs-record';
 import {
   buildDataQualityResultsEvent,
   buildEnvelope,
@@ -7,22 +8,8 @@ import {
   type GlueJobRunState,
 } from '@ohlcv/events';
 
-export const sqsRecord = (messageId: string, body: unknown): SqsRecord => ({
-  messageId,
-  receiptHandle: `rh-${messageId}`,
-  body: typeof body === 'string' ? body : JSON.stringify(body),
-  attributes: {
-    ApproximateReceiveCount: '1',
-    SentTimestamp: '1700000000000',
-    SenderId: 'AIDA',
-    ApproximateFirstReceiveTimestamp: '1700000000000',
-  },
-  messageAttributes: {},
-  md5OfBody: '',
-  eventSource: 'aws:sqs',
-  eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:quality-alert',
-  awsRegion: 'us-east-1',
-});
+export const sqsRecord = (messageId: string, body: unknown): SqsRecord =>
+  coreSqsRecord(messageId, body, { queue: 'quality-alert' });
 
 export const batch = (...bodies: unknown[]): SqsEvent => ({
   Records: bodies.map((b, i) => sqsRecord(`msg-${i + 1}`, b)),

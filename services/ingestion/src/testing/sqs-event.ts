@@ -1,5 +1,6 @@
 /** Wraps request details into the SQS batch the handler receives (tests, benchmarks, local runs). */
 import type { SqsEvent } from '@ohlcv/core';
+import { sqsRecord } from '@ohlcv/core/testing/sqs-record';
 import {
   buildPipelineEvent,
   INGESTION_REQUESTED,
@@ -12,26 +13,15 @@ export function ingestionRequestBatch(
   opts: { receiveCount?: number; time?: string } = {},
 ): SqsEvent {
   return {
-    Records: details.map((detail, i) => ({
-      messageId: `m-${i}`,
-      receiptHandle: `r-${i}`,
-      body: JSON.stringify(
+    Records: details.map((detail, i) =>
+      sqsRecord(
+        `m-${i}`,
         buildPipelineEvent(
           { source: INGESTION_REQUESTED_SOURCE, detailType: INGESTION_REQUESTED, detail },
           { id: `e-${i}`, time: opts.time ?? '2024-03-20T00:00:00Z' },
         ),
+        { queue: 'ingestion-requests', receiveCount: opts.receiveCount, receiptHandle: `r-${i}` },
       ),
-      attributes: {
-        ApproximateReceiveCount: String(opts.receiveCount ?? 1),
-        SentTimestamp: '0',
-        SenderId: 'local',
-        ApproximateFirstReceiveTimestamp: '0',
-      },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:ingestion-requests',
-      awsRegion: 'us-east-1',
-    })),
+    ),
   };
 }
