@@ -1,0 +1,38 @@
+// Where the test suites find the real implementations they run against (the Python venv
+// with pyspark and moto that .ci/prepare.d/10-python.sh builds, Debian's Chromium), and
+// the one rule for what happens when one is missing: a visible skip on a developer's
+// machine, a failure under CI=true. Outside the dependency rules (testing/ only).
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export const cacheDir = (): string =>
+  process.env.OHLCV_CACHE_DIR ?? join(homedir(), '.cache', 'ohlcv-data-engine');
+
+/** The venv's python, or undefined when the venv has not been prepared. */
+export function venvPython(): string | undefined {
+  const explicit = process.env.OHLCV_TEST_PYTHON;
+  if (explicit) return existsSync(explicit) ? explicit : undefined;
+  const p = join(cacheDir(), 'venv', 'bin', 'python');
+  return existsSync(p) ? p : undefined;
+}
+
+/** Debian's Chromium (never a downloaded browser). */
+export function chromiumBinary(): string | undefined {
+  const candidates = [process.env.OHLCV_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
+  return candidates.find((c): c is string => !!c && existsSync(c));
+}
+
+export const inCi = (): boolean => process.env.CI === 'true' || process.env.CI === '1';
+
+/**
+ * Decides whether a suite that needs `what` runs. Returns true to run. When it is missing:
+ * under CI throws (the suite fails), elsewhere prints a notice and returns false (skip).
+ */
+export function requireToolchain(what: string, present: boolean, howToGet: string): boolean {
+  if (present) return true;
+  const message = `${what} is not available: ${howToGet}`;
+  if (inCi()) throw new Error(`CI=true and ${message}`);
+  process.stderr.write(`\n  ⚠ SKIPPED: ${message}\n\n`);
+  return false;
+}
