@@ -2,7 +2,7 @@
  * Ports: the small interfaces the services depend on. The AWS adapters (SDK v3) and
  * the local adapters (files, SQLite, DuckDB) implement them; services never know which.
  */
-import type { PipelineEventInput } from '@ohlcv/events';
+import type { PipelineEventInput, TwelveDataInterval } from '@ohlcv/events';
 
 export interface ObjectInfo {
   key: string;
@@ -79,6 +79,63 @@ export interface Notifier {
 /** Sends messages onto a topology queue (used by the scheduler's fan-out). */
 export interface QueueSender {
   send(queue: string, body: string, opts?: { delaySeconds?: number }): Promise<void>;
+}
+
+/** An instrument as a market-data source names it. */
+export interface Instrument {
+  symbol: string;
+  /** '' when the source names none (forex). */
+  exchange: string;
+  mic_code: string | null;
+  currency: string | null;
+  instrument_type: string | null;
+}
+
+/** One bar in UTC, numbers parsed, before it is stamped with source and ingestion time. */
+export interface SourceBar {
+  ts: string;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number | null;
+}
+
+export interface InstrumentSeries {
+  instrument: Instrument;
+  /** IANA zone of the exchange (`meta.exchange_timezone`); decides its session hours. */
+  exchangeTimezone?: string;
+  interval: TwelveDataInterval;
+  /** Ascending by ts, unique ts. */
+  bars: SourceBar[];
+}
+
+export interface FetchBarsRequest {
+  symbols: readonly string[];
+  interval: TwelveDataInterval;
+  /** Inclusive. */
+  start: Date;
+  /** Exclusive. */
+  end: Date;
+}
+
+export interface SymbolError {
+  code: string;
+  message: string;
+  retryable: boolean;
+}
+
+export type SymbolResult =
+  | { symbol: string; ok: true; series: InstrumentSeries }
+  | { symbol: string; ok: false; error: SymbolError };
+
+/** The port ingestion depends on: the Twelve Data client, or anything that returns bars like it. */
+export interface MarketDataSource {
+  /**
+   * One result per requested symbol. Per-symbol problems (unknown symbol) are results;
+   * request-wide ones (bad key, daily credits, retries exhausted) throw an `AppError`.
+   */
+  fetchBars(req: FetchBarsRequest): Promise<SymbolResult[]>;
 }
 
 export interface Clock {

@@ -10,6 +10,7 @@ import {
   errorMessage,
   forEachRecord,
   type Logger,
+  type MarketDataSource,
   METRIC,
   type Metrics,
   noopMetrics,
@@ -30,7 +31,6 @@ import {
   parseEnvelope,
   SCHEMA_VERSION,
 } from '@ohlcv/events';
-import type { MarketDataSource } from '@ohlcv/twelvedata';
 import { type IngestionProgress, ingestRequest } from './ingest.ts';
 
 export interface IngestionHandlerDeps {

@@ -1,6 +1,6 @@
+import type { MarketDataSource, SourceBar, SymbolResult } from '@ohlcv/core';
 import { AppError, METRIC, silentLogger } from '@ohlcv/core';
 import { memoryMetrics } from '@ohlcv/core/contracts/in-memory';
-import type { MarketDataSource, SourceBar, SymbolResult } from '@ohlcv/twelvedata';
 import { describe, expect, it } from 'vitest';
 import { createIngestionHandler } from '../src/handler.ts';
 import { createMemoryObjectStore } from '../src/testing/memory-store.ts';

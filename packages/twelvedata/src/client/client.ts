@@ -3,9 +3,17 @@
  * credit budget, retries what a retry can fix and nothing else, and turns every answer
  * into ascending UTC bars. The body decides what happened, whatever the HTTP status.
  */
-import { AppError, type Logger, silentLogger } from '@ohlcv/core';
+import {
+  AppError,
+  type FetchBarsRequest,
+  type InstrumentSeries,
+  type Logger,
+  type MarketDataSource,
+  type SourceBar,
+  type SymbolResult,
+  silentLogger,
+} from '@ohlcv/core';
 import { type Dispatcher, request } from 'undici';
-import type { InstrumentSeries, SourceBar } from '../normalize.ts';
 import { instrumentFromMeta, seriesTimeZone, toSourceBars } from '../normalize.ts';
 import { formatWallTime } from '../time.ts';
 import { backoffDelay } from './backoff.ts';
@@ -48,34 +56,6 @@ export interface TwelveDataClientOptions {
   logger?: Logger;
   dispatcher?: Dispatcher;
   budget?: CreditBudget;
-}
-
-export interface FetchBarsRequest {
-  symbols: readonly string[];
-  interval: Interval;
-  /** Inclusive. */
-  start: Date;
-  /** Exclusive. */
-  end: Date;
-}
-
-export interface SymbolError {
-  code: string;
-  message: string;
-  retryable: boolean;
-}
-
-export type SymbolResult =
-  | { symbol: string; ok: true; series: InstrumentSeries }
-  | { symbol: string; ok: false; error: SymbolError };
-
-/** The port ingestion depends on: the client, or anything that returns bars like it. */
-export interface MarketDataSource {
-  /**
-   * One result per requested symbol. Per-symbol problems (unknown symbol) are results;
-   * request-wide ones (bad key, daily credits, retries exhausted) throw an `AppError`.
-   */
-  fetchBars(req: FetchBarsRequest): Promise<SymbolResult[]>;
 }
 
 export interface TwelveDataClient extends MarketDataSource {
