@@ -136,7 +136,10 @@ describe('dependency rules', () => {
     for (const name of Object.keys(workspace)) walk(name, []);
     expect(cycles).toEqual([]);
     for (const adapter of ['@ohlcv/local', '@ohlcv/aws', '@ohlcv/twelvedata']) {
-      expect(deps(adapter).filter((d) => d.startsWith('@ohlcv/service-')), adapter).toEqual([]);
+      expect(
+        deps(adapter).filter((d) => d.startsWith('@ohlcv/service-')),
+        adapter,
+      ).toEqual([]);
     }
   });
 });
