@@ -14,7 +14,7 @@ import {
   putSummary,
   recordingPublisher,
   summary,
-} from './test-support.ts';
+} from './testing/fixtures.ts';
 
 let dir: string;
 beforeEach(() => {

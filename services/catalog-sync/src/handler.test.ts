@@ -2,7 +2,7 @@ import { silentLogger } from '@ohlcv/core';
 import { etlRunCompletedDetailSchema, partitionsRegisteredDetailSchema } from '@ohlcv/events';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createCatalogSyncHandler } from './handler.ts';
-import { pendingMarkerKey, syncedMarkerKey } from './sync.ts';
+import { pendingMarkerKey, syncedMarkerKey } from './logic.ts';
 import {
   batch,
   jobStateChange,
@@ -11,7 +11,7 @@ import {
   putSummary,
   recordingPublisher,
   summary,
-} from './test-support.ts';
+} from './testing/fixtures.ts';
 
 let store: ReturnType<typeof memoryStore>;
 let catalog: ReturnType<typeof memoryCatalog>;

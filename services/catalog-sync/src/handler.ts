@@ -39,7 +39,7 @@ import {
   syncEvents,
   syncedMarkerKey,
   type TableOutcome,
-} from './sync.ts';
+} from './logic.ts';
 
 export interface CatalogSyncDeps {
   store: ObjectStore;

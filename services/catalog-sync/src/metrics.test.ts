@@ -10,7 +10,7 @@ import {
   putSummary,
   recordingPublisher,
   summary,
-} from './test-support.ts';
+} from './testing/fixtures.ts';
 
 let store: ReturnType<typeof memoryStore>;
 let catalog: ReturnType<typeof memoryCatalog>;

@@ -9,7 +9,7 @@ import {
 import { etlRunRequestedDetailSchema } from '@ohlcv/events';
 import { describe, expect, it } from 'vitest';
 import { createEtlTriggerHandler, runMarkerKey } from './handler.ts';
-import { batch, objectCreated } from './test-records.ts';
+import { batch, objectCreated } from './testing/fixtures.ts';
 
 function setup() {
   const clock = fixedClock('2024-03-01T10:00:10Z');

@@ -22,7 +22,7 @@ import {
   type SqsRecord,
 } from '@ohlcv/core';
 import { parseEnvelope, pipelineEventInput, s3ObjectCreatedEventSchema } from '@ohlcv/events';
-import { buildManifest, manifestIdOf, type RawObjectRef, type SkipReason, skipReasonOf } from './manifest.ts';
+import { buildManifest, manifestIdOf, type RawObjectRef, type SkipReason, skipReasonOf } from './logic.ts';
 
 export interface EtlTriggerDeps {
   store: ObjectStore;

@@ -31,7 +31,7 @@ import {
   parseEnvelope,
   SCHEMA_VERSION,
 } from '@ohlcv/events';
-import { type IngestionProgress, ingestRequest } from './ingest.ts';
+import { type IngestionProgress, ingestRequest } from './logic.ts';
 
 export interface IngestionHandlerDeps {
   store: ObjectStore;

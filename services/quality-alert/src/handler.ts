@@ -21,14 +21,14 @@ import {
   type SqsBatchHandler,
 } from '@ohlcv/core';
 import { type PipelineEventInput, pipelineEventInput } from '@ohlcv/events';
+import { type Inbound, parseInbound } from './inbound.ts';
 import {
   type Decision,
   decideDataQualityResults,
   decideEtlRunCompleted,
   decideGlueJobStateChange,
   decideIngestionFailed,
-} from './alerts.ts';
-import { type Inbound, parseInbound } from './inbound.ts';
+} from './logic.ts';
 
 export interface QualityAlertDeps {
   store: ObjectStore;

@@ -4,7 +4,7 @@ import { systemClock } from '@ohlcv/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { QueuePoller } from './queue-poller.ts';
 import { SqliteQueueStore } from './sqlite-queue-store.ts';
-import { FakeClock, tempDb } from './test-support/temp-db.ts';
+import { FakeClock, tempDb } from './testing/temp-db.ts';
 
 let tmp: ReturnType<typeof tempDb>;
 

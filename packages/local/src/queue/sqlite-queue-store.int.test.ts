@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { DLQ_RETENTION_SECONDS, dlqName, queues } from '@ohlcv/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteQueueStore } from './sqlite-queue-store.ts';
-import { FakeClock, tempDb } from './test-support/temp-db.ts';
+import { FakeClock, tempDb } from './testing/temp-db.ts';
 import { ensureTopologyQueues } from './topology-queues.ts';
 
 let tmp: ReturnType<typeof tempDb>;

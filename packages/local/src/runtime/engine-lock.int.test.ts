@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { fixedClock } from '@ohlcv/core/contracts/in-memory';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EngineLock } from './engine-lock.ts';
-import { type RuntimeKit, runtimeKit } from './test-kit.ts';
+import { type RuntimeKit, runtimeKit } from './testing/runtime-kit.ts';
 
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 

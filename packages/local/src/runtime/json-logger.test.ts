@@ -3,7 +3,7 @@ import path from 'node:path';
 import { AppError } from '@ohlcv/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { JsonLogger, redactUrls } from './json-logger.ts';
-import { tempDir } from './test-kit.ts';
+import { tempDir } from './testing/runtime-kit.ts';
 
 function capture(opts: Partial<ConstructorParameters<typeof JsonLogger>[0]> = {}) {
   const lines: string[] = [];

@@ -4,7 +4,7 @@ import { describeJobRunnerContract } from '@ohlcv/core/contracts/index';
 import { glueJobStateChangeEventSchema } from '@ohlcv/events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type JobBody, LocalJobRunner, type LocalJobRunnerOptions } from './local-job-runner.ts';
-import { eventually, type RuntimeKit, runtimeKit, TEST_JOB } from './test-kit.ts';
+import { eventually, type RuntimeKit, runtimeKit, TEST_JOB } from './testing/runtime-kit.ts';
 
 const args = (i: number) => ({ '--manifest_key': `_manifests/m${i}.json`, '--correlation_id': `c${i}` });
 

@@ -6,7 +6,7 @@ import { resolveHome } from '../home.ts';
 import { LocalMetrics } from './local-metrics.ts';
 import { type HandlerFactory, LocalRuntime } from './runtime.ts';
 import { openStateDb, type StateDb } from './state-db.ts';
-import { tempDir } from './test-kit.ts';
+import { tempDir } from './testing/runtime-kit.ts';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {

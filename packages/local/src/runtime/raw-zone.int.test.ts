@@ -7,7 +7,7 @@ import { s3ObjectCreatedEventSchema } from '@ohlcv/events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FsObjectStore } from '../object-store/fs-object-store.ts';
 import { RawZone } from './raw-zone.ts';
-import { eventually, type RuntimeKit, runtimeKit, TEST_BUCKET } from './test-kit.ts';
+import { eventually, type RuntimeKit, runtimeKit, TEST_BUCKET } from './testing/runtime-kit.ts';
 
 const SETTLE_MS = 500;
 const md5 = (s: string | Buffer): string => createHash('md5').update(s).digest('hex');

@@ -2,9 +2,9 @@ import type { MarketDataSource, SourceBar, SymbolResult } from '@ohlcv/core';
 import { AppError, METRIC, silentLogger } from '@ohlcv/core';
 import { memoryMetrics } from '@ohlcv/core/contracts/in-memory';
 import { describe, expect, it } from 'vitest';
-import { createIngestionHandler } from '../src/handler.ts';
-import { createMemoryObjectStore } from '../src/testing/memory-store.ts';
-import { detail, recordingPublisher, sqsEventOf } from './helpers.ts';
+import { createIngestionHandler } from './handler.ts';
+import { detail, recordingPublisher, sqsEventOf } from './testing/fixtures.ts';
+import { createMemoryObjectStore } from './testing/memory-store.ts';
 
 const instrument = (symbol: string) => ({
   symbol,

@@ -2,9 +2,9 @@ import { silentLogger } from '@ohlcv/core';
 import { ingestionBatchCompletedDetailSchema, ingestionBatchFailedDetailSchema } from '@ohlcv/events';
 import { createTwelveDataClient, type EmbeddedTwelveData, startEmbeddedTwelveData } from '@ohlcv/twelvedata';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createIngestionHandler, type IngestionHandlerDeps } from '../src/handler.ts';
-import { createMemoryObjectStore, type MemoryObjectStore } from '../src/testing/memory-store.ts';
-import { detail, recordingPublisher, sqsEventOf } from './helpers.ts';
+import { createIngestionHandler, type IngestionHandlerDeps } from './handler.ts';
+import { detail, recordingPublisher, sqsEventOf } from './testing/fixtures.ts';
+import { createMemoryObjectStore, type MemoryObjectStore } from './testing/memory-store.ts';
 
 let server: EmbeddedTwelveData;
 let store: MemoryObjectStore;
