@@ -1,4 +1,6 @@
 export * from './canonical-bar.ts';
+export * from './env.ts';
+export * from './error-codes.ts';
 export * from './errors.ts';
 export * from './event-pattern/index.ts';
 export * from './metrics.ts';

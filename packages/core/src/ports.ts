@@ -3,6 +3,7 @@
  * the local adapters (files, SQLite, DuckDB) implement them; services never know which.
  */
 import type { PipelineEventInput, TwelveDataInterval } from '@ohlcv/events';
+import type { ErrorCode } from './error-codes.ts';
 
 export interface ObjectInfo {
   key: string;
@@ -120,7 +121,7 @@ export interface FetchBarsRequest {
 }
 
 export interface SymbolError {
-  code: string;
+  code: ErrorCode;
   message: string;
   retryable: boolean;
 }

@@ -37,7 +37,11 @@ function fakeSource(series: Record<string, SourceBar[]>, opts: { throwWith?: Err
                 ok: true,
                 series: { instrument: instrument(symbol), interval: '1min', bars: series[symbol] },
               }
-            : { symbol, ok: false, error: { code: 'SymbolNotFound', message: 'unknown', retryable: false } },
+            : {
+                symbol,
+                ok: false,
+                error: { code: 'TwelveDataSymbolError', message: 'unknown', retryable: false },
+              },
       );
     },
   };

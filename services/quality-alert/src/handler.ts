@@ -83,7 +83,7 @@ export function createQualityAlertHandler(deps: QualityAlertDeps): SqsBatchHandl
       case 'etl-run-completed': {
         const key = runSummaryKey(inbound.event.detail.jobRunId);
         const parsed = runSummarySchema.safeParse(await readJson(key));
-        if (!parsed.success) throw new AppError('InvalidRunSummary', `${key}: ${parsed.error.message}`);
+        if (!parsed.success) throw new AppError('RunSummaryInvalid', `${key}: ${parsed.error.message}`);
         return {
           ...decideEtlRunCompleted(inbound.event, parsed.data, quarantineThreshold),
           rowsQuarantined: parsed.data.rowsQuarantined,
@@ -134,7 +134,7 @@ export function createQualityAlertHandler(deps: QualityAlertDeps): SqsBatchHandl
   return (event) =>
     forEachRecord(event, logger, async (record) => {
       const parsed = parseInbound(record.body);
-      if (!parsed.success) throw new AppError('InvalidRecord', parsed.error);
+      if (!parsed.success) throw new AppError('InvalidEvent', parsed.error);
       const decision = await decide(parsed.data);
       const sourceId = parsed.data.event.id;
       if (decision.alerts.length === 0 && !decision.qualityEvaluated) {

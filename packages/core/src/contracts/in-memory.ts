@@ -105,12 +105,16 @@ export interface MemoryJobRunner extends JobRunner {
   busy: boolean;
 }
 
-export function memoryJobRunner(prefix = 'jr_'): MemoryJobRunner {
+/** `jobs`: the job names that exist; any other is `JobNotFound`. Unset: every name exists. */
+export function memoryJobRunner(prefix = 'jr_', jobs?: readonly string[]): MemoryJobRunner {
   const started: (StartJobRunInput & { jobRunId: string })[] = [];
   const runner: MemoryJobRunner = {
     started,
     busy: false,
     async startJobRun(input) {
+      if (jobs && !jobs.includes(input.jobName)) {
+        throw new AppError('JobNotFound', `no job named ${input.jobName}`);
+      }
       if (runner.busy) {
         throw new AppError('ConcurrentRunsExceeded', `job ${input.jobName} is busy`, { retryable: true });
       }

@@ -88,7 +88,7 @@ describe('SqliteQueueStore', () => {
   });
 
   it('rejects unknown queues and bad parameters with stable codes', () => {
-    expect(() => store.send('nope', 'x')).toThrow(expect.objectContaining({ code: 'QueueDoesNotExist' }));
+    expect(() => store.send('nope', 'x')).toThrow(expect.objectContaining({ code: 'UnknownQueue' }));
     expect(() => store.send('work', '')).toThrow(expect.objectContaining({ code: 'InvalidParameterValue' }));
     expect(() => store.send('work', 'x', { delaySeconds: 901 })).toThrow(/delaySeconds/);
     expect(() => store.receive('work', { maxMessages: 0 })).toThrow(/maxMessages/);

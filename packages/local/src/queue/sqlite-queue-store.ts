@@ -413,7 +413,7 @@ export class SqliteQueueStore {
     if (cached && performance.now() - cached.readAt < CONFIG_CACHE_TTL_MS) return cached.config;
     const q = this.getQueue(name);
     if (q) this.configCache.set(name, { config: q, readAt: performance.now() });
-    if (!q) throw new AppError('QueueDoesNotExist', `queue ${JSON.stringify(name)} does not exist`);
+    if (!q) throw new AppError('UnknownQueue', `queue ${JSON.stringify(name)} does not exist`);
     return q;
   }
 

@@ -193,10 +193,10 @@ describe('LocalJobRunner', () => {
     expect(runner.counts()).toMatchObject({ SUCCEEDED: 3, WAITING: 0, RUNNING: 0 });
   });
 
-  it('an unknown job name is EntityNotFoundException, nothing recorded', async () => {
+  it('an unknown job name is JobNotFound, nothing recorded', async () => {
     const { runner } = setup(async () => {});
     const err = await runner.startJobRun({ jobName: 'nope', arguments: {} }).catch((e: unknown) => e);
-    expect(isAppError(err) && err.code).toBe('EntityNotFoundException');
+    expect(isAppError(err) && err.code).toBe('JobNotFound');
     expect(runner.runs()).toEqual([]);
   });
 

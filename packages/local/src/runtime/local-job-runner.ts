@@ -77,7 +77,7 @@ export class LocalJobRunner implements JobRunner {
 
   async startJobRun(input: StartJobRunInput): Promise<{ jobRunId: string }> {
     if (!this.o.jobs[input.jobName]) {
-      throw new AppError('EntityNotFoundException', `no job named ${input.jobName}`);
+      throw new AppError('JobNotFound', `no job named ${input.jobName}`);
     }
     const waiting = this.o.db
       .prepare("SELECT COUNT(*) AS n FROM job_runs WHERE job_name = ? AND state = 'WAITING'")
