@@ -14,14 +14,14 @@ export const errorCodes = {
   ConfigMissing: 'a required environment variable is not set',
   ConfigInvalid: 'an environment variable is set to a value outside its range',
   MissingArgument: 'a job run lacks a required --argument',
-  InvalidArgument: 'a request parameter is malformed (seen by users: dashboard API)',
+  InvalidArgument: 'a required argument missing or malformed (dashboard API, local bus)',
   EngineBusy: 'another local process holds the engine lock (seen by users: CLI)',
   PortInUse: 'the dashboard port is taken (seen by users: CLI)',
 
   // Object store port.
   NoSuchKey: 'the object does not exist',
-  InvalidObjectKey: 'an object key that is not a safe relative path',
-  InvalidPath: 'a local path that escapes its root',
+  InvalidObjectKey: 'an object key that cannot be a local path (.., empty segment, control characters)',
+  InvalidPath: 'a path with control characters, not safe to quote into SQL',
   ObjectStoreError: 'the object store failed a call',
 
   // Queues (QueueSender port, the local SQS emulation).
@@ -58,7 +58,7 @@ export const errorCodes = {
   InvalidIdentifier: 'a SQL identifier that is not safe to quote',
   IncompatibleSchemaChange: 'a column removed or retyped (needs a migration)',
   GlueTableMissing: 'the Glue table does not exist (Glue: EntityNotFoundException)',
-  GlueTableLocation: 'the Glue table has no storage location',
+  GlueTableLocation: 'the lake URI cannot be derived from the Glue table location',
   GlueGetTableFailed: 'Glue GetTable failed',
   GlueUpdateTableFailed: 'Glue UpdateTable failed',
   GlueBatchCreatePartitionFailed: 'Glue BatchCreatePartition failed',
