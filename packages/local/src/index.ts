@@ -9,4 +9,4 @@ export * from './runtime/local-job-runner.ts';
 export * from './runtime/local-publisher.ts';
 export * from './runtime/raw-zone.ts';
 export * from './runtime/runtime.ts';
-export * from './runtime/state-db.ts';
+export * from './state-db.ts';

@@ -8,8 +8,8 @@ import {
   type StartJobRunInput,
 } from '@ohlcv/core';
 import { buildGlueJobStateChangeEvent } from '@ohlcv/events';
+import type { StateDb } from '../state-db.ts';
 import type { EventRouter } from './event-router.ts';
-import type { StateDb } from './state-db.ts';
 
 export type JobRunState = 'WAITING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMEOUT';
 

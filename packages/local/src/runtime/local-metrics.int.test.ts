@@ -3,9 +3,9 @@ import { METRIC, type ServiceName, type SqsBatchHandler, serviceNames } from '@o
 import { fixedClock } from '@ohlcv/core/contracts/in-memory';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveHome } from '../home.ts';
+import { openStateDb, type StateDb } from '../state-db.ts';
 import { LocalMetrics } from './local-metrics.ts';
 import { type HandlerFactory, LocalRuntime } from './runtime.ts';
-import { openStateDb, type StateDb } from './state-db.ts';
 import { tempDir } from './testing/runtime-kit.ts';
 
 const cleanups: (() => void)[] = [];

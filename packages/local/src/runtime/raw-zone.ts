@@ -5,8 +5,8 @@ import type { Clock, IdGenerator, Logger, ObjectInfo } from '@ohlcv/core';
 import { buildS3ObjectCreatedEvent } from '@ohlcv/events';
 import { md5File, walkFiles } from '../object-store/fs-object-store.ts';
 import { pathToKey } from '../object-store/object-key.ts';
+import type { StateDb } from '../state-db.ts';
 import type { EventRouter } from './event-router.ts';
-import type { StateDb } from './state-db.ts';
 
 export interface RawZoneOptions {
   db: StateDb;

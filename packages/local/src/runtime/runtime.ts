@@ -25,6 +25,7 @@ import { type LocalCatalog, openLocalCatalog } from '../catalog/index.ts';
 import type { HomeLayout } from '../home.ts';
 import { FsObjectStore } from '../object-store/fs-object-store.ts';
 import { ensureTopologyQueues, QueuePoller, SqliteQueueStore } from '../queue/index.ts';
+import { openStateDb, type StateDb } from '../state-db.ts';
 import { EngineLock } from './engine-lock.ts';
 import { EventLog } from './event-log.ts';
 import { EventRouter } from './event-router.ts';
@@ -33,7 +34,6 @@ import { LocalJobRunner } from './local-job-runner.ts';
 import { LocalMetrics, type MetricSeriesSummary } from './local-metrics.ts';
 import { LocalPublisher } from './local-publisher.ts';
 import { RawZone } from './raw-zone.ts';
-import { openStateDb, type StateDb } from './state-db.ts';
 
 /** The bucket name the local lake answers to in `Object Created` events. */
 export const LOCAL_BUCKET = 'ohlcv-local-lake';
