@@ -154,6 +154,25 @@ export interface Logger {
   error(message: string, extra?: Record<string, unknown>): void;
 }
 
+/**
+ * When to wake up, on a monotonic time line: injected (like the clock) so that waits —
+ * batching windows, idle polls, settle times — are tested by moving time, not by waiting.
+ */
+export interface Timers {
+  /** Monotonic milliseconds; only differences mean anything. */
+  now(): number;
+  /** Runs `fn` after `ms`; the answer cancels it. `unref`: the timer alone keeps no process alive. */
+  setTimeout(fn: () => void, ms: number, opts?: { unref?: boolean }): () => void;
+}
+
 export const systemClock: Clock = { now: () => new Date() };
+export const systemTimers: Timers = {
+  now: () => performance.now(),
+  setTimeout(fn, ms, opts) {
+    const t = setTimeout(fn, ms);
+    if (opts?.unref) t.unref();
+    return () => clearTimeout(t);
+  },
+};
 export const randomIds: IdGenerator = { next: () => crypto.randomUUID() };
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

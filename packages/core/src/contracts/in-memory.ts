@@ -23,6 +23,7 @@ import type {
   ObjectStore,
   QueueSender,
   StartJobRunInput,
+  Timers,
 } from '../ports.ts';
 
 const encoder = new TextEncoder();
@@ -179,6 +180,52 @@ export function fixedClock(
     set: (v) => {
       t = new Date(v).getTime();
     },
+  };
+}
+
+export interface ManualTimers extends Timers {
+  /**
+   * Moves time forward by `ms`, firing the timers that fall due in order, and lets the
+   * work each one starts run (to its next wait) before the next fires.
+   */
+  advance(ms: number): Promise<void>;
+  /** Delays of the timers now waiting, from now, soonest first. */
+  pending(): number[];
+}
+
+/** Timers that only fire when the test moves time: no test waits on the wall clock. */
+export function manualTimers(): ManualTimers {
+  let now = 0;
+  let seq = 0;
+  const waiting = new Map<number, { due: number; fn: () => void }>();
+  // One turn of the event loop: every promise continuation queued so far has run.
+  const settle = () => new Promise<void>((r) => setImmediate(r));
+  const next = (until: number) =>
+    [...waiting.entries()]
+      .filter(([, t]) => t.due <= until)
+      .sort(([a, x], [b, y]) => x.due - y.due || a - b)[0];
+  return {
+    now: () => now,
+    setTimeout(fn, ms) {
+      const id = ++seq;
+      waiting.set(id, { due: now + Math.max(0, ms), fn });
+      return () => {
+        waiting.delete(id);
+      };
+    },
+    async advance(ms) {
+      const until = now + ms;
+      await settle();
+      for (let t = next(until); t; t = next(until)) {
+        waiting.delete(t[0]);
+        now = t[1].due;
+        t[1].fn();
+        await settle();
+      }
+      now = until;
+      await settle();
+    },
+    pending: () => [...waiting.values()].map((t) => t.due - now).sort((a, b) => a - b),
   };
 }
 
