@@ -47,6 +47,9 @@ export const errorCodes = {
   EtlJobFailed: 'the ETL job run failed (seen by users: CLI, job state change)',
   RowAccountingMismatch: 'raw rows != processed + quarantined + duplicates',
 
+  // Idempotency markers (run, pending/synced, alert delivery).
+  MarkerInvalid: 'a marker object that is not JSON or does not match its schema',
+
   // Run contract (summary written by the ETL, read by catalog-sync and quality-alert).
   RunSummaryMissing: 'the run summary is not there yet; retryable',
   RunSummaryUnreadable: 'the run summary is not JSON',

@@ -3,6 +3,7 @@ export * from './env.ts';
 export * from './error-codes.ts';
 export * from './errors.ts';
 export * from './event-pattern/index.ts';
+export * from './json-marker.ts';
 export * from './metrics.ts';
 export * from './ports.ts';
 export * from './run-contract.ts';

@@ -3,5 +3,4 @@ export * from './logic.ts';
 export * from './schedule.ts';
 export * from './state.ts';
 export { ingestionRequestBatch } from './testing/fixtures.ts';
-export * from './testing/memory-store.ts';
 export * from './watchlist.ts';

@@ -1,10 +1,9 @@
 import type { MarketDataSource, SourceBar, SymbolResult } from '@ohlcv/core';
 import { AppError, METRIC, silentLogger } from '@ohlcv/core';
-import { memoryMetrics } from '@ohlcv/core/contracts/in-memory';
+import { memoryMetrics, memoryObjectStore, memoryPublisher } from '@ohlcv/core/contracts/in-memory';
 import { describe, expect, it } from 'vitest';
 import { createIngestionHandler } from './handler.ts';
-import { detail, recordingPublisher, sqsEventOf } from './testing/fixtures.ts';
-import { createMemoryObjectStore } from './testing/memory-store.ts';
+import { detail, sqsEventOf } from './testing/fixtures.ts';
 
 const instrument = (symbol: string) => ({
   symbol,
@@ -52,8 +51,8 @@ const now = new Date('2024-03-11T15:00:30Z');
 function setup(source: MarketDataSource, at: Date = now) {
   const metrics = memoryMetrics();
   const handler = createIngestionHandler({
-    store: createMemoryObjectStore(),
-    publisher: recordingPublisher(),
+    store: memoryObjectStore(),
+    publisher: memoryPublisher(),
     client: source,
     clock: { now: () => at },
     logger: silentLogger,
@@ -112,8 +111,8 @@ describe('ingestion metrics', () => {
 
   it('works without a Metrics dependency', async () => {
     const handler = createIngestionHandler({
-      store: createMemoryObjectStore(),
-      publisher: recordingPublisher(),
+      store: memoryObjectStore(),
+      publisher: memoryPublisher(),
       client: fakeSource({ AAPL: bars('2024-03-11T14:50:00Z', 2) }),
       clock: { now: () => now },
       logger: silentLogger,

@@ -16,11 +16,13 @@ import {
   type Notifier,
   noopMetrics,
   type ObjectStore,
+  readJsonMarker,
   runSummaryKey,
   runSummarySchema,
   type SqsBatchHandler,
 } from '@ohlcv/core';
 import { type PipelineEventInput, pipelineEventInput } from '@ohlcv/events';
+import { z } from 'zod';
 import { type Inbound, parseInbound } from './inbound.ts';
 import {
   type Decision,
@@ -46,11 +48,12 @@ export interface QualityAlertDeps {
 /** Which notifiers already delivered an alert: a redelivered record does not page twice. */
 export const alertMarkerKey = (alertId: string): string => `_alerts/${alertId}.json`;
 
-interface AlertMarker {
-  alertId: string;
-  delivered: string[];
-  updatedAt: string;
-}
+export const alertMarkerSchema = z.object({
+  alertId: z.string(),
+  delivered: z.array(z.string()),
+  updatedAt: z.string(),
+});
+type AlertMarker = z.infer<typeof alertMarkerSchema>;
 
 export const notifierName = (n: Notifier, i: number): string => {
   const name = (n as { name?: unknown }).name;
@@ -101,7 +104,7 @@ export function createQualityAlertHandler(deps: QualityAlertDeps): SqsBatchHandl
 
   const deliver = async (alert: Alert): Promise<void> => {
     const markerKey = alertMarkerKey(alert.alertId);
-    const marker = (await store.head(markerKey)) ? ((await readJson(markerKey)) as AlertMarker) : undefined;
+    const marker = await readJsonMarker(store, markerKey, alertMarkerSchema);
     const done = new Set(marker?.delivered ?? []);
     const pending = notifiers
       .map((n, i) => ({ n, name: notifierName(n, i) }))

@@ -13,6 +13,7 @@ import {
 } from '../metrics.ts';
 import type {
   Alert,
+  Catalog,
   Clock,
   EventPublisher,
   IdGenerator,
@@ -21,6 +22,7 @@ import type {
   Notifier,
   ObjectInfo,
   ObjectStore,
+  PartitionSpec,
   QueueSender,
   StartJobRunInput,
   Timers,
@@ -37,22 +39,38 @@ const fnv1a = (bytes: Uint8Array): string => {
 
 export interface MemoryObjectStore extends ObjectStore {
   readonly objects: Map<string, { body: Uint8Array; info: ObjectInfo }>;
+  /** The key of every successful `put`, in order (a retry that overwrote shows twice). */
+  readonly puts: string[];
   /** The body as text, or undefined. */
   text(key: string): string | undefined;
+  /** The next `put` whose key matches throws a retryable `SimulatedCrash` (a run killed mid-way). */
+  failPutWhen(predicate: ((key: string) => boolean) | undefined): void;
 }
 
+/** The one in-memory `ObjectStore` for tests and benchmarks; it passes the ObjectStore contract. */
 export function memoryObjectStore(clock: Clock = { now: () => new Date() }): MemoryObjectStore {
   const objects = new Map<string, { body: Uint8Array; info: ObjectInfo }>();
+  const puts: string[] = [];
+  let failWhen: ((key: string) => boolean) | undefined;
   return {
     objects,
+    puts,
     text: (key) => {
       const o = objects.get(key);
       return o ? new TextDecoder().decode(o.body) : undefined;
     },
+    failPutWhen(predicate) {
+      failWhen = predicate;
+    },
     async put(key, body) {
+      if (failWhen?.(key)) {
+        failWhen = undefined;
+        throw new AppError('SimulatedCrash', `crash before writing ${key}`, { retryable: true });
+      }
       const bytes = typeof body === 'string' ? encoder.encode(body) : new Uint8Array(body);
       const info = { key, size: bytes.byteLength, etag: fnv1a(bytes), lastModified: clock.now() };
       objects.set(key, { body: bytes, info });
+      puts.push(key);
       return { ...info };
     },
     async get(key) {
@@ -74,18 +92,47 @@ export function memoryObjectStore(clock: Clock = { now: () => new Date() }): Mem
   };
 }
 
+/** A catalog that remembers partitions by table and location, like the real ones. */
+export interface MemoryCatalog extends Catalog {
+  readonly calls: { table: string; partitions: PartitionSpec[] }[];
+}
+
+export function memoryCatalog(): MemoryCatalog {
+  const known = new Set<string>();
+  const calls: { table: string; partitions: PartitionSpec[] }[] = [];
+  return {
+    calls,
+    async registerPartitions(table, partitions) {
+      calls.push({ table, partitions: [...partitions] });
+      let added = 0;
+      for (const p of partitions) {
+        const k = `${table}|${p.location}`;
+        if (!known.has(k)) {
+          known.add(k);
+          added += 1;
+        }
+      }
+      return { added, existing: partitions.length - added };
+    },
+  };
+}
+
 export interface MemoryPublisher extends EventPublisher {
   readonly events: PipelineEventInput[];
+  /** Each `publish` call's events, in call order (what one PutEvents request carried). */
+  readonly batches: PipelineEventInput[][];
   /** Makes the next `n` publish calls throw `err`. */
   failNext(n: number, err: Error): void;
 }
 
 export function memoryPublisher(): MemoryPublisher {
   const events: PipelineEventInput[] = [];
+  const batches: PipelineEventInput[][] = [];
   let failures = 0;
   let failure: Error | undefined;
   return {
     events,
+    batches,
     failNext(n, err) {
       failures = n;
       failure = err;
@@ -95,7 +142,9 @@ export function memoryPublisher(): MemoryPublisher {
         failures--;
         throw failure;
       }
-      events.push(...structuredClone([...batch]));
+      const copy = structuredClone([...batch]);
+      batches.push(copy);
+      events.push(...copy);
     },
   };
 }

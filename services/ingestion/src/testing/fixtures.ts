@@ -1,12 +1,11 @@
 /** Builders and fakes for ingestion's tests, benchmarks and the composition root's tests. */
-import type { EventPublisher, SqsEvent } from '@ohlcv/core';
+import type { SqsEvent } from '@ohlcv/core';
 import { sqsRecord } from '@ohlcv/core/testing/sqs-record';
 import {
   buildPipelineEvent,
   INGESTION_REQUESTED,
   INGESTION_REQUESTED_SOURCE,
   type IngestionRequestedDetail,
-  type PipelineEventInput,
 } from '@ohlcv/events';
 
 /** Wraps request details into the SQS batch the handler receives. */
@@ -25,16 +24,6 @@ export function ingestionRequestBatch(
         { queue: 'ingestion-requests', receiveCount: opts.receiveCount, receiptHandle: `r-${i}` },
       ),
     ),
-  };
-}
-
-export function recordingPublisher(): EventPublisher & { events: PipelineEventInput[] } {
-  const events: PipelineEventInput[] = [];
-  return {
-    events,
-    async publish(batch) {
-      events.push(...batch);
-    },
   };
 }
 
