@@ -10,6 +10,7 @@ import {
   manifestSchema,
   type QueueName,
   type QueueSender,
+  type QueueSpec,
   queueNames,
   queues as queueSpecs,
   randomIds,
@@ -151,7 +152,7 @@ export class LocalRuntime {
   attachServices(factories: Record<ServiceName, HandlerFactory>): void {
     for (const name of serviceNames) {
       const spec = serviceSpecs[name];
-      const qspec = queueSpecs[spec.queue];
+      const qspec: QueueSpec = queueSpecs[spec.queue];
       const logger = this.logger.child(name);
       const handler = factories[name](this, logger, this.metrics.forService(name));
       this.pollers.set(
@@ -162,6 +163,7 @@ export class LocalRuntime {
           handler,
           batchSize: qspec.batchSize,
           maxBatchingWindowSeconds: qspec.maxBatchingWindowSeconds,
+          quietCloseSeconds: qspec.localQuietCloseSeconds,
           // Lambda leaves a failed record invisible for the whole visibility timeout; on a
           // laptop a retry after seconds is friendlier. Receive counts and the DLQ still apply.
           failedVisibilitySeconds: LOCAL_RETRY_SECONDS,
