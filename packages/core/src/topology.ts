@@ -103,6 +103,8 @@ export const queues = {
   'catalog-sync': {
     batchSize: 10,
     maxBatchingWindowSeconds: 1,
+    // Locally a finished run is registered (queryable) without waiting out the window.
+    localQuietCloseSeconds: 0.25,
     visibilityTimeoutSeconds: 2 * minute,
     maxReceiveCount: 5,
     retentionSeconds: 4 * day,
