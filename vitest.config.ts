@@ -17,7 +17,10 @@ export default defineConfig({
     pool: 'forks',
     reporters: ['default', new SummaryLineReporter()],
     projects: [
-      { extends: true, test: { name: 'unit', include: ['**/*.test.ts'], exclude: [...exclude, ...heavyTiers] } },
+      {
+        extends: true,
+        test: { name: 'unit', include: ['**/*.test.ts'], exclude: [...exclude, ...heavyTiers] },
+      },
       { extends: true, test: { name: 'runtime', include: heavyTiers } },
     ],
   },
