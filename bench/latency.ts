@@ -71,7 +71,10 @@ export async function run(): Promise<BenchResult[]> {
     const queryable = async (symbol: string): Promise<true | undefined> => {
       if (!opened.catalog.partitions('bars').some((p) => p.values.symbol === symbol)) return undefined;
       const rows = await opened.catalog.queryEngine.query(
-        `SELECT COUNT(*) AS n FROM ohlcv.bars WHERE symbol = '${symbol}'`,
+        'SELECT COUNT(*) AS n FROM ohlcv.bars WHERE symbol = :symbol',
+        {
+          symbol,
+        },
       );
       return Number(rows[0]!.n) === BARS ? true : undefined;
     };
