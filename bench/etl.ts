@@ -288,7 +288,7 @@ export function formatTable(results: ShapeResult[], load: number[]): string {
         : `${secs(r.job.ms)} s`;
     const rep = (xs: number[]) => (xs.length > 1 ? ` (of ${xs.map(secs).join(', ')})` : '');
     lines.push(
-      `| ${millions(r.rows)} bars, ${r.symbols} symbols x ${r.days} days, ${r.shape.barsPerDay} per symbol-day (${r.partitions} dates) ` +
+      `| ${millions(r.rows)} bars, ${r.symbols} symbols x ${r.days} days, ${r.shape.barsPerDay} per symbol-day (${(r.partitions * r.symbols).toLocaleString('en-US')} partitions) ` +
         `| ${secs(r.bare.ms)} s${rep(r.bareRuns)} | ${runs}${rep(r.jobRuns)} | ${(r.job.ms / r.bare.ms).toFixed(2)}x ` +
         `| ${Math.round(r.job.maxRssMb)} / ${Math.round(r.bare.maxRssMb)} MB | ${secs(r.incMs)} s |`,
     );
