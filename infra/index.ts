@@ -48,7 +48,7 @@ export function deploy(p: Platform, stage: StageConfig, topology: InfraTopology 
       glueDatabase: glue.databaseName,
       athenaWorkgroup: workgroup.name,
       secrets,
-      quarantineThreshold: stage.alarms.quarantinedRowsPerHour,
+      quarantineThreshold: stage.alarms.quarantinedShareAlert,
     },
     servicePermissions(p, {
       region: stage.region,
