@@ -110,7 +110,11 @@ export const glueTableArgs = (
     inputFormat: PARQUET.inputFormat,
     outputFormat: PARQUET.outputFormat,
     serDeInfo: { serializationLibrary: PARQUET.serdeLibrary, parameters: { 'serialization.format': '1' } },
-    columns: spec.columns.map((c) => ({ name: c.name, type: c.type, comment: c.comment })),
+    // A partition key (bars' `symbol`) lives in the path only: Glue and Athena list it under
+    // partitionKeys, never among the data columns (catalog-sync rejects a table that does).
+    columns: spec.columns
+      .filter((c) => !spec.partitionKeys.includes(c.name))
+      .map((c) => ({ name: c.name, type: c.type, comment: c.comment })),
   },
   partitionKeys: spec.partitionKeys.map((k) => ({ name: k, type: 'string' })),
 });
