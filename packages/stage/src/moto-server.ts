@@ -15,6 +15,8 @@ export interface Emulator {
   endpoint: string;
   /** True when this harness started it (and so may switch IAM enforcement on). */
   owned: boolean;
+  /** The harness's admin principal on an owned emulator, once created (before enforcement). */
+  admin?: { accessKeyId: string; secretAccessKey: string };
   stop(): Promise<void>;
 }
 

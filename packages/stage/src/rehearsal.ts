@@ -3,10 +3,12 @@
  * endpoint (moto with IAM enforced, started here unless AWS_ENDPOINT_URL is set), the real
  * Lambda entries run on its queues with their own policies, and a scenario through every hop.
  */
+import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetPartitionsCommand, StartJobRunCommand } from '@aws-sdk/client-glue';
 import { CreateAccessKeyCommand, CreateUserCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
@@ -26,6 +28,8 @@ import { PipelineTap, startWebhookReceiver, type WebhookReceiver } from './obser
 import { type ProvisionedStage, provisionStage } from './provision.ts';
 import { RawAnnouncer } from './raw-announcer.ts';
 import { startWorkers, type Workers } from './workers.ts';
+
+const execFileP = promisify(execFile);
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 export const SAMPLE_CSV = join(REPO_ROOT, 'packages/cli/demo/sample-drop.csv');
@@ -61,6 +65,8 @@ export interface RehearsalOptions {
   log?: (line: string) => void;
   /** Keep the work folder (logs) after the run. */
   keepWorkDir?: boolean;
+  /** Put the sample CSV with this AWS CLI (`aws s3 cp`) instead of the SDK. */
+  awsCli?: string;
 }
 
 export interface StepResult {
@@ -90,28 +96,24 @@ const ADMIN_POLICY = JSON.stringify({
   Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
 });
 
-/** The harness's own principal: an admin user created before IAM enforcement starts. */
-async function adminCredentials(
-  em: Emulator,
-  region: string,
-  name: string,
-): Promise<Credentials | undefined> {
+/**
+ * The harness's own principal: an admin user created before IAM enforcement starts, once
+ * per emulator (a test file shares one across its stages).
+ */
+async function adminCredentials(em: Emulator, region: string): Promise<Credentials | undefined> {
   if (!em.owned) return undefined; // the user's endpoint: the standard credential chain
-  const boot = awsClients(
-    { url: em.endpoint, region },
-    { accessKeyId: 'bootstrap', secretAccessKey: 'bootstrap' },
-  );
-  const user = `${name}-rehearsal-admin`;
+  if (em.admin) return em.admin;
+  const boot = awsClients({ url: em.endpoint, region }, { accessKeyId: 'bootstrap', secretAccessKey: 'bootstrap' });
+  const user = 'ohlcv-rehearsal-admin';
   await boot.iam.send(new CreateUserCommand({ UserName: user }));
-  await boot.iam.send(
-    new PutUserPolicyCommand({ UserName: user, PolicyName: 'admin', PolicyDocument: ADMIN_POLICY }),
-  );
+  await boot.iam.send(new PutUserPolicyCommand({ UserName: user, PolicyName: 'admin', PolicyDocument: ADMIN_POLICY }));
   const key = await boot.iam.send(new CreateAccessKeyCommand({ UserName: user }));
   await enforceIam(em.endpoint);
-  return {
+  em.admin = {
     accessKeyId: key.AccessKey?.AccessKeyId as string,
     secretAccessKey: key.AccessKey?.SecretAccessKey as string,
   };
+  return em.admin;
 }
 
 const CANONICAL_NDJSON = (now: string): string =>
@@ -176,7 +178,7 @@ export class Rehearsal {
     const emulator = opts.emulator ?? (await emulatorFromEnv());
     const workDir = mkdtempSync(join(tmpdir(), `ohlcv-stage-${stageName}-`));
     mkdirSync(join(workDir, 'logs'), { recursive: true });
-    const creds = await adminCredentials(emulator, region, stageName);
+    const creds = await adminCredentials(emulator, region);
     const r = new Rehearsal(emulator, creds, opts, workDir, region);
     await r.provision(stageName);
     return r;
@@ -225,10 +227,13 @@ export class Rehearsal {
     });
   }
 
-  /** Messages visible or in flight on every stage queue (not DLQs). */
+  /** Messages visible or in flight on the queues of the running workers (not DLQs). */
   private async queued(): Promise<number> {
     let n = 0;
-    for (const q of Object.values(this.stage.queues)) {
+    const running = Object.values(this.stage.functions)
+      .filter((f) => !this.opts.services || this.opts.services.includes(f.service))
+      .map((f) => f.queue);
+    for (const q of running) {
       const a = await this.admin.sqs.send(
         new GetQueueAttributesCommand({
           QueueUrl: q.url,
@@ -318,13 +323,16 @@ export class Rehearsal {
       if (step === 'drops')
         await this.step(step, async (check) => {
           const runsBefore = this.glue.runs.length;
-          await this.admin.s3.send(
-            new PutObjectCommand({
-              Bucket: bucket,
-              Key: 'raw/drops/sample-drop.csv',
-              Body: readFileSync(SAMPLE_CSV),
-            }),
-          );
+          if (this.opts.awsCli) {
+            // What a user does: the image's AWS CLI against the same endpoint.
+            await execFileP(this.opts.awsCli, ['s3', 'cp', SAMPLE_CSV, `s3://${bucket}/raw/drops/sample-drop.csv`], {
+              env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...this.adminEnv() },
+            });
+          } else {
+            await this.admin.s3.send(
+              new PutObjectCommand({ Bucket: bucket, Key: 'raw/drops/sample-drop.csv', Body: readFileSync(SAMPLE_CSV) }),
+            );
+          }
           check('idle after the drop', await this.runUntilIdle());
           const runs = this.glue.runs.slice(runsBefore);
           check(
@@ -379,7 +387,7 @@ export class Rehearsal {
           await this.admin.sqs.send(
             new SendMessageCommand({ QueueUrl: schedule.queueUrl, MessageBody: body }),
           );
-          check('idle after the tick', await this.runUntilIdle(90_000));
+          check('idle after the tick', await this.runUntilIdle((this.opts.stepTimeoutMs ?? 60_000) * 1.5));
           const rawAfter = await this.count('raw/');
           check('ingestion wrote bars into raw/', rawAfter > rawBefore, `${rawBefore} → ${rawAfter}`);
           check(
