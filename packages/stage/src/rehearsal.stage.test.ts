@@ -4,7 +4,7 @@
  * One moto server for the file; each case provisions its own stage into it.
  */
 import { existsSync } from 'node:fs';
-import { venvPython, requireToolchain } from '@ohlcv/core/testing/toolchain';
+import { requireToolchain, venvPython } from '@ohlcv/core/testing/toolchain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogSyncConfig } from '../../../services/catalog-sync/src/config.ts';
 import { etlTriggerConfig } from '../../../services/etl-trigger/src/config.ts';
@@ -18,7 +18,9 @@ const hasMoto = requireToolchain(
   !!venvPython(),
   'run .ci/prepare.d/10-python.sh (builds ~/.cache/ohlcv-data-engine/venv with moto[server])',
 );
-const AWS_CLI = ['/usr/local/bin/aws', '/usr/bin/aws', `${process.env.HOME}/.pyenv/shims/aws`].find((p) => existsSync(p));
+const AWS_CLI = ['/usr/local/bin/aws', '/usr/bin/aws', `${process.env.HOME}/.pyenv/shims/aws`].find((p) =>
+  existsSync(p),
+);
 
 describe.skipIf(!hasMoto)('stage rehearsal on moto with IAM enforced', () => {
   let moto: Emulator;
@@ -44,33 +46,52 @@ describe.skipIf(!hasMoto)('stage rehearsal on moto with IAM enforced', () => {
   };
 
   it('runs the whole scenario: drops, quarantine alert, scheduled ingestion, failing run, poison → DLQ → redrive', async () => {
-    const { summary } = await rehearse({ stageName: 'full', ...(AWS_CLI ? { awsCli: AWS_CLI } : {}) }, (r) => {
-      // Each function's synthesized environment, parsed by that service's own parser.
-      const parsers: Record<string, (e: NodeJS.ProcessEnv) => unknown> = {
-        ingestion: ingestionConfig,
-        'etl-trigger': etlTriggerConfig,
-        'catalog-sync': catalogSyncConfig,
-        'quality-alert': qualityAlertConfig,
-      };
-      expect(Object.keys(r.stage.functions).sort()).toEqual(Object.keys(parsers).sort());
-      for (const [svc, fn] of Object.entries(r.stage.functions)) expect(() => parsers[svc]?.(fn.environment), svc).not.toThrow();
-    });
-    const failed = summary.steps.flatMap((s) => s.checks.filter((c) => !c.ok).map((c) => `${s.step}: ${c.what} ${c.detail ?? ''}`));
+    const { summary } = await rehearse(
+      { stageName: 'full', ...(AWS_CLI ? { awsCli: AWS_CLI } : {}) },
+      (r) => {
+        // Each function's synthesized environment, parsed by that service's own parser.
+        const parsers: Record<string, (e: NodeJS.ProcessEnv) => unknown> = {
+          ingestion: ingestionConfig,
+          'etl-trigger': etlTriggerConfig,
+          'catalog-sync': catalogSyncConfig,
+          'quality-alert': qualityAlertConfig,
+        };
+        expect(Object.keys(r.stage.functions).sort()).toEqual(Object.keys(parsers).sort());
+        for (const [svc, fn] of Object.entries(r.stage.functions))
+          expect(() => parsers[svc]?.(fn.environment), svc).not.toThrow();
+      },
+    );
+    const failed = summary.steps.flatMap((s) =>
+      s.checks.filter((c) => !c.ok).map((c) => `${s.step}: ${c.what} ${c.detail ?? ''}`),
+    );
     expect(failed).toEqual([]);
     expect(summary.ok).toBe(true);
     expect(summary.partitions.bars).toBeGreaterThan(0);
-    expect(summary.alerts.map((a) => a.kind)).toEqual(expect.arrayContaining(['quarantine-threshold', 'job-failed']));
+    expect(summary.alerts.map((a) => a.kind)).toEqual(
+      expect.arrayContaining(['quarantine-threshold', 'job-failed']),
+    );
     expect(Object.values(summary.dlqDepths).every((d) => d === 0)).toBe(true);
     expect(Object.values(summary.workers).every((w) => w.accessDenied === 0)).toBe(true);
   }, 240_000);
 
   // One statement removed from one function's policy: that function's calls are denied.
-  const negatives: { service: string; sid: string; steps: RehearsalOptions['steps']; services: string[] }[] = [
-    { service: 'ingestion', sid: 'IngestionState', steps: ['scheduled-ingestion'], services: ['ingestion'] },
-    { service: 'etl-trigger', sid: 'Manifests', steps: ['drops'], services: ['etl-trigger'] },
-    { service: 'catalog-sync', sid: 'RunSummariesAndMarkers', steps: ['drops'], services: ['etl-trigger', 'catalog-sync'] },
-    { service: 'quality-alert', sid: 'AlertMarkers', steps: ['failing-run'], services: ['quality-alert'] },
-  ];
+  const negatives: { service: string; sid: string; steps: RehearsalOptions['steps']; services: string[] }[] =
+    [
+      {
+        service: 'ingestion',
+        sid: 'IngestionState',
+        steps: ['scheduled-ingestion'],
+        services: ['ingestion'],
+      },
+      { service: 'etl-trigger', sid: 'Manifests', steps: ['drops'], services: ['etl-trigger'] },
+      {
+        service: 'catalog-sync',
+        sid: 'RunSummariesAndMarkers',
+        steps: ['drops'],
+        services: ['etl-trigger', 'catalog-sync'],
+      },
+      { service: 'quality-alert', sid: 'AlertMarkers', steps: ['failing-run'], services: ['quality-alert'] },
+    ];
   for (const n of negatives) {
     it.concurrent(`${n.service} without its ${n.sid} statement fails with AccessDenied`, async () => {
       const stageName = `neg-${n.service}`;
@@ -82,9 +103,13 @@ describe.skipIf(!hasMoto)('stage rehearsal on moto with IAM enforced', () => {
         stepTimeoutMs: 30_000,
       });
       expect(summary.ok).toBe(false);
-      expect(summary.workers[n.service]?.accessDenied, `${n.service} log mentions AccessDenied`).toBeGreaterThan(0);
+      expect(
+        summary.workers[n.service]?.accessDenied,
+        `${n.service} log mentions AccessDenied`,
+      ).toBeGreaterThan(0);
       // The removal is what failed it: every other worker ran without a denial.
-      for (const [svc, w] of Object.entries(summary.workers)) if (svc !== n.service) expect(w.accessDenied, svc).toBe(0);
+      for (const [svc, w] of Object.entries(summary.workers))
+        if (svc !== n.service) expect(w.accessDenied, svc).toBe(0);
       expect(r.stage.functions[n.service]?.policy.Statement.some((s) => s.Sid === n.sid)).toBe(false);
     }, 120_000);
   }

@@ -103,10 +103,15 @@ const ADMIN_POLICY = JSON.stringify({
 async function adminCredentials(em: Emulator, region: string): Promise<Credentials | undefined> {
   if (!em.owned) return undefined; // the user's endpoint: the standard credential chain
   if (em.admin) return em.admin;
-  const boot = awsClients({ url: em.endpoint, region }, { accessKeyId: 'bootstrap', secretAccessKey: 'bootstrap' });
+  const boot = awsClients(
+    { url: em.endpoint, region },
+    { accessKeyId: 'bootstrap', secretAccessKey: 'bootstrap' },
+  );
   const user = 'ohlcv-rehearsal-admin';
   await boot.iam.send(new CreateUserCommand({ UserName: user }));
-  await boot.iam.send(new PutUserPolicyCommand({ UserName: user, PolicyName: 'admin', PolicyDocument: ADMIN_POLICY }));
+  await boot.iam.send(
+    new PutUserPolicyCommand({ UserName: user, PolicyName: 'admin', PolicyDocument: ADMIN_POLICY }),
+  );
   const key = await boot.iam.send(new CreateAccessKeyCommand({ UserName: user }));
   await enforceIam(em.endpoint);
   em.admin = {
@@ -325,12 +330,20 @@ export class Rehearsal {
           const runsBefore = this.glue.runs.length;
           if (this.opts.awsCli) {
             // What a user does: the image's AWS CLI against the same endpoint.
-            await execFileP(this.opts.awsCli, ['s3', 'cp', SAMPLE_CSV, `s3://${bucket}/raw/drops/sample-drop.csv`], {
-              env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...this.adminEnv() },
-            });
+            await execFileP(
+              this.opts.awsCli,
+              ['s3', 'cp', SAMPLE_CSV, `s3://${bucket}/raw/drops/sample-drop.csv`],
+              {
+                env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...this.adminEnv() },
+              },
+            );
           } else {
             await this.admin.s3.send(
-              new PutObjectCommand({ Bucket: bucket, Key: 'raw/drops/sample-drop.csv', Body: readFileSync(SAMPLE_CSV) }),
+              new PutObjectCommand({
+                Bucket: bucket,
+                Key: 'raw/drops/sample-drop.csv',
+                Body: readFileSync(SAMPLE_CSV),
+              }),
             );
           }
           check('idle after the drop', await this.runUntilIdle());
