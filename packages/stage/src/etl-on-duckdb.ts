@@ -39,17 +39,15 @@ async function getBytes(s3: S3Client, bucket: string, key: string): Promise<Uint
   return out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
 }
 
-async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
+async function listObjects(s3: S3Client, bucket: string, prefix: string): Promise<{ key: string; etag: string }[]> {
+  const out: { key: string; etag: string }[] = [];
   let token: string | undefined;
   do {
-    const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
-    );
-    for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    for (const o of page.Contents ?? []) if (o.Key) out.push({ key: o.Key, etag: (o.ETag ?? '').replace(/"/g, '') });
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
-  return keys;
+  return out;
 }
 
 function filesUnder(dir: string): string[] {
@@ -74,46 +72,64 @@ function localPath(root: string, key: string): string {
   return join(root, ...key.split('/'));
 }
 
+/**
+ * The scratch lake is kept between runs as a mirror of the bucket's output prefixes: before
+ * a run only objects whose ETag (the MD5 of a single-part upload) differs are fetched, and
+ * after it only files whose MD5 changed are uploaded — the bucket stays the truth.
+ */
 export async function runGlueJobOnDuckDb(input: GlueRunInput): Promise<RunSummary> {
   const { s3, args, jobRunId, jobName, clock } = input;
   const bucket = args['--bucket'];
   const manifestKey = args['--manifest_key'];
   if (!bucket) throw new Error('job argument --bucket is missing');
   if (!manifestKey) throw new Error('job argument --manifest_key is missing');
-  const lake = join(input.scratchDir, jobRunId);
-  rmSync(lake, { recursive: true, force: true });
+  const lake = join(input.scratchDir, 'lake');
   mkdirSync(lake, { recursive: true });
-  try {
-    const manifest = manifestSchema.parse(
-      JSON.parse(new TextDecoder().decode(await getBytes(s3, bucket, manifestKey))),
-    );
-    const downloaded = new Map<string, string>();
-    const fetchTo = async (key: string) => {
-      const bytes = await getBytes(s3, bucket, key);
+  const manifest = manifestSchema.parse(
+    JSON.parse(new TextDecoder().decode(await getBytes(s3, bucket, manifestKey))),
+  );
+  const fetchTo = async (key: string) => {
+    const bytes = await getBytes(s3, bucket, key);
+    const p = localPath(lake, key);
+    mkdirSync(dirname(p), { recursive: true });
+    writeFileSync(p, bytes);
+  };
+  for (const o of manifest.objects) await fetchTo(o.key);
+  /** The bucket's output objects before the run: key → MD5. */
+  const before = new Map<string, string>();
+  for (const prefix of OUTPUT_PREFIXES) {
+    const listed = await listObjects(s3, bucket, prefix);
+    for (const { key, etag } of listed) {
       const p = localPath(lake, key);
-      mkdirSync(dirname(p), { recursive: true });
-      writeFileSync(p, bytes);
-      return bytes;
-    };
-    for (const o of manifest.objects) await fetchTo(o.key);
-    for (const prefix of OUTPUT_PREFIXES)
-      for (const key of await listKeys(s3, bucket, prefix)) downloaded.set(key, md5(await fetchTo(key)));
-
-    const summary = await runEtlJob({ lakeRoot: lake, manifest, jobRunId, jobName, clock });
-
-    const written = new Set<string>();
-    for (const file of [...OUTPUT_PREFIXES, `_runs/${jobRunId}/`].flatMap((p) => filesUnder(join(lake, p)))) {
-      const key = relative(lake, file).split(sep).join('/');
-      written.add(key);
-      const body = readFileSync(file);
-      if (downloaded.get(key) === md5(body)) continue;
-      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+      let local: string | undefined;
+      try {
+        local = md5(readFileSync(p));
+      } catch {
+        local = undefined;
+      }
+      if (local !== etag) await fetchTo(key);
+      before.set(key, etag);
     }
-    // Partitions the run rewrote lost their old files: remove those from the bucket too.
-    for (const key of downloaded.keys())
-      if (!written.has(key)) await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
-    return summary;
-  } finally {
-    rmSync(lake, { recursive: true, force: true });
+    // Local files the bucket no longer has would be read as partitions: drop them.
+    for (const file of filesUnder(join(lake, prefix))) {
+      const key = relative(lake, file).split(sep).join('/');
+      if (!before.has(key)) rmSync(file, { force: true });
+    }
   }
+
+  const summary = await runEtlJob({ lakeRoot: lake, manifest, jobRunId, jobName, clock });
+
+  const written = new Set<string>();
+  for (const file of [...OUTPUT_PREFIXES, `_runs/${jobRunId}/`].flatMap((p) => filesUnder(join(lake, p)))) {
+    const key = relative(lake, file).split(sep).join('/');
+    written.add(key);
+    const body = readFileSync(file);
+    if (before.get(key) === md5(body)) continue;
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+  }
+  // Partitions the run rewrote lost their old files: remove those from the bucket too.
+  for (const key of before.keys())
+    if (!written.has(key)) await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+  for (const o of manifest.objects) rmSync(localPath(lake, o.key), { force: true });
+  return summary;
 }
