@@ -39,12 +39,19 @@ async function getBytes(s3: S3Client, bucket: string, key: string): Promise<Uint
   return out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
 }
 
-async function listObjects(s3: S3Client, bucket: string, prefix: string): Promise<{ key: string; etag: string }[]> {
+async function listObjects(
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+): Promise<{ key: string; etag: string }[]> {
   const out: { key: string; etag: string }[] = [];
   let token: string | undefined;
   do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-    for (const o of page.Contents ?? []) if (o.Key) out.push({ key: o.Key, etag: (o.ETag ?? '').replace(/"/g, '') });
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+    );
+    for (const o of page.Contents ?? [])
+      if (o.Key) out.push({ key: o.Key, etag: (o.ETag ?? '').replace(/"/g, '') });
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
   return out;
