@@ -8,7 +8,7 @@
 import { Graph } from './graph.ts';
 import { deploy } from './index.ts';
 import type { Platform } from './platform.ts';
-import { ACCOUNT_ID, createRecorder } from './recorder.ts';
+import { ACCOUNT_ID, createRecorder, token } from './recorder.ts';
 import { type StageConfig, stageConfig } from './stages.ts';
 import { type InfraTopology, sharedTopology } from './topology.ts';
 
@@ -50,3 +50,33 @@ export function recordStage(stageName: string, opts: RecordStageOptions = {}): R
 
 export { Graph } from './graph.ts';
 export { ACCOUNT_ID, type RecordedResource, token } from './recorder.ts';
+
+export interface GlueJobDefinition {
+  name: string;
+  scriptLocation: string;
+  /** The job's DefaultArguments, with the bucket's name in place of its token. */
+  defaultArguments: Record<string, string>;
+  /** What infra uploads for the job: bucket key → local file. */
+  assets: { key: string; path: string }[];
+}
+
+/**
+ * The ETL job as the stage declares it, for a runner that plays Glue (the stage harness, the
+ * Spark test): its arguments and asset uploads, with `bucket` in place of the bucket token.
+ */
+export function glueJobDefinition(rec: RecordedStage, bucket: string): GlueJobDefinition {
+  const bucketToken = token('aws.s3.Bucket', 'DataLake', 'bucket');
+  const fill = (v: unknown): string => String(v).replaceAll(bucketToken, bucket);
+  const job = rec.graph.ofType('aws.glue.Job')[0];
+  if (!job) throw new Error(`stage ${rec.stage.stage} declares no Glue job`);
+  return {
+    name: String(job.args.name),
+    scriptLocation: fill(job.args.command.scriptLocation),
+    defaultArguments: Object.fromEntries(
+      Object.entries(job.args.defaultArguments as Record<string, unknown>).map(([k, v]) => [k, fill(v)]),
+    ),
+    assets: rec.graph
+      .ofType('aws.s3.BucketObjectv2')
+      .map((o) => ({ key: String(o.args.key), path: String(o.args.source.path) })),
+  };
+}

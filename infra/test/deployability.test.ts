@@ -14,7 +14,7 @@ import { ingestionConfig, requireApiKey } from '../../services/ingestion/src/con
 import { qualityAlertConfig } from '../../services/quality-alert/src/config.ts';
 import type { PolicyDocument } from '../iam.ts';
 import { resourceId } from '../queues.ts';
-import { recordStage } from '../record-stage.ts';
+import { glueJobDefinition, recordStage } from '../record-stage.ts';
 import { token } from '../recorder.ts';
 import { sharedTopology } from '../topology.ts';
 import { assertPolicyResourcesExist } from './assertions.ts';
@@ -181,5 +181,16 @@ describe('policies name only resources of the graph', () => {
       ),
     );
     expect(() => assertPolicyResourcesExist(patched, stage)).toThrow(/EtlTriggerPolicy: .*nope/);
+  });
+});
+
+describe('glueJobDefinition (what the Spark test and the harness read)', () => {
+  it('gives the job arguments and asset uploads with the bucket filled in', () => {
+    const def = glueJobDefinition(recordStage('dev', { env }), 'lake-1');
+    expect(def.name).toBe('dev-ohlcv-etl');
+    expect(def.defaultArguments['--sql_prefix']).toBe('s3://lake-1/glue-assets/sql/');
+    expect(def.defaultArguments['--bucket']).toBe('lake-1');
+    expect(def.scriptLocation).toBe('s3://lake-1/glue-assets/etl_job.py');
+    expect(def.assets.map((a) => a.key)).toContain('glue-assets/sql/etl/dialect.json');
   });
 });
