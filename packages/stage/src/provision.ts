@@ -227,7 +227,7 @@ export async function provisionStage(rec: RecordedStage, opts: ProvisionOptions)
     );
   for (const r of all('aws.s3.BucketPolicy'))
     skipped.push(
-      `${r.name}: bucket policy not applied (moto does not evaluate bucket policies for IAM principals; the harness talks plain HTTP to loopback, which the TLS-only Deny would refuse on AWS)`,
+      `${r.name}: bucket policy not applied: its TLS-only Deny (aws:SecureTransport) would refuse the harness's plain-HTTP loopback calls; the synth test asserts it`,
     );
   for (const r of all('aws.s3.BucketOwnershipControls'))
     skipped.push(`${r.name}: ownership controls not applied (no ACLs are used anywhere)`);
