@@ -1,5 +1,5 @@
 /** Lambda configuration from the environment; fails at cold start, not mid-batch. */
-import { AppError } from '@ohlcv/core';
+import { AppError, requireEnv } from '@ohlcv/core';
 import { isUnsetSecret } from '@ohlcv/core/unset-secret';
 
 export interface IngestionConfig {
@@ -14,12 +14,6 @@ export interface IngestionConfig {
     creditsPerDay?: number;
   };
 }
-
-const requireEnv = (env: NodeJS.ProcessEnv, name: string): string => {
-  const value = env[name];
-  if (!value) throw new AppError('ConfigMissing', `environment variable ${name} is not set`);
-  return value;
-};
 
 const optional = (env: NodeJS.ProcessEnv, name: string): string | undefined => env[name] || undefined;
 
