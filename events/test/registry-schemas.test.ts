@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Ajv4 from 'ajv-draft-04';
+import Ajv4Module from 'ajv-draft-04';
 import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { registryEntries, registrySchemaName, registrySchemaText } from '../src/catalog.ts';
@@ -16,6 +16,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const registryDir = join(root, 'schemas', 'registry');
 const samplesDir = join(root, 'samples');
 const addFormats = addFormatsModule.default;
+// ajv-draft-04 is CommonJS too: from ESM its class sits on `.default`.
+const Ajv4 = Ajv4Module.default;
 
 /** Keywords JSON Schema draft 4 defines (validation + metadata); anything else is from later drafts. */
 const DRAFT4_KEYWORDS = new Set([

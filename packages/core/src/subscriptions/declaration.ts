@@ -242,3 +242,15 @@ export const subscriptionsPath = (env: Record<string, string | undefined>, root:
   const file = given && given.length > 0 ? given : SUBSCRIPTIONS_FILE;
   return file.startsWith('/') ? file : `${root.replace(/\/+$/, '')}/${file}`;
 };
+
+/**
+ * What logs and listings show of an endpoint: scheme, host and port. Paths and queries of
+ * webhook URLs often carry tokens.
+ */
+export const redactEndpoint = (endpoint: string): string => {
+  try {
+    return `${new URL(endpoint).origin}/***`;
+  } catch {
+    return '***';
+  }
+};

@@ -15,6 +15,7 @@ import {
   randomIds,
   type ServiceName,
   type SqsBatchHandler,
+  type Subscription,
   serviceNames,
   services as serviceSpecs,
   systemClock,
@@ -25,6 +26,7 @@ import { type LocalCatalog, openLocalCatalog } from '../catalog/index.ts';
 import type { HomeLayout } from '../home.ts';
 import { FsObjectStore } from '../object-store/fs-object-store.ts';
 import { ensureTopologyQueues, QueuePoller, SqliteQueueStore } from '../queue/index.ts';
+import { LocalSubscriptions } from '../subscriptions/local-subscriptions.ts';
 import { EngineLock } from './engine-lock.ts';
 import { EventLog } from './event-log.ts';
 import { EventRouter } from './event-router.ts';
@@ -46,6 +48,8 @@ export interface LocalRuntimeOptions {
   ids?: IdGenerator;
   etl?: { memoryLimit?: string; threads?: number };
   jobTimeoutMs?: number;
+  /** Declared subscriptions (`subscriptions.json`) and where their secrets come from. */
+  subscriptions?: { declared: readonly Subscription[]; secret: (name: string) => string | undefined };
 }
 
 /** `metrics` carries the service's name as its `service` dimension, like Powertools on AWS. */
@@ -70,6 +74,7 @@ export class LocalRuntime {
   readonly publisher: LocalPublisher;
   readonly jobRunner: LocalJobRunner;
   readonly catalog: LocalCatalog;
+  readonly subscriptions: LocalSubscriptions;
   private readonly pollers = new Map<QueueName, QueuePoller>();
   private engineLock: EngineLock | undefined;
   private servicesRunning = false;
@@ -89,6 +94,14 @@ export class LocalRuntime {
     this.router = new EventRouter(this.db, this.queues, this.eventLog, {
       bucketName: LOCAL_BUCKET,
       etlJobName: ETL_JOB_NAME,
+    });
+    this.subscriptions = new LocalSubscriptions({
+      db: this.db,
+      router: this.router,
+      subscriptions: opts.subscriptions?.declared ?? [],
+      secret: opts.subscriptions?.secret ?? (() => undefined),
+      clock: this.clock,
+      logger: this.logger.child('subscriptions'),
     });
     this.rawZone = new RawZone({
       db: this.db,
@@ -196,6 +209,7 @@ export class LocalRuntime {
     this.jobRunner.start();
     this.rawZone.watch();
     for (const p of this.pollers.values()) p.start();
+    this.subscriptions.deliverer.start();
   }
 
   /**
@@ -228,9 +242,14 @@ export class LocalRuntime {
         await this.jobRunner.idle();
         moved = true;
       }
+      if ((await this.subscriptions.deliverer.runOnce()).tried > 0) moved = true;
       if (moved) continue;
       const pendingRaw = this.rawZone.unsettled();
-      const soon = this.nextVisibleWithin(LOCAL_RETRY_SECONDS + 1);
+      const nextDelivery = this.subscriptions.deliverer.nextDueAt();
+      const soon =
+        this.nextVisibleWithin(LOCAL_RETRY_SECONDS + 1) ||
+        (nextDelivery !== undefined &&
+          nextDelivery.getTime() <= this.clock.now().getTime() + (LOCAL_RETRY_SECONDS + 1) * 1000);
       if (pendingRaw > 0 || soon) {
         await sleep(250, opts.signal);
         continue;
@@ -289,6 +308,7 @@ export class LocalRuntime {
     if (this.servicesRunning) {
       await Promise.all([...this.pollers.values()].map((p) => p.stop()));
     }
+    await this.subscriptions.deliverer.stop();
     await this.jobRunner.stop();
     await this.rawZone.close();
     this.engineLock?.release();
