@@ -31,7 +31,7 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-export async function startReceiver(path = '/hook'): Promise<Receiver> {
+export async function startReceiver(path = '/hook', port = 0): Promise<Receiver> {
   const requests: ReceivedRequest[] = [];
   const scripted: Answer[] = [];
   const waiters: { n: number; resolve: () => void }[] = [];
@@ -72,11 +72,14 @@ export async function startReceiver(path = '/hook'): Promise<Receiver> {
       } else send();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const bound = (server.address() as AddressInfo).port;
   const receiver: Receiver = {
-    url: `http://127.0.0.1:${port}${path}`,
-    port,
+    url: `http://127.0.0.1:${bound}${path}`,
+    port: bound,
     requests,
     fallback: { status: 200 },
     script: (...answers) => {
