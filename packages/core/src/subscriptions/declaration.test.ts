@@ -53,6 +53,7 @@ describe('subscription declaration', () => {
     ['hooks.example.com', 'not an absolute URL'],
     ['https://user:pw@hooks.example.com/', 'must not carry credentials'],
     ['https://hooks.example.com/*/x', 'path parameters'],
+    [`https://hooks.example.com/${'x'.repeat(2048)}`, 'longer than 2048'],
   ])('rejects endpoint %s', (endpoint, why) => {
     expect(errorOf(file({ ...good, endpoint }))).toContain(`subscriptions.json: subscriptions[0].endpoint: `);
     expect(errorOf(file({ ...good, endpoint }))).toContain(why);
@@ -70,6 +71,11 @@ describe('subscription declaration', () => {
   it('checks the pattern with the EventBridge pattern engine, naming the field', () => {
     const bad = errorOf(file({ ...good, pattern: { source: 'ohlcv.quality-alert' } }));
     expect(bad).toContain('subscriptions[0].pattern: Event pattern is not valid.');
+    const huge = {
+      source: ['ohlcv.quality-alert'],
+      detail: { alertId: Array.from({ length: 400 }, (_, i) => `alert-${i}`) },
+    };
+    expect(errorOf(file({ ...good, pattern: huge }))).toContain('longer than 4096 characters');
   });
 
   it('rejects a pattern that no pipeline-bus event can match (an AWS event, a typo)', () => {

@@ -69,6 +69,8 @@ const isLoopbackHost = (host: string): boolean =>
 
 /** Why an endpoint is not acceptable, or undefined when it is. */
 export const endpointProblem = (text: string): string | undefined => {
+  // API destinations' InvocationEndpoint limit.
+  if (text.length > 2048) return 'is longer than 2048 characters';
   let url: URL;
   try {
     url = new URL(text);
@@ -112,6 +114,8 @@ const envelopeAlternatives = (pattern: PatternObject): PatternObject[] => {
 
 /** Why a pattern cannot be a pipeline-bus subscription, or undefined when it can. */
 export const patternProblem = (pattern: unknown): string | undefined => {
+  // PutRule's EventPattern limit.
+  if (JSON.stringify(pattern).length > 4096) return 'is longer than 4096 characters as JSON';
   try {
     compilePattern(pattern);
   } catch (e) {
