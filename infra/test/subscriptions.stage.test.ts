@@ -9,8 +9,8 @@
  * retries or DLQ — so this proves the rule's pattern (matched by moto's own engine), the bus it
  * sits on and the rule -> API destination -> endpoint wiring; the rest is the synth test's.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -41,7 +41,19 @@ const run = requireToolchain(
 );
 
 const REGION = 'us-east-1';
-const STAGE = 'rehearsal';
+// The README's AWS example is written for stage dev.
+const STAGE = 'dev';
+const repoRoot = process.cwd();
+
+/** The fenced block after `<!-- example: NAME` in the README. */
+const readmeExample = (name: string): string => {
+  const text = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+  const at = text.indexOf(`<!-- example: ${name}`);
+  const block = /```[a-z]*\n([\s\S]*?)```/.exec(text.slice(at))?.[1];
+  if (at < 0 || !block) throw new Error(`README.md has no example ${name}`);
+  return block;
+};
+const onPath = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 
 const freePort = () =>
   new Promise<number>((resolve, reject) => {
@@ -88,21 +100,13 @@ describe.runIf(run)('a subscription on the stage rehearsal emulator (moto)', () 
       credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
     });
 
-    // Record the stage as `sst deploy` would, with a subscription to the loopback receiver.
+    // Record the stage as `sst deploy` would, with the README's subscription (its loopback
+    // endpoint pointed at this receiver's port).
     const file = join(dir, 'subscriptions.json');
+    const declared = /<<'JSON'\n([\s\S]*?)\nJSON\n/.exec(readmeExample('subscriptions-local'))?.[1] ?? '';
     writeFileSync(
       file,
-      JSON.stringify({
-        subscriptions: [
-          {
-            name: 'etl-runs',
-            pattern: { source: ['ohlcv.catalog-sync'], 'detail-type': ['ETL Run Completed'] },
-            endpoint: receiver.url,
-            auth: { header: 'X-Api-Key', secret: 'EtlRunsHookKey' },
-            retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeSeconds: 600 },
-          },
-        ],
-      }),
+      declared.replace(/http:\/\/127\.0\.0\.1:\d+\//, `http://127.0.0.1:${receiver.port}/`),
     );
     process.env.OHLCV_SUBSCRIPTIONS = file;
     process.env.AWS_ENDPOINT_URL = moto.url;
@@ -269,4 +273,33 @@ describe.runIf(run)('a subscription on the stage rehearsal emulator (moto)', () 
     // moto passes header parameters through literally: the JSON path EventBridge resolves to the event id.
     expect(req?.headers['idempotency-key']).toBe('$.id');
   });
+
+  it("the README's AWS example: its put-events line reaches the subscriber", async () => {
+    const line = readmeExample('subscriptions-aws')
+      .split('\n')
+      .find((l) => l.startsWith('aws events put-events'));
+    expect(line).toBeDefined();
+    const before = receiver.requests.length;
+    const awsEnv = {
+      ...process.env,
+      AWS_ENDPOINT_URL: moto.url,
+      AWS_REGION: REGION,
+      AWS_DEFAULT_REGION: REGION,
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+    };
+    if (onPath('aws')) {
+      // As written, with the AWS CLI (asynchronously: the receiver answers from this process).
+      const status = await new Promise<number | null>((resolve) => {
+        const p = spawn('bash', ['-c', String(line)], { env: awsEnv, stdio: 'ignore' });
+        p.on('close', resolve);
+      });
+      expect(status).toBe(0);
+    } else {
+      // No AWS CLI here: the same entries, sent with the SDK.
+      const entries = JSON.parse(/--entries '(.*)'$/.exec(String(line))?.[1] ?? '[]');
+      expect((await eb.send(new PutEventsCommand({ Entries: entries }))).FailedEntryCount).toBe(0);
+    }
+    expect(receiver.requests.length - before).toBe(1);
+  }, 60_000);
 });
