@@ -242,6 +242,35 @@ describe('local subscription delivery to a real HTTP receiver', () => {
   });
 });
 
+describe('the continuous deliverer (ohlcv start)', () => {
+  it('delivers an event as soon as the router commits it, and stop() waits for the try in flight', async () => {
+    const kit = runtimeKit();
+    try {
+      const subs = new LocalSubscriptions({
+        db: kit.db,
+        router: kit.router,
+        subscriptions: [sub()],
+        secret: () => SECRET,
+        // Idle poll far beyond the test: only notify() can make it deliver in time.
+        timeoutMs: 2000,
+        idlePollMs: 60_000,
+      });
+      subs.deliverer.start();
+      await new Promise((r) => setTimeout(r, 50));
+      receiver.script({ status: 200, delayMs: 300 });
+      await new LocalPublisher(kit.router, { now: () => new Date() }, sequentialIds('live-')).publish([
+        alert(1),
+      ]);
+      await receiver.waitForRequests(1);
+      await subs.deliverer.stop();
+      // The answer came after the request; stop() returned only once it was recorded.
+      expect(subs.counts()[0]).toMatchObject({ delivered: 1, pending: 0 });
+    } finally {
+      kit.cleanup();
+    }
+  });
+});
+
 describe('a deliverer process killed mid-delivery', () => {
   let child: ChildProcess | undefined;
   afterEach(() => {

@@ -55,6 +55,7 @@ export interface LocalSubscriptionsOptions {
   random?: () => number;
   timeoutMs?: number;
   backoff?: BackoffOptions;
+  idlePollMs?: number;
 }
 
 export class LocalSubscriptions {
@@ -75,6 +76,7 @@ export class LocalSubscriptions {
       random: opts.random,
       timeoutMs: opts.timeoutMs,
       backoff: opts.backoff,
+      idlePollMs: opts.idlePollMs,
     });
     for (const s of opts.subscriptions) {
       const { matches } = compilePattern(s.pattern);
