@@ -256,7 +256,6 @@ describe('the continuous deliverer (ohlcv start)', () => {
         idlePollMs: 60_000,
       });
       subs.deliverer.start();
-      await new Promise((r) => setTimeout(r, 50));
       receiver.script({ status: 200, delayMs: 300 });
       await new LocalPublisher(kit.router, { now: () => new Date() }, sequentialIds('live-')).publish([
         alert(1),

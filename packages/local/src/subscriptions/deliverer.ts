@@ -65,6 +65,8 @@ export class SubscriptionDeliverer {
   private running: Promise<void> | undefined;
   private stopping = false;
   private wake: (() => void) | undefined;
+  /** A notify() that came while a pass ran: the next sleep is skipped. */
+  private notified = false;
 
   constructor(private readonly opts: SubscriptionDelivererOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -170,12 +172,14 @@ export class SubscriptionDeliverer {
     const idle = this.opts.idlePollMs ?? 1000;
     this.running = (async () => {
       while (!this.stopping) {
+        this.notified = false;
         try {
           await this.runOnce();
         } catch (e) {
           this.opts.logger?.error('subscription deliverer pass failed', { error: (e as Error).message });
         }
         if (this.stopping) break;
+        if (this.notified) continue;
         const due = this.nextDueAt();
         const wait = due ? Math.max(0, Math.min(idle, due.getTime() - this.clock.now().getTime())) : idle;
         await new Promise<void>((resolve) => {
@@ -192,6 +196,7 @@ export class SubscriptionDeliverer {
 
   /** New events were queued: deliver them without waiting for the idle poll. */
   notify(): void {
+    this.notified = true;
     this.wake?.();
   }
 
