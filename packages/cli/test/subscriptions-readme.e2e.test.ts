@@ -115,4 +115,19 @@ describe('events/README.md: the subscription example', () => {
     expect(text).toContain('dev-ohlcv-pipeline');
     expect(text).not.toMatch(/custom bus `ohlcv-pipeline`/);
   });
+
+  it('the READMEs name the AWS pipeline bus as infra creates it: <stage>-ohlcv-pipeline', () => {
+    for (const f of ['README.md', 'events/README.md']) {
+      const text = fs.readFileSync(path.join(repoRoot, f), 'utf8');
+      // Every mention of the bus is the stage's (dev-, <stage>-) or, explicitly, the embedded runtime's.
+      const bare = [...text.matchAll(/(.{0,40})`ohlcv-pipeline`/g)].filter(
+        (m) => !/embedded runtime/.test(m[1] ?? ''),
+      );
+      expect(
+        bare.map((m) => m[0]),
+        f,
+      ).toEqual([]);
+      expect(text, f).toContain('<stage>-ohlcv-pipeline');
+    }
+  });
 });
