@@ -35,6 +35,16 @@ export const backoffMs = (
   return Math.round(exp / 2 + (exp / 2) * random);
 };
 
+/** The correlation id of a pipeline event's body, so a delivery's log line joins the rest of its work. */
+const correlationIdOf = (body: string): string | undefined => {
+  try {
+    const id = (JSON.parse(body) as { detail?: { correlationId?: unknown } }).detail?.correlationId;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
 export interface SubscriptionDelivererOptions {
   store: SubscriptionStore;
   subscriptions: readonly Subscription[];
@@ -107,6 +117,13 @@ export class SubscriptionDeliverer {
       if (result.ok) {
         this.opts.store.delivered(claimed, result.status);
         pass.delivered++;
+        this.opts.logger?.debug('subscription delivered', {
+          correlationId: correlationIdOf(claimed.body),
+          subscription: sub.name,
+          eventId: claimed.eventId,
+          attempt: claimed.attempt,
+          status: result.status,
+        });
         continue;
       }
       pass.failed++;
@@ -114,6 +131,7 @@ export class SubscriptionDeliverer {
       this.opts.store.failed(claimed, { status: result.status, error: result.error }, outcome);
       if ('deadLetter' in outcome) pass.deadLettered++;
       this.opts.logger?.warn('subscription delivery failed', {
+        correlationId: correlationIdOf(claimed.body),
         subscription: sub.name,
         endpoint: redactEndpoint(sub.endpoint),
         eventId: claimed.eventId,
