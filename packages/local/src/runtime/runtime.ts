@@ -13,6 +13,7 @@ import {
   queueNames,
   queues as queueSpecs,
   randomIds,
+  redactEndpoint,
   type ServiceName,
   type SqsBatchHandler,
   type Subscription,
@@ -27,6 +28,7 @@ import type { HomeLayout } from '../home.ts';
 import { FsObjectStore } from '../object-store/fs-object-store.ts';
 import { ensureTopologyQueues, QueuePoller, SqliteQueueStore } from '../queue/index.ts';
 import { LocalSubscriptions } from '../subscriptions/local-subscriptions.ts';
+import type { SubscriptionCounts } from '../subscriptions/subscription-store.ts';
 import { EngineLock } from './engine-lock.ts';
 import { EventLog } from './event-log.ts';
 import { EventRouter } from './event-router.ts';
@@ -301,6 +303,9 @@ export class LocalRuntime {
         routedTo: e.routedTo,
       })),
       metrics: this.metrics.summary(),
+      subscriptions: this.subscriptions
+        .counts()
+        .map(({ endpoint, ...c }) => ({ ...c, endpoint: redactEndpoint(endpoint) })),
     };
   }
 
@@ -338,6 +343,8 @@ export interface RuntimeStatus {
   recentEvents: { seq: number; at: string; source: string; detailType: string; routedTo: string[] }[];
   /** Every metric series: last value, and sum and points over the last hour. */
   metrics: MetricSeriesSummary[];
+  /** The declared subscriptions and what the deliverer did for each (`events subscriptions`). */
+  subscriptions: (SubscriptionCounts & { endpoint: string })[];
 }
 
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
