@@ -158,7 +158,7 @@ describe('local subscription delivery to a real HTTP receiver', () => {
       pending: 0,
     });
     expect(s.subs.deadLetters('alerts')[0]).toMatchObject({ eventId: 'evt-1', attempts: 3, lastStatus: 500 });
-    expect(s.subs.deadLetters('alerts')[0]?.lastError).toContain('RetriesExhausted: 3 tries');
+    expect(s.subs.deadLetters('alerts')[0]?.lastError).toBe('RetriesExhausted: 3 tries, last HTTP 500');
 
     receiver.requests.length = 0;
     receiver.fallback = { status: 404 };
@@ -177,7 +177,9 @@ describe('local subscription delivery to a real HTTP receiver', () => {
     s.clock.advance(61_000);
     await s.subs.deliverer.runOnce();
     expect(receiver.requests).toHaveLength(1);
-    expect(s.subs.deadLetters('alerts')[0]?.lastError).toContain('MaximumEventAgeExceeded');
+    expect(s.subs.deadLetters('alerts')[0]?.lastError).toBe(
+      'MaximumEventAgeExceeded: not delivered within the retry policy (last: HTTP 500)',
+    );
   });
 
   it('times out a receiver that does not answer, or stalls mid-body, within the limit; waits for a slow but timely one', async () => {

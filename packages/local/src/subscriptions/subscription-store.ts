@@ -214,20 +214,22 @@ export class SubscriptionStore {
           d.subscription,
           d.eventId,
         );
-      if ('deadLetter' in outcome) this.toDlq(d.subscription, d.eventId, outcome.deadLetter);
+      // The dead-letter reason already names the failure.
+      if ('deadLetter' in outcome) this.toDlq(d.subscription, d.eventId, outcome.deadLetter, false);
       return true;
     })();
   }
 
-  private toDlq(subscription: string, eventId: string, reason: string): void {
+  /** `withLastError`: append the last try's error (when the reason does not already say it). */
+  private toDlq(subscription: string, eventId: string, reason: string, withLastError = true): void {
     this.db
       .prepare(
         `UPDATE subscription_deliveries
          SET state = 'dead', lease_token = NULL, lease_until = NULL, finished_at = ?,
-             last_error = CASE WHEN last_error IS NULL THEN ? ELSE ? || ' (last: ' || last_error || ')' END
+             last_error = CASE WHEN last_error IS NULL OR ? = 0 THEN ? ELSE ? || ' (last: ' || last_error || ')' END
          WHERE subscription = ? AND event_id = ?`,
       )
-      .run(this.now(), reason, reason, subscription, eventId);
+      .run(this.now(), withLastError ? 1 : 0, reason, reason, subscription, eventId);
     this.bump(subscription, 'dead_lettered');
   }
 
