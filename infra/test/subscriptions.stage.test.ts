@@ -24,7 +24,7 @@ import {
   PutTargetsCommand,
 } from '@aws-sdk/client-eventbridge';
 import { requireToolchain, venvPython } from '@ohlcv/core/testing/toolchain';
-import { type Receiver, startReceiver } from '@ohlcv/local/subscriptions/test-support/receiver';
+import { type Receiver, startReceiver } from '@ohlcv/local/subscriptions/testing/receiver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deploy } from '../index.ts';
 import type { Platform } from '../platform.ts';

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compilePattern, parseSubscriptions } from '@ohlcv/core';
-import { startReceiver as startLoopbackReceiver } from '@ohlcv/local/subscriptions/test-support/receiver';
+import { startReceiver as startLoopbackReceiver } from '@ohlcv/local/subscriptions/testing/receiver';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));

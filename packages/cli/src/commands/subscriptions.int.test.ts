@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pipelineEventInput } from '@ohlcv/events';
 import { LocalRuntime } from '@ohlcv/local';
-import { type Receiver, startReceiver } from '@ohlcv/local/subscriptions/test-support/receiver';
+import { type Receiver, startReceiver } from '@ohlcv/local/subscriptions/testing/receiver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../main.ts';
 import { runtimeOptions } from '../session.ts';

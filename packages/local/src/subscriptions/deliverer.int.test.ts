@@ -16,12 +16,12 @@ import { fixedClock, sequentialIds } from '@ohlcv/core/contracts/in-memory';
 import { pipelineEventInput } from '@ohlcv/events';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LocalPublisher } from '../runtime/local-publisher.ts';
-import { openStateDb } from '../runtime/state-db.ts';
-import { type RuntimeKit, runtimeKit } from '../runtime/test-kit.ts';
+import { type RuntimeKit, runtimeKit } from '../runtime/testing/runtime-kit.ts';
+import { openStateDb } from '../state-db.ts';
 import { backoffMs } from './deliverer.ts';
 import { LocalSubscriptions } from './local-subscriptions.ts';
 import { SubscriptionStore } from './subscription-store.ts';
-import { type Receiver, startReceiver } from './test-support/receiver.ts';
+import { type Receiver, startReceiver } from './testing/receiver.ts';
 
 const SECRET = 's3cr3t-value';
 let receiver: Receiver;
@@ -287,7 +287,7 @@ describe('a deliverer process killed mid-delivery', () => {
         seed.enqueue('alerts', id, JSON.stringify({ id, 'detail-type': 'Alert Raised' }));
       receiver.script({ status: 200 }, { hang: true });
 
-      const script = fileURLToPath(new URL('./test-support/deliver-child.ts', import.meta.url));
+      const script = fileURLToPath(new URL('./testing/deliver-child.ts', import.meta.url));
       const repoRoot = fileURLToPath(new URL('../../../..', import.meta.url));
       child = spawn(
         process.execPath,

@@ -15,7 +15,7 @@ import {
   subscriptionsPath,
 } from '@ohlcv/core';
 import type { EventRouter } from '../runtime/event-router.ts';
-import type { StateDb } from '../runtime/state-db.ts';
+import type { StateDb } from '../state-db.ts';
 import { type BackoffOptions, SubscriptionDeliverer } from './deliverer.ts';
 import { type SubscriptionCounts, SubscriptionStore } from './subscription-store.ts';
 

@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type Clock, type RetryPolicy, systemClock } from '@ohlcv/core';
-import type { StateDb } from '../runtime/state-db.ts';
+import type { StateDb } from '../state-db.ts';
 
 export type DeliveryState = 'pending' | 'delivered' | 'dead';
 

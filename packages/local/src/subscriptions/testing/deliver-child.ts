@@ -3,7 +3,7 @@
  * <db file> <subscription json> <secret>`. The test kills it (SIGKILL) mid-delivery.
  */
 import { subscriptionSchema } from '@ohlcv/core';
-import { openStateDb } from '../../runtime/state-db.ts';
+import { openStateDb } from '../../state-db.ts';
 import { SubscriptionDeliverer } from '../deliverer.ts';
 import { SubscriptionStore } from '../subscription-store.ts';
 
