@@ -109,6 +109,7 @@ export class LocalRuntime {
       subscriptions: opts.subscriptions?.declared ?? [],
       secret: opts.subscriptions?.secret ?? (() => undefined),
       clock: this.clock,
+      timers: this.timers,
       logger: this.logger.child('subscriptions'),
     });
     this.rawZone = new RawZone({

@@ -12,6 +12,8 @@ import {
   type Subscription,
   secretEnvVar,
   systemClock,
+  systemTimers,
+  type Timers,
 } from '@ohlcv/core';
 import { type DeliveryResult, deliverOnce } from './http-delivery.ts';
 import type { ClaimedDelivery, FailureOutcome, SubscriptionStore } from './subscription-store.ts';
@@ -51,6 +53,8 @@ export interface SubscriptionDelivererOptions {
   /** The value of a named secret; locally the environment variable `secretEnvVar(name)`. */
   secret: (name: string) => string | undefined;
   clock?: Clock;
+  /** What the continuous loop sleeps on between passes. */
+  timers?: Timers;
   /** In [0, 1): the jitter's randomness. */
   random?: () => number;
   logger?: Logger;
@@ -200,10 +204,11 @@ export class SubscriptionDeliverer {
         if (this.notified) continue;
         const due = this.nextDueAt();
         const wait = due ? Math.max(0, Math.min(idle, due.getTime() - this.clock.now().getTime())) : idle;
+        const timers = this.opts.timers ?? systemTimers;
         await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, Math.max(wait, 10));
+          const cancel = timers.setTimeout(resolve, Math.max(wait, 10), { unref: true });
           this.wake = () => {
-            clearTimeout(t);
+            cancel();
             resolve();
           };
         });

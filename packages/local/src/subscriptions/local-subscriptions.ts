@@ -13,6 +13,7 @@ import {
   type Subscription,
   secretEnvVar,
   subscriptionsPath,
+  type Timers,
 } from '@ohlcv/core';
 import type { EventRouter } from '../runtime/event-router.ts';
 import type { StateDb } from '../state-db.ts';
@@ -51,6 +52,7 @@ export interface LocalSubscriptionsOptions {
   subscriptions: readonly Subscription[];
   secret: (name: string) => string | undefined;
   clock?: Clock;
+  timers?: Timers;
   logger?: Logger;
   random?: () => number;
   timeoutMs?: number;
@@ -72,6 +74,7 @@ export class LocalSubscriptions {
       subscriptions: opts.subscriptions,
       secret: opts.secret,
       clock: opts.clock,
+      timers: opts.timers,
       logger: opts.logger,
       random: opts.random,
       timeoutMs: opts.timeoutMs,
