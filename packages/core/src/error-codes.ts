@@ -102,6 +102,11 @@ export const errorCodes = {
   WebhookFailed: 'a webhook did not answer 2xx after its retries',
   WebhookRejected: 'a webhook answered 4xx (not retried)',
 
+  // Subscriptions (subscriptions.json, both runtimes).
+  InvalidSubscriptions:
+    'subscriptions.json does not parse or breaks a rule; names the field (seen by users: CLI, sst deploy)',
+  UnknownSubscription: 'no declared subscription of that name (seen by users: CLI)',
+
   // Tests only: a crash injected between two writes.
   SimulatedCrash: 'a fault injected by a test',
 } as const;
