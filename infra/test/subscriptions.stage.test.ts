@@ -30,7 +30,7 @@ import { deploy } from '../index.ts';
 import type { Platform } from '../platform.ts';
 import { stageConfig } from '../stages.ts';
 import { Graph } from './assertions.ts';
-import { ACCOUNT_ID, createRecorder, type RecordedResource, token } from './recorder.ts';
+import { ACCOUNT_ID, createRecorder, type RecordedResource, token } from '../recorder.ts';
 
 const python = venvPython();
 const motoServer = python ? join(dirname(python), 'moto_server') : undefined;

@@ -15,7 +15,7 @@ import { deploy } from '../index.ts';
 import type { Platform } from '../platform.ts';
 import { stageConfig } from '../stages.ts';
 import { assertLeastPrivilege, Graph, GraphAssertionError } from './assertions.ts';
-import { ACCOUNT_ID, createRecorder, token } from './recorder.ts';
+import { ACCOUNT_ID, createRecorder, token } from '../recorder.ts';
 
 const env = { OHLCV_AWS_REGION: 'eu-west-1' };
 const root = process.cwd();
