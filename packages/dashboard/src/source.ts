@@ -3,7 +3,8 @@
  * The local runtime provides both; on AWS the same pages can sit on Athena and a
  * status function. The dashboard never writes and never runs the pipeline.
  */
-import type { QueryEngine } from '@ohlcv/core';
+import { createHash } from 'node:crypto';
+import { type QueryEngine, tableNames } from '@ohlcv/core';
 import type { LocalRuntime, RuntimeStatus } from '@ohlcv/local';
 
 export interface AlertView {
@@ -21,6 +22,11 @@ export interface DashboardSource {
   alerts?(limit: number): AlertView[] | Promise<AlertView[]>;
   /** Every symbol with data, for the selector. Optional: else taken from query results. */
   symbols?(): string[] | Promise<string[]>;
+  /**
+   * Changes whenever query results may change (a partition registered or moved, a schema
+   * version, a job run finished). Results are cached per version; without it, never.
+   */
+  catalogVersion?(): string;
 }
 
 const ALERT_SCAN = 2000;
@@ -47,6 +53,17 @@ export function sourceFromRuntime(rt: LocalRuntime): DashboardSource {
             message: String(d.message ?? ''),
           };
         });
+    },
+    catalogVersion() {
+      // Partitions (values, location) and schema versions say what a query reads; a job run
+      // rewrites files inside registered partitions, so its completion counts too.
+      const h = createHash('sha1');
+      for (const t of tableNames) {
+        h.update(`${t}@${rt.catalog.schemaVersion(t) ?? 0}\n`);
+        for (const p of rt.catalog.partitions(t)) h.update(`${p.location}\n`);
+      }
+      h.update(JSON.stringify(rt.jobRunner.counts()));
+      return h.digest('hex');
     },
     symbols() {
       const seen = new Set<string>();
