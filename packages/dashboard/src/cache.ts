@@ -3,15 +3,13 @@
  * version. Fifty clients asking for the same chart cost one query: a miss starts the
  * query once and every concurrent request for that key awaits the same promise; a new
  * catalog version (a partition registered, a job run finished) makes every entry stale.
- * Queries themselves run at most `concurrency` at a time, so a burst of distinct misses
- * queues instead of opening dozens of DuckDB sessions on a laptop's few cores.
- * Failures are not cached.
+ * Failures are not cached. `limiter` bounds how many queries run at once (see Market):
+ * it wraps the queries only, never a cached computation that itself awaits queries, or
+ * two such computations holding both slots would wait forever for their own queries.
  */
 export interface ResultCacheOptions {
   /** Entries kept (least recently used dropped first). Default 500. */
   maxEntries?: number;
-  /** Queries running at once. Default 2. */
-  concurrency?: number;
 }
 
 export interface CacheStats {
@@ -28,13 +26,11 @@ interface Entry {
 export class ResultCache {
   private readonly entries = new Map<string, Entry>();
   private readonly maxEntries: number;
-  private readonly limit: Limiter;
   private hits = 0;
   private misses = 0;
 
   constructor(opts: ResultCacheOptions = {}) {
     this.maxEntries = opts.maxEntries ?? 500;
-    this.limit = limiter(opts.concurrency ?? 2);
   }
 
   /** The cached value of `key` at `version`, or `compute()`'s (run once for all waiters). */
@@ -48,7 +44,7 @@ export class ResultCache {
       return hit.value as Promise<T>;
     }
     this.misses += 1;
-    const value = this.limit(compute);
+    const value = compute();
     const entry: Entry = { version, value };
     this.entries.delete(key);
     this.entries.set(key, entry);
@@ -68,7 +64,7 @@ export class ResultCache {
   }
 }
 
-type Limiter = <T>(fn: () => Promise<T>) => Promise<T>;
+export type Limiter = <T>(fn: () => Promise<T>) => Promise<T>;
 
 /** At most `n` of the given functions run at once; the others wait in order. */
 export function limiter(n: number): Limiter {

@@ -15,10 +15,10 @@ import {
   QueryParamError,
   resolveParams,
 } from '@ohlcv/sql/queries';
-import { ResultCache } from './cache.ts';
+import { type Limiter, limiter, ResultCache } from './cache.ts';
 import { num } from './format.ts';
 import { BadRequest, isCalendarDate, type Selection, selectionParams } from './series.ts';
-import type { DashboardSource } from './source.ts';
+import type { DashboardSource, QuerySession } from './source.ts';
 
 export type Row = Readonly<Record<string, unknown>>;
 
@@ -64,11 +64,69 @@ export interface Window {
   auto: boolean;
 }
 
+/**
+ * Queries at once: a burst of distinct misses queues instead of opening a DuckDB session
+ * each and thrashing a laptop's cores. One when queries share the kept session (one DuckDB
+ * connection runs one statement at a time; each uses all cores itself), two otherwise.
+ */
+export const QUERY_CONCURRENCY = 2;
+
 export class Market {
+  private readonly limit: Limiter;
+
   constructor(
     private readonly source: DashboardSource,
     readonly cache: ResultCache = new ResultCache(),
-  ) {}
+    concurrency = source.openSession ? 1 : QUERY_CONCURRENCY,
+  ) {
+    this.limit = limiter(concurrency);
+  }
+
+  /**
+   * One statement: in the session of the current catalog version when the source offers
+   * sessions, else (or when the session fails: a file replaced under it, a schema that
+   * differs) as a one-off query, which lists the partitions afresh and retries.
+   */
+  private async query(sql: string, params: Record<string, ParamValue>): Promise<Record<string, unknown>[]> {
+    const version = this.source.catalogVersion?.();
+    if (!this.source.openSession || version === undefined) return this.source.queryEngine.query(sql, params);
+    const current = this.sessionFor(version);
+    current.users += 1;
+    try {
+      return await (await current.session).query(sql, params);
+    } catch {
+      if (this.current === current) this.retire(current);
+      return this.source.queryEngine.query(sql, params);
+    } finally {
+      current.users -= 1;
+      if (current.retired && current.users === 0) closeQuietly(current.session);
+    }
+  }
+
+  private current: SessionSlot | undefined;
+
+  private sessionFor(version: string): SessionSlot {
+    if (this.current && this.current.version === version) return this.current;
+    if (this.current) this.retire(this.current);
+    const opened = this.source.openSession?.() ?? Promise.reject(new Error('no sessions'));
+    // A failed open is retried by the next query (the slot is retired), not cached.
+    opened.catch(() => {
+      if (this.current?.session === opened) this.current = undefined;
+    });
+    this.current = { version, session: opened, users: 0, retired: false };
+    return this.current;
+  }
+
+  private retire(slot: SessionSlot): void {
+    slot.retired = true;
+    if (this.current === slot) this.current = undefined;
+    if (slot.users === 0) closeQuietly(slot.session);
+  }
+
+  /** Closes the kept session (server shutdown). */
+  close(): void {
+    if (this.current) this.retire(this.current);
+  }
 
   /** A value computed from query results, cached like them (e.g. a serialized answer). */
   memo<T>(key: string, compute: () => Promise<T>): Promise<T> {
@@ -97,7 +155,7 @@ export class Market {
       }
     }
     return this.memo(`q:${def.name}:${JSON.stringify(params)}`, () =>
-      this.source.queryEngine.query(def.sql, params),
+      this.limit(() => this.query(def.sql, params)),
     );
   }
 
@@ -205,6 +263,21 @@ export class Market {
     }
     return [...lines.values()].sort((a, b) => (a.symbol < b.symbol ? -1 : 1));
   }
+}
+
+interface SessionSlot {
+  version: string;
+  session: Promise<QuerySession>;
+  /** Queries running in it; a retired session closes when the last one ends. */
+  users: number;
+  retired: boolean;
+}
+
+function closeQuietly(session: Promise<QuerySession>): void {
+  session.then(
+    (s) => s.close(),
+    () => {},
+  );
 }
 
 /** DuckDB's `2024-03-06 14:30:00` (UTC) as epoch seconds. */

@@ -251,8 +251,15 @@ function performancePanel(
 <div class="fallback">${svg}</div>${legend(symbols, color, true, lines)}</figure>`;
 }
 
-export function renderOverview(opts: {
-  health: string;
+/** The overview: the market section (cacheable per selection) and the live health section. */
+export function renderOverview(market: string, health: string): string {
+  const body = `${market}
+<section aria-labelledby="h-health"><h2 id="h-health">Pipeline health</h2>${health}</section>`;
+  return layout('OHLCV dashboard', body, { charts: true });
+}
+
+/** The overview's market section: selection, performance and the four charts. */
+export function renderMarket(opts: {
   selection: Selection;
   window: Window;
   symbols: readonly string[];
@@ -281,9 +288,8 @@ export function renderOverview(opts: {
     .join(' ')}</p>`;
   const body = `<section aria-labelledby="h-charts"><h2 id="h-charts">Market data</h2>${selectionForm(sel, w, opts.symbols)}${windowNote(w, 'the last 10 trading days')}${symbolLinks}
 <div class="charts">${performancePanel(opts.performance, sel, w, color)}
-${figures}</div></section>
-<section aria-labelledby="h-health"><h2 id="h-health">Pipeline health</h2>${opts.health}</section>`;
-  return layout('OHLCV dashboard', body, { charts: true });
+${figures}</div></section>`;
+  return body;
 }
 
 const INTERVAL_LABEL: Record<Interval, string> = { '1min': '1 minute', '1h': '1 hour', '1day': '1 day' };

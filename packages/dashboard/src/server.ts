@@ -19,7 +19,14 @@ import {
   WINDOW_DATES,
   type Window,
 } from './market.ts';
-import { type ChartResult, renderError, renderHealth, renderOverview, renderSymbolPage } from './pages.ts';
+import {
+  type ChartResult,
+  renderError,
+  renderHealth,
+  renderMarket,
+  renderOverview,
+  renderSymbolPage,
+} from './pages.ts';
 import { symbolColors } from './palette.ts';
 import {
   BadRequest,
@@ -96,6 +103,13 @@ export function yearBefore(day: string): string {
   return `${Math.floor(t / 12)}-${String((t % 12) + 1).padStart(2, '0')}-01`;
 }
 
+/** A page section rendered with an error in it: shown once, not cached. */
+class NotKept extends Error {
+  constructor(readonly html: string) {
+    super('rendered with errors');
+  }
+}
+
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 export async function startDashboard(opts: DashboardOptions): Promise<DashboardServer> {
@@ -120,8 +134,10 @@ export async function startDashboard(opts: DashboardOptions): Promise<DashboardS
     return renderHealth({ status, alerts, now: clock.now() });
   };
 
-  const knownSymbols = async (extra: readonly string[] = []): Promise<string[]> =>
-    [...new Set([...((await source.symbols?.()) ?? []), ...extra])].filter(Boolean).sort();
+  const knownSymbols = async (extra: readonly string[] = []): Promise<string[]> => {
+    const known = await market.memo('symbols', async () => (await source.symbols?.()) ?? []);
+    return [...new Set([...known, ...extra])].filter(Boolean).sort();
+  };
 
   /** The given range, or the latest dates with data for the selection (start and end empty). */
   const windowFor = async (sel: Selection, kind: Interval, count: number): Promise<Window> => {
@@ -129,8 +145,8 @@ export async function startDashboard(opts: DashboardOptions): Promise<DashboardS
     return (await market.defaultWindow(sel.symbols, kind, count)) ?? { start: '', end: '', auto: true };
   };
 
-  const overview = async (query: URLSearchParams): Promise<Reply> => {
-    const asked = parseSelection(query);
+  /** The market section of the overview, rendered once per selection and catalog version. */
+  const marketSection = async (asked: Selection): Promise<string> => {
     const window = await windowFor(asked, '1day', OVERVIEW_DATES);
     const sel: Selection = { ...asked, start: window.start, end: window.end };
     const charts: ChartResult[] = [];
@@ -146,18 +162,28 @@ export async function startDashboard(opts: DashboardOptions): Promise<DashboardS
     }
     const performance = await market.performance(sel).catch((err: unknown) => messageOf(err));
     const symbols = await knownSymbols(asked.symbols);
-    return html(
-      200,
-      renderOverview({
-        health: await healthHtml(),
-        selection: asked,
-        window,
-        symbols,
-        color: symbolColors(symbols),
-        charts,
-        performance,
-      }),
-    );
+    const section = renderMarket({
+      selection: asked,
+      window,
+      symbols,
+      color: symbolColors(symbols),
+      charts,
+      performance,
+    });
+    // A chart that failed is shown with its error but not kept: the next request tries again.
+    if (charts.some((c) => c.rows === null) || typeof performance === 'string') throw new NotKept(section);
+    return section;
+  };
+
+  const overview = async (query: URLSearchParams): Promise<Reply> => {
+    const asked = parseSelection(query);
+    const section = await market
+      .memo(`overview:${JSON.stringify(asked)}`, () => marketSection(asked))
+      .catch((err: unknown) => {
+        if (err instanceof NotKept) return err.html;
+        throw err;
+      });
+    return html(200, renderOverview(section, await healthHtml()));
   };
 
   const symbolSelection = async (
@@ -360,7 +386,10 @@ export async function startDashboard(opts: DashboardOptions): Promise<DashboardS
     cacheStats: () => market.cache.stats(),
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        server.close(() => {
+          market.close();
+          resolve();
+        });
         server.closeAllConnections();
       }),
   };

@@ -377,4 +377,17 @@ describe('the dashboard over a real local lake', () => {
     const rows = JSON.parse((await get(url)).text).rows;
     expect(rows).toMatchObject([{ symbol: 'LATE', trade_date: '2024-03-07', volume: 700 }]);
   });
+
+  it('answers a burst of concurrent cold requests (bounded query concurrency, no deadlock)', async () => {
+    // Distinct keys, each a cached answer built from cached queries: with the query limit
+    // wrapped around the outer computation too, two of them held both slots forever.
+    const urls = ['AAPL', 'BTC/USD', 'EUR/USD'].flatMap((s) =>
+      ['1min', '1h', '1day'].flatMap((i) => [
+        `/api/candles?symbol=${encodeURIComponent(s)}&interval=${i}&start=2024-03-06&end=2024-03-07`,
+        `/api/candles?symbol=${encodeURIComponent(s)}&interval=${i}&start=2024-03-07&end=2024-03-08`,
+      ]),
+    );
+    const answers = await Promise.all(urls.map((u) => get(u)));
+    expect(answers.map((a) => a.status)).toEqual(urls.map(() => 200));
+  }, 30_000);
 });
