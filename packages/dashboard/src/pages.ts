@@ -3,7 +3,14 @@ import type { RuntimeStatus } from '@ohlcv/local';
 import { type CandleMark, candlestickChart, lineChart, type Mark } from './charts.ts';
 import { fmtAge, fmtCompact, fmtDuration, fmtInteger, fmtNumber, fmtPct } from './format.ts';
 import { esc, join } from './html.ts';
-import { type Candle, INTERVALS, type Interval, type PerformanceLine, type Window } from './market.ts';
+import {
+  type Candle,
+  INTERVALS,
+  type Interval,
+  type PerformanceLine,
+  WINDOW_DATES,
+  type Window,
+} from './market.ts';
 import type { ColorOf } from './palette.ts';
 import { dataTable, PANELS } from './panels.ts';
 import { DASHBOARD_SERIES, MAX_SELECTED, type Selection, type SeriesName } from './series.ts';
@@ -154,12 +161,12 @@ export interface ChartResult {
   error?: string;
 }
 
-function windowNote(w: Window, what: string): string {
+function windowNote(w: Window, what: string, latest: string): string {
   if (!w.start && !w.end) return '<p class="muted window-note">No data for this selection yet.</p>';
   const range = `${esc(w.start || '…')} – ${esc(w.end || '…')}`;
   return w.auto
     ? `<p class="muted window-note">Showing ${esc(what)} with data for this selection: <strong data-window-start="${esc(w.start)}" data-window-end="${esc(w.end)}">${range}</strong> (UTC). Pick dates to change it.</p>`
-    : `<p class="muted window-note">Range <strong data-window-start="${esc(w.start)}" data-window-end="${esc(w.end)}">${range}</strong> (UTC). <a href="?${esc(new URLSearchParams().toString())}">Latest data</a></p>`;
+    : `<p class="muted window-note">Range <strong data-window-start="${esc(w.start)}" data-window-end="${esc(w.end)}">${range}</strong> (UTC). <a href="${esc(latest)}">Latest data</a></p>`;
 }
 
 function symbolOptions(symbols: readonly string[], selected: readonly string[]): string {
@@ -286,7 +293,7 @@ export function renderMarket(opts: {
         `<a href="/symbol?${esc(selectionQuery({ symbols: [s] }))}" class="sym">${swatch(color(s))}${esc(s)}</a>`,
     )
     .join(' ')}</p>`;
-  const body = `<section aria-labelledby="h-charts"><h2 id="h-charts">Market data</h2>${selectionForm(sel, w, opts.symbols)}${windowNote(w, 'the last 10 trading days')}${symbolLinks}
+  const body = `<section aria-labelledby="h-charts"><h2 id="h-charts">Market data</h2>${selectionForm(sel, w, opts.symbols)}${windowNote(w, 'the last 10 trading days', `/?${selectionQuery({ symbols: sel.symbols })}`)}${symbolLinks}
 <div class="charts">${performancePanel(opts.performance, sel, w, color)}
 ${figures}</div></section>`;
   return body;
@@ -382,7 +389,7 @@ export function renderSymbolPage(opts: {
   );
   const body = `<section aria-labelledby="h-symbol"><h2 id="h-symbol">${swatch(opts.color(symbol))}${esc(symbol || 'No symbol')} <span class="muted">· ${esc(INTERVAL_LABEL[interval])} bars</span></h2>
 <nav class="tabs" aria-label="Bar interval">${tabs}</nav>
-${form}${windowNote(w, `the latest ${w.auto ? ({ '1min': 2, '1h': 10, '1day': 120 } as const)[interval] : ''} dates`)}
+${form}${windowNote(w, `the latest ${WINDOW_DATES[interval]} dates`, `/symbol?${selectionQuery({ symbols: [symbol] }, { interval })}`)}
 ${stats(candles)}
 <figure class="panel chart wide candles-panel" id="chart-candles"><figcaption><h3>${esc(symbol)} candles, volume and VWAP</h3><p class="muted">Open-high-low-close per ${esc(INTERVAL_LABEL[interval])} (green up, red down), ${esc(VWAP_LABEL[interval])} as the orange line, volume in the lower pane. Drag to pan, scroll to zoom, hover for values. <a href="${esc(src)}">JSON</a></p></figcaption>
 <div class="lw lw-candles" data-lw="candles" data-src="${esc(src)}" data-symbol="${esc(symbol)}" data-interval="${esc(interval)}" data-bars="${candles.length}" hidden><div class="lw-legend" aria-live="off"></div><div class="lw-canvas"></div></div>
