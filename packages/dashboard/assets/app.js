@@ -77,7 +77,6 @@
     const d = new Date(t * 1000);
     return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())} UTC`;
   }
-  const fmt = new Intl.NumberFormat('en', { maximumFractionDigits: 6 });
   const fmtVol = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 2 });
 
   async function load(el) {
@@ -91,6 +90,10 @@
     const down = css('--down') || '#cf222e';
     const intraday = data.interval !== '1day';
     const chart = LW.createChart(el.querySelector('.lw-canvas'), baseOptions(intraday));
+    // Price decimals from the price level (EUR/USD 1.08 needs 5, BTC 60,000 needs 2).
+    const level = Math.abs(data.bars.at(-1)?.close ?? 1) || 1;
+    const precision = Math.min(6, Math.max(2, 5 - Math.round(Math.log10(level))));
+    const priceFormat = { type: 'price', precision, minMove: 10 ** -precision };
     const candles = chart.addSeries(LW.CandlestickSeries, {
       upColor: up,
       downColor: down,
@@ -99,6 +102,7 @@
       wickUpColor: up,
       wickDownColor: down,
       priceLineVisible: false,
+      priceFormat,
     });
     const vwap = chart.addSeries(LW.LineSeries, {
       color: css('--vwap') || '#E69F00',
@@ -106,26 +110,38 @@
       priceLineVisible: false,
       lastValueVisible: false,
       crosshairMarkerVisible: false,
+      priceFormat,
     });
-    const volume = chart.addSeries(
-      LW.HistogramSeries,
-      { priceFormat: { type: 'volume' }, priceLineVisible: false, lastValueVisible: false },
-      1,
-    );
     const bars = data.bars;
     candles.setData(
       bars.map((b) => ({ time: b.time, open: b.open, high: b.high, low: b.low, close: b.close })),
     );
     vwap.setData(bars.filter((b) => b.vwap !== null).map((b) => ({ time: b.time, value: b.vwap })));
-    volume.setData(
-      bars
-        .filter((b) => b.volume !== null)
-        .map((b) => ({ time: b.time, value: b.volume, color: b.close >= b.open ? `${up}99` : `${down}99` })),
-    );
-    const panes = chart.panes();
-    if (panes[0]) panes[0].setStretchFactor(3);
-    if (panes[1]) panes[1].setStretchFactor(1);
+    // Instruments without volume (forex) get no volume pane rather than an empty one.
+    const withVolume = bars.filter((b) => b.volume !== null);
+    let volume = null;
+    if (withVolume.length > 0) {
+      volume = chart.addSeries(
+        LW.HistogramSeries,
+        { priceFormat: { type: 'volume' }, priceLineVisible: false, lastValueVisible: false },
+        1,
+      );
+      volume.setData(
+        withVolume.map((b) => ({
+          time: b.time,
+          value: b.volume,
+          color: b.close >= b.open ? `${up}99` : `${down}99`,
+        })),
+      );
+      const panes = chart.panes();
+      if (panes[0]) panes[0].setStretchFactor(3);
+      if (panes[1]) panes[1].setStretchFactor(1);
+    }
     chart.timeScale().fitContent();
+    const fmt = new Intl.NumberFormat('en', {
+      minimumFractionDigits: precision,
+      maximumFractionDigits: precision,
+    });
 
     const legend = el.querySelector('.lw-legend');
     const show = (b) => {
@@ -147,7 +163,7 @@
     );
     show(bars.at(-1));
     el.setAttribute('data-series-length', String(candles.data().length));
-    el.setAttribute('data-volume-length', String(volume.data().length));
+    el.setAttribute('data-volume-length', String(volume ? volume.data().length : 0));
     el.setAttribute('data-vwap-length', String(vwap.data().length));
     return chart;
   }

@@ -86,6 +86,8 @@ describe.runIf(run)('the dashboard in Chromium', () => {
       expect(charts.length, url).toBeGreaterThan(0);
       // The markup symbol stays text: no script of its own ran, the heading shows it.
       if (shot === 'symbol-markup') expect(await page.textContent('h2')).toContain(EVIL);
+      // Forex has no volume: no volume pane is drawn.
+      if (shot === 'symbol-eurusd-no-volume') expect(candles(charts)?.volumeLength).toBe('0');
       await page.close();
     }
   });
