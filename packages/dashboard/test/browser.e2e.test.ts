@@ -123,6 +123,25 @@ describe.runIf(run)('the dashboard in Chromium', () => {
     await m.page.close();
   });
 
+  it('without JavaScript shows the server-drawn SVG charts instead', async () => {
+    const { page, problems } = await openPage(browser.context);
+    // The app script answers empty: the page is what a browser without JavaScript gets.
+    await page.route('**/assets/app.js', (route) =>
+      route.fulfill({ contentType: 'text/javascript', body: '' }),
+    );
+    await page.goto(new URL('/symbol?symbol=BTC%2FUSD&interval=1h', dash.url).toString());
+    await page.screenshot({ path: path.join(SHOTS, 'no-js-symbol.png'), fullPage: true });
+    expect(await page.isVisible('svg[data-chart="candles"]')).toBe(true);
+    expect(await page.isVisible('[data-lw="candles"]')).toBe(false);
+    expect(await page.getAttribute('svg[data-chart="candles"]', 'data-marks')).toBe('72');
+    expect(await page.locator('svg[data-chart="candles"] g.candle').count()).toBe(72);
+    await page.goto(new URL('/', dash.url).toString());
+    expect(await page.isVisible('svg[data-chart="performance"]')).toBe(true);
+    expect(await page.isVisible('button.copy')).toBe(false);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('updates the charts when the symbol and the range change', async () => {
     const { page } = await visit('/symbol?symbol=AAPL&interval=1h', 'change-before');
     await page.selectOption('form.selection select[name="symbol"]', 'BTC/USD');
