@@ -28,9 +28,9 @@ import { type Receiver, startReceiver } from '@ohlcv/local/subscriptions/testing
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deploy } from '../index.ts';
 import type { Platform } from '../platform.ts';
+import { ACCOUNT_ID, createRecorder, type RecordedResource, token } from '../recorder.ts';
 import { stageConfig } from '../stages.ts';
 import { Graph } from './assertions.ts';
-import { ACCOUNT_ID, createRecorder, type RecordedResource, token } from '../recorder.ts';
 
 const python = venvPython();
 const motoServer = python ? join(dirname(python), 'moto_server') : undefined;

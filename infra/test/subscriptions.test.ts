@@ -13,9 +13,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { PolicyDocument } from '../iam.ts';
 import { deploy } from '../index.ts';
 import type { Platform } from '../platform.ts';
+import { ACCOUNT_ID, createRecorder, token } from '../recorder.ts';
 import { stageConfig } from '../stages.ts';
 import { assertLeastPrivilege, Graph, GraphAssertionError } from './assertions.ts';
-import { ACCOUNT_ID, createRecorder, token } from '../recorder.ts';
 
 const env = { OHLCV_AWS_REGION: 'eu-west-1' };
 const root = process.cwd();
