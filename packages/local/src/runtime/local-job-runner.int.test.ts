@@ -254,7 +254,9 @@ describe('LocalJobRunner', () => {
     // Each "process" claims the run and dies in it (an out-of-memory crash leaves it RUNNING
     // and never finishes); the body only settles when the test tears the runner down.
     const dies: JobBody = (_run, signal) =>
-      new Promise<void>((_, reject) => signal.addEventListener('abort', () => reject(new Error('torn down'))));
+      new Promise<void>((_, reject) =>
+        signal.addEventListener('abort', () => reject(new Error('torn down'))),
+      );
     const first = setup(dies);
     const { jobRunId: poison } = await first.runner.startJobRun({ jobName: TEST_JOB, arguments: args(1) });
     await eventually(() => first.runner.runs()[0]?.attempts === 1);
@@ -263,7 +265,9 @@ describe('LocalJobRunner', () => {
       kit = kit.reopen();
       const next = setup(dies, {}, kit);
       next.runner.start();
-      await eventually(() => next.runner.runs()[0]?.attempts === attempt && next.runner.counts().RUNNING === 1);
+      await eventually(
+        () => next.runner.runs()[0]?.attempts === attempt && next.runner.counts().RUNNING === 1,
+      );
     }
     // The fourth process: the run has had its 2 retries.
     const ran: string[] = [];
@@ -283,7 +287,9 @@ describe('LocalJobRunner', () => {
   it('maxRetries is configurable; a run stopped on purpose does not use up an attempt', async () => {
     const first = setup(
       (_run, signal) =>
-        new Promise<void>((_, reject) => signal.addEventListener('abort', () => reject(new Error('stopping')))),
+        new Promise<void>((_, reject) =>
+          signal.addEventListener('abort', () => reject(new Error('stopping'))),
+        ),
       { maxRetries: 0 },
     );
     await first.runner.startJobRun({ jobName: TEST_JOB, arguments: args(1) });

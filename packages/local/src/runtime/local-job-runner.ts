@@ -237,7 +237,9 @@ export class LocalJobRunner implements JobRunner {
         // Shutting down mid-run: leave it RUNNING so the next start runs it again, and do
         // not count this attempt — the run did not kill the process, we stopped it.
         clearTimeout(timer);
-        this.o.db.prepare('UPDATE job_runs SET attempts = attempts - 1 WHERE job_run_id = ?').run(run.jobRunId);
+        this.o.db
+          .prepare('UPDATE job_runs SET attempts = attempts - 1 WHERE job_run_id = ?')
+          .run(run.jobRunId);
         return;
       }
       state = timedOut ? 'TIMEOUT' : 'FAILED';
