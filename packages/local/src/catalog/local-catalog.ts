@@ -36,6 +36,8 @@ export interface LocalCatalogOptions {
   tables?: Record<TableName, TableSpec>;
   /** DuckDB threads per session (default: DuckDB's own choice). */
   threads?: number;
+  /** Memory limit of each query session (default DEFAULT_QUERY_MEMORY_LIMIT). */
+  queryMemoryLimit?: string;
 }
 
 export interface LocalCatalog {
@@ -82,7 +84,11 @@ export function openLocalCatalog(opts: LocalCatalogOptions): LocalCatalog {
     }));
 
   const openSession = (unionByName = false) =>
-    openDuckSession(lakeRoot, viewSources(), { threads: opts.threads, unionByName });
+    openDuckSession(lakeRoot, viewSources(), {
+      threads: opts.threads,
+      unionByName,
+      memoryLimit: opts.queryMemoryLimit,
+    });
 
   const runOnce = async (sql: string, params: QueryParams, unionByName: boolean) => {
     const session = await openSession(unionByName);
