@@ -1,3 +1,4 @@
+export { PATH_OUTSIDE_ROOT, realPathInside } from '@ohlcv/etl/inside-root';
 export * from './home.ts';
 export * from './object-store/fs-object-store.ts';
 export * from './object-store/object-key.ts';

@@ -21,6 +21,7 @@ import {
   tableNames,
 } from '@ohlcv/core';
 import { runEtlJob } from '@ohlcv/etl';
+import { realPathInside } from '@ohlcv/etl/inside-root';
 import { type LocalCatalog, openLocalCatalog } from '../catalog/index.ts';
 import type { HomeLayout } from '../home.ts';
 import { FsObjectStore } from '../object-store/fs-object-store.ts';
@@ -80,6 +81,9 @@ export class LocalRuntime {
   ) {
     this.clock = opts.clock ?? systemClock;
     this.ids = opts.ids ?? randomIds;
+    // Everything this runtime writes lives under the home: a state, log or lake folder
+    // that is a symlink out of it is refused before anything is opened or created.
+    for (const p of [home.stateDb, home.logs, home.lake]) realPathInside(home.root, p);
     this.logger = opts.logger ?? new JsonLogger({ service: 'ohlcv', destination: `${home.logs}/ohlcv.log` });
     this.db = openStateDb(home.stateDb);
     this.queues = new SqliteQueueStore(this.db, this.clock);
