@@ -301,4 +301,20 @@ describe('LocalJobRunner', () => {
     await next.runner.idle();
     expect(next.runner.runs()[0]).toMatchObject({ state: 'SUCCEEDED', attempts: 1 });
   });
+
+  it('many runs in one process leave no abort listener behind (no MaxListenersExceededWarning)', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const { runner } = setup(async () => {});
+      for (let i = 1; i <= 12; i++) await runner.startJobRun({ jobName: TEST_JOB, arguments: args(i) });
+      await runner.idle();
+      expect(runner.counts().SUCCEEDED).toBe(12);
+      await new Promise((r) => setImmediate(r));
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
 });

@@ -324,11 +324,18 @@ export interface RuntimeStatus {
   metrics: MetricSeriesSummary[];
 }
 
+/**
+ * Waits `ms` or until `signal` aborts. The listener comes off when the time is up: the
+ * signal (the CLI's Ctrl-C) outlives the many short waits of a drain that waits for
+ * retries, and one listener left per wait is a leak (MaxListenersExceededWarning).
+ */
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    const done = () => {
       clearTimeout(t);
+      signal?.removeEventListener('abort', done);
       resolve();
-    });
+    };
+    const t = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
   });
