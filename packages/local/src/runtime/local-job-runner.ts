@@ -287,7 +287,10 @@ function anySignal(...signals: AbortSignal[]): { signal: AbortSignal; dispose():
     if (s.aborted) c.abort();
     else s.addEventListener('abort', onAbort, { once: true });
   }
-  return { signal: c.signal, dispose: () => signals.forEach((s) => s.removeEventListener('abort', onAbort)) };
+  const dispose = () => {
+    for (const s of signals) s.removeEventListener('abort', onAbort);
+  };
+  return { signal: c.signal, dispose };
 }
 
 interface RunRow {
