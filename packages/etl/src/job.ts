@@ -15,6 +15,7 @@ import { listPartitions, removeDir, writeFileAtomic } from './lake.ts';
 import { CommittedVersions, currentPartitionFiles, publishVersion } from './partition-versions.ts';
 import { loadDialect, loadEtlSteps, loadQualityRules, renderSql } from './sql-files.ts';
 import { stageObjects } from './stage-duckdb.ts';
+import { DEFAULT_STAGING_LIMITS, type StagingLimits } from './stage-screen.ts';
 
 export interface RunEtlJobInput {
   /** The lake folder: object key `raw/x.csv` is the file `<lakeRoot>/raw/x.csv`. */
@@ -28,6 +29,8 @@ export interface RunEtlJobInput {
   threads?: number;
   /** Raw NDJSON bytes staged at a time (default STAGING_BATCH_BYTES): bounds staging memory. */
   stagingBatchBytes?: number;
+  /** Line and decompressed-object limits of staging (default DEFAULT_STAGING_LIMITS). */
+  stagingLimits?: StagingLimits;
   logger?: Logger;
 }
 
@@ -56,10 +59,17 @@ export async function runEtlJob(input: RunEtlJobInput): Promise<RunSummary> {
     const timer = phaseTimer(log, jobRunId);
     for (const stmt of loadDialect().duckdbPrelude) await db.run(stmt);
     const objects = uniqueObjects(manifest.objects);
-    const staging = await stageObjects(db, lakeRoot, objects, work, input.stagingBatchBytes);
+    const staging = await stageObjects(
+      db,
+      lakeRoot,
+      objects,
+      work,
+      input.stagingBatchBytes,
+      input.stagingLimits,
+    );
     await db.run(
-      'CREATE OR REPLACE TEMP TABLE run_params AS SELECT CAST($1 AS VARCHAR) AS job_run_id, etl_to_timestamp($2) AS now_ts',
-      [jobRunId, clock.now().toISOString()],
+      'CREATE OR REPLACE TEMP TABLE run_params AS SELECT CAST($1 AS VARCHAR) AS job_run_id, etl_to_timestamp($2) AS now_ts, CAST($3 AS TIMESTAMP) AS min_ts',
+      [jobRunId, clock.now().toISOString(), (input.stagingLimits ?? DEFAULT_STAGING_LIMITS).minDate],
     );
     timer('staged');
 

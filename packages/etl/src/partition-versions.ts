@@ -3,7 +3,7 @@
  * Each partition a run writes becomes a new, immutable version folder under the
  * partition's Hive path,
  *
- *   processed/bars/date=2024-03-08/symbol=AAPL/_v=0000000007-jr_<id>/data_0.parquet
+ *   processed/bars/date=2024-03-08/symbol=AAPL/_v0000000007-jr_<id>/data_0.parquet
  *
  * (the partition's 7th version, by run `jr_<id>`; zero-padded so versions sort as strings)
  *
@@ -12,7 +12,7 @@
  * catalog-sync switches to the new versions from the summary; the ETL itself reads, per
  * partition, the newest version that a committed summary lists. A run that dies before
  * its summary leaves versions nobody lists: invisible, and removed (rolled back) the next
- * time a run publishes into that partition. Names starting with `_` are skipped by Hive
+ * time a run publishes into that partition. Names starting with `_` (and without `=`, so no reader takes it for a partition key) are skipped by Hive
  * and Spark partition discovery, and a partition folder written by an earlier release
  * (files directly in it) is read as the oldest version.
  */
@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { runSummaryKey } from '@ohlcv/core';
 import { realPathInside } from './inside-root.ts';
 
-export const VERSION_PREFIX = '_v=';
+export const VERSION_PREFIX = '_v';
 
 /** One after the newest committed version; zero-padded so "newest" is a string comparison everywhere. */
 function nextVersion(newest: string | undefined, jobRunId: string): string {
@@ -80,7 +80,7 @@ const parquetIn = (dir: string): string[] => {
 };
 
 /**
- * The Parquet files of a partition's current version: the newest committed `_v=` folder,
+ * The Parquet files of a partition's current version: the newest committed `_v` folder,
  * else files lying directly in the folder (an earlier release's layout), else none.
  */
 export function currentPartitionFiles(

@@ -59,7 +59,7 @@ describe('atomic publish', () => {
     expect(s1.map((r) => r.close)).toEqual([330, 331]);
     // Run 2's version of S1 was rolled back when run 3 published there.
     const dir = join(lake.root, 'processed/bars/date=2024-03-08/symbol=S1');
-    expect(readdirSync(dir)).toEqual(['_v=0000000001-run-3']);
+    expect(readdirSync(dir)).toEqual(['_v0000000001-run-3']);
   });
 
   it('a retried run (same run id) after a failed attempt publishes once', async () => {

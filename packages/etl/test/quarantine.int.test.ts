@@ -103,7 +103,7 @@ describe('quarantine corpus', () => {
     expect(runSummarySchema.parse(onDisk)).toEqual(summary);
     expect(summary.dataQuality.every((r) => r.passed)).toBe(true);
     expect(summary.partitionsWritten.map((p) => p.location)).toContain(
-      'quarantine/date=2024-01-03/_v=0000000001-run-1/',
+      'quarantine/date=2024-01-03/_v0000000001-run-1/',
     );
   });
 

@@ -7,8 +7,8 @@ let db: DuckSession;
 beforeEach(async () => {
   db = await sqlSession();
   await runStep(db, 'intervals');
-  await given(db, 'run_params', { job_run_id: 'VARCHAR', now_ts: 'TIMESTAMP' }, [
-    { job_run_id: 'run-9', now_ts: '2024-06-01 00:00:00' },
+  await given(db, 'run_params', { job_run_id: 'VARCHAR', now_ts: 'TIMESTAMP', min_ts: 'TIMESTAMP' }, [
+    { job_run_id: 'run-9', now_ts: '2024-06-01 00:00:00', min_ts: '1800-01-01 00:00:00' },
   ]);
 });
 afterEach(() => db.close());

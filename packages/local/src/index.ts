@@ -1,4 +1,5 @@
 export { PATH_OUTSIDE_ROOT, realPathInside } from '@ohlcv/etl/inside-root';
+export { DEFAULT_STAGING_LIMITS, type StagingLimits, stagingLimitsFromEnv } from '@ohlcv/etl/stage-screen';
 export * from './home.ts';
 export * from './object-store/fs-object-store.ts';
 export * from './object-store/object-key.ts';
@@ -12,3 +13,4 @@ export * from './runtime/local-services.ts';
 export * from './runtime/raw-zone.ts';
 export * from './runtime/runtime.ts';
 export * from './runtime/state-db.ts';
+export * from './runtime/state-version.ts';

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { resolveHome } from '@ohlcv/local';
+import { assertLakeReadable, resolveHome } from '@ohlcv/local';
 import {
   getQuery,
   isSqlRefused,
@@ -127,6 +127,7 @@ export const queryCommand: Command = {
       );
       return 1;
     }
+    assertLakeReadable(home.lake);
     const db = openStateDb(home.stateDb);
     try {
       const local = openLocalCatalog({ db, lakeRoot: home.lake });

@@ -78,7 +78,7 @@ export class CatalogState {
   /**
    * Inserts new partitions and switches registered ones to a newer location; returns how
    * many were new and the locations switched away from. Version locations sort by age
-   * (an earlier release's `.../symbol=X/` sorts before its `.../symbol=X/_v=.../`), so an
+   * (an earlier release's `.../symbol=X/` sorts before its `.../symbol=X/_v.../`), so an
    * older summary delivered late never switches a partition back.
    */
   addPartitions(

@@ -22,6 +22,7 @@ import {
 } from '@ohlcv/core';
 import { runEtlJob } from '@ohlcv/etl';
 import { realPathInside } from '@ohlcv/etl/inside-root';
+import type { StagingLimits } from '@ohlcv/etl/stage-screen';
 import { type LocalCatalog, openLocalCatalog } from '../catalog/index.ts';
 import type { HomeLayout } from '../home.ts';
 import { FsObjectStore } from '../object-store/fs-object-store.ts';
@@ -35,6 +36,7 @@ import { LocalMetrics, type MetricSeriesSummary } from './local-metrics.ts';
 import { LocalPublisher } from './local-publisher.ts';
 import { RawZone } from './raw-zone.ts';
 import { openStateDb, type StateDb } from './state-db.ts';
+import { ensureLakeLayout } from './state-version.ts';
 
 /** The bucket name the local lake answers to in `Object Created` events. */
 export const LOCAL_BUCKET = 'ohlcv-local-lake';
@@ -45,7 +47,7 @@ export interface LocalRuntimeOptions {
   logger?: JsonLogger;
   clock?: Clock;
   ids?: IdGenerator;
-  etl?: { memoryLimit?: string; threads?: number };
+  etl?: { memoryLimit?: string; threads?: number; limits?: StagingLimits };
   jobTimeoutMs?: number;
 }
 
@@ -86,6 +88,12 @@ export class LocalRuntime {
     for (const p of [home.stateDb, home.logs, home.lake]) realPathInside(home.root, p);
     this.logger = opts.logger ?? new JsonLogger({ service: 'ohlcv', destination: `${home.logs}/ohlcv.log` });
     this.db = openStateDb(home.stateDb);
+    try {
+      ensureLakeLayout(home.lake);
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
     this.queues = new SqliteQueueStore(this.db, this.clock);
     ensureTopologyQueues(this.queues);
     this.eventLog = new EventLog(this.db);
@@ -134,6 +142,7 @@ export class LocalRuntime {
             logger: etlLogger,
             memoryLimit: opts.etl?.memoryLimit,
             threads: opts.etl?.threads,
+            stagingLimits: opts.etl?.limits,
           });
         },
       },
