@@ -19,11 +19,14 @@ SELECT
   NULLIF(trim(instrument_type), '') AS instrument_type,
   NULLIF(trim(interval), '') AS interval,
   NULLIF(trim(ts), '') AS ts_text,
-  -- The numeric UTC offset of a date-time, if it has one (hours, minutes; NULL otherwise).
-  CAST(NULLIF(regexp_extract(trim(ts), '[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]*)?)?[+-]([0-9]{2}):?([0-9]{2})?$', 3), '') AS INT)
-    AS ts_offset_hours,
-  CAST(NULLIF(regexp_extract(trim(ts), '[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]*)?)?[+-]([0-9]{2}):?([0-9]{2})?$', 4), '') AS INT)
-    AS ts_offset_minutes,
+  -- A numeric UTC offset beyond ±14:00 (or with 60+ minutes): no real zone has one.
+  COALESCE(
+    CAST(NULLIF(regexp_extract(trim(ts), '[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]*)?)?[+-]([0-9]{2}):?([0-9]{2})?$', 3), '') AS INT) * 60
+      + COALESCE(CAST(NULLIF(regexp_extract(trim(ts), '[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]*)?)?[+-]([0-9]{2}):?([0-9]{2})?$', 4), '') AS INT), 0)
+      > 14 * 60
+    OR CAST(NULLIF(regexp_extract(trim(ts), '[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]*)?)?[+-]([0-9]{2}):?([0-9]{2})?$', 4), '') AS INT) >= 60,
+    false
+  ) AS ts_offset_out_of_range,
   NULLIF(trim(open), '') AS open_text,
   NULLIF(trim(high), '') AS high_text,
   NULLIF(trim(low), '') AS low_text,

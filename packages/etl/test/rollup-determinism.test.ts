@@ -63,6 +63,9 @@ describe('rollups are bit-identical in any input order', () => {
     }
     expect(results[1]).toEqual(results[0]);
     expect(results[2]).toEqual(results[0]);
+    // pyspark 3.5.4 (Glue 5.0's Spark) gives these same bits for this hour (checked by hand
+    // with the shared SQL; issue 12's parity suite is where that check belongs).
+    expect(results[0]).toEqual({ vwap: 100.82463687251426, volume: 299.4020618556701 });
     // And close to the exact value (no precision was given up for it).
     const pv = hour.reduce((s, b) => s + ((b.high + b.low + b.close) / 3) * b.volume, 0);
     const v = hour.reduce((s, b) => s + b.volume, 0);
