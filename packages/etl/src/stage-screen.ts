@@ -53,6 +53,9 @@ export function stagingLimitsFromEnv(env: Record<string, string | undefined>): S
   };
 }
 
+/** Largest JSON document (not a line format) staged: it is parsed as one value. */
+export const MAX_JSON_DOCUMENT_BYTES = 64 * 1024 * 1024;
+
 /** How much of a too-long line the quarantine row keeps. */
 export const LINE_PREFIX_BYTES = 256;
 
@@ -76,17 +79,21 @@ export async function screenObject(
   limits: StagingLimits = DEFAULT_STAGING_LIMITS,
 ): Promise<ScreenResult> {
   const gzip = await startsWithGzip(path);
-  const lineLimit = isLineFormat(key) ? limits.maxLineBytes : Number.POSITIVE_INFINITY;
+  const lines = isLineFormat(key);
+  // A JSON document (Twelve Data's /time_series) is parsed whole, so it is capped whole:
+  // a real one is about a megabyte.
+  const lineLimit = lines ? limits.maxLineBytes : Number.POSITIVE_INFINITY;
+  const maxBytes = lines ? limits.maxObjectBytes : Math.min(limits.maxObjectBytes, MAX_JSON_DOCUMENT_BYTES);
   let tooLong: StagedRecord[];
   try {
-    tooLong = await scan(path, gzip, lineLimit, limits.maxObjectBytes, undefined);
+    tooLong = await scan(path, gzip, lineLimit, maxBytes, undefined);
   } catch (e) {
     if (e instanceof Unreadable) return { kind: 'unreadable', cause: e.message };
     throw e;
   }
   if (!gzip && tooLong.length === 0) return { kind: 'readable', path, gzip, tooLong };
   // Second pass: the text the readers get, decompressed and with the long lines blanked.
-  await scan(path, gzip, lineLimit, limits.maxObjectBytes, scratchFile);
+  await scan(path, gzip, lineLimit, maxBytes, scratchFile);
   return { kind: 'readable', path: scratchFile, gzip, tooLong };
 }
 

@@ -98,4 +98,12 @@ describe('screenObject', () => {
     expect(() => stagingLimitsFromEnv({ OHLCV_MIN_DATE: '1.1.1900' })).toThrow(/OHLCV_MIN_DATE/);
     expect(() => stagingLimitsFromEnv({ OHLCV_MAX_OBJECT_BYTES: '1e3x' })).toThrow(/OHLCV_MAX_OBJECT_BYTES/);
   });
+
+  it('a JSON document is capped whole (it is parsed as one value)', async () => {
+    const p = put('td.json', `{"values":"${'x'.repeat(2048)}"}`);
+    const r = await screenObject(p, 'raw/td.json', join(dir, 'copy'), limits(1 << 20, 1024));
+    expect(r).toEqual({ kind: 'unreadable', cause: 'larger than 1024 bytes' });
+    const ok = await screenObject(p, 'raw/td.json', join(dir, 'copy'), limits(16));
+    expect(ok.kind === 'readable' && ok.tooLong).toEqual([]);
+  });
 });
