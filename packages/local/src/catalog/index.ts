@@ -1,4 +1,5 @@
 export * from '@ohlcv/sql/queries';
+export { openStateDb } from '../state-db.ts';
 export { assertCompatible, SchemaChangeError } from './catalog-state.ts';
 export { type DuckSession, openDuckSession, openScratchDuckDb } from './duckdb-session.ts';
 export { type LocalCatalog, type LocalCatalogOptions, openLocalCatalog } from './local-catalog.ts';
@@ -8,4 +9,3 @@ export {
   SQL_REFUSED,
   SqlRefusedError,
 } from './sql-sandbox.ts';
-export { openStateDb } from './state-db.ts';

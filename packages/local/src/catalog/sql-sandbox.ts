@@ -42,7 +42,7 @@ export async function lockDownSession(
   memoryLimit: string = DEFAULT_QUERY_MEMORY_LIMIT,
 ): Promise<void> {
   if (!/^\d+(\.\d+)?\s*[KMGT]i?B$/i.test(memoryLimit)) {
-    throw new AppError('InvalidConfig', `query memory limit must look like 512MB or 2GB, got ${memoryLimit}`);
+    throw new AppError('ConfigInvalid', `query memory limit must look like 512MB or 2GB, got ${memoryLimit}`);
   }
   const statements = [
     `SET memory_limit = '${memoryLimit}'`,

@@ -18,6 +18,8 @@ import {
   serviceNames,
   services as serviceSpecs,
   systemClock,
+  systemTimers,
+  type Timers,
   tableNames,
 } from '@ohlcv/core';
 import { runEtlJob } from '@ohlcv/etl';
@@ -27,6 +29,8 @@ import { type LocalCatalog, openLocalCatalog } from '../catalog/index.ts';
 import type { HomeLayout } from '../home.ts';
 import { FsObjectStore } from '../object-store/fs-object-store.ts';
 import { ensureTopologyQueues, QueuePoller, SqliteQueueStore } from '../queue/index.ts';
+import { openStateDb, type StateDb } from '../state-db.ts';
+import { ensureLakeLayout } from '../state-version.ts';
 import { EngineLock } from './engine-lock.ts';
 import { EventLog } from './event-log.ts';
 import { EventRouter } from './event-router.ts';
@@ -35,8 +39,6 @@ import { LocalJobRunner } from './local-job-runner.ts';
 import { LocalMetrics, type MetricSeriesSummary } from './local-metrics.ts';
 import { LocalPublisher } from './local-publisher.ts';
 import { RawZone } from './raw-zone.ts';
-import { openStateDb, type StateDb } from './state-db.ts';
-import { ensureLakeLayout } from './state-version.ts';
 
 /** The bucket name the local lake answers to in `Object Created` events. */
 export const LOCAL_BUCKET = 'ohlcv-local-lake';
@@ -46,6 +48,8 @@ export interface LocalRuntimeOptions {
   home: HomeLayout;
   logger?: JsonLogger;
   clock?: Clock;
+  /** Poll waits, batching windows, raw/ settle times and drain's back-off run on these. */
+  timers?: Timers;
   ids?: IdGenerator;
   etl?: { memoryLimit?: string; threads?: number; limits?: StagingLimits };
   jobTimeoutMs?: number;
@@ -63,6 +67,7 @@ export class LocalRuntime {
   readonly db: StateDb;
   readonly logger: JsonLogger;
   readonly clock: Clock;
+  readonly timers: Timers;
   readonly ids: IdGenerator;
   readonly queues: SqliteQueueStore;
   readonly eventLog: EventLog;
@@ -82,6 +87,7 @@ export class LocalRuntime {
     opts: LocalRuntimeOptions,
   ) {
     this.clock = opts.clock ?? systemClock;
+    this.timers = opts.timers ?? systemTimers;
     this.ids = opts.ids ?? randomIds;
     // Everything this runtime writes lives under the home: a state, log or lake folder
     // that is a symlink out of it is refused before anything is opened or created.
@@ -110,6 +116,7 @@ export class LocalRuntime {
       clock: this.clock,
       ids: this.ids,
       logger: this.logger.child('raw-zone'),
+      timers: this.timers,
     });
     this.store = new FsObjectStore(home.lake, {
       // S3 notifies EventBridge of every object; only raw/ has a rule, so only raw/ is announced.
@@ -172,6 +179,7 @@ export class LocalRuntime {
           // laptop a retry after seconds is friendlier. Receive counts and the DLQ still apply.
           failedVisibilitySeconds: LOCAL_RETRY_SECONDS,
           logger,
+          timers: this.timers,
         }),
       );
     }
@@ -245,7 +253,7 @@ export class LocalRuntime {
       const pendingRaw = this.rawZone.unsettled();
       const soon = this.nextVisibleWithin(LOCAL_RETRY_SECONDS + 1);
       if (pendingRaw > 0 || soon) {
-        await sleep(250, opts.signal);
+        await sleep(this.timers, 250, opts.signal);
         continue;
       }
       progress.waitingRetry = queueNames.reduce((n, q) => {
@@ -338,13 +346,13 @@ export interface RuntimeStatus {
  * signal (the CLI's Ctrl-C) outlives the many short waits of a drain that waits for
  * retries, and one listener left per wait is a leak (MaxListenersExceededWarning).
  */
-const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+const sleep = (timers: Timers, ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
     const done = () => {
-      clearTimeout(t);
+      cancel();
       signal?.removeEventListener('abort', done);
       resolve();
     };
-    const t = setTimeout(done, ms);
+    const cancel = timers.setTimeout(done, ms);
     signal?.addEventListener('abort', done, { once: true });
   });
