@@ -13,3 +13,4 @@ export * from './runtime/raw-zone.ts';
 export * from './runtime/runtime.ts';
 export * from './state-db.ts';
 export * from './state-version.ts';
+export * from './subscriptions/index.ts';

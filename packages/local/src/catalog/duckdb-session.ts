@@ -42,6 +42,9 @@ export async function openDuckSession(
   };
   try {
     await connection.run(`CREATE SCHEMA ${quoteIdent(DATABASE)}`);
+    // sql/queries name no database (Athena's context database is `ohlcv_<stage>`): here the
+    // unqualified names resolve in the local catalog's schema.
+    await connection.run(`SET schema = ${quotePath(DATABASE)}`);
     const files: string[] = [];
     for (const source of sources)
       files.push(...(await createView(connection, lakeRoot, source, opts.unionByName ?? false)));

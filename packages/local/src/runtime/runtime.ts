@@ -14,8 +14,10 @@ import {
   queueNames,
   queues as queueSpecs,
   randomIds,
+  redactEndpoint,
   type ServiceName,
   type SqsBatchHandler,
+  type Subscription,
   serviceNames,
   services as serviceSpecs,
   systemClock,
@@ -32,6 +34,8 @@ import { FsObjectStore } from '../object-store/fs-object-store.ts';
 import { ensureTopologyQueues, QueuePoller, SqliteQueueStore } from '../queue/index.ts';
 import { openStateDb, type StateDb } from '../state-db.ts';
 import { ensureLakeLayout } from '../state-version.ts';
+import { LocalSubscriptions } from '../subscriptions/local-subscriptions.ts';
+import type { SubscriptionCounts } from '../subscriptions/subscription-store.ts';
 import { EngineLock } from './engine-lock.ts';
 import { EventLog } from './event-log.ts';
 import { EventRouter } from './event-router.ts';
@@ -54,6 +58,8 @@ export interface LocalRuntimeOptions {
   ids?: IdGenerator;
   etl?: { memoryLimit?: string; threads?: number; limits?: StagingLimits };
   jobTimeoutMs?: number;
+  /** Declared subscriptions (`subscriptions.json`) and where their secrets come from. */
+  subscriptions?: { declared: readonly Subscription[]; secret: (name: string) => string | undefined };
 }
 
 /** `metrics` carries the service's name as its `service` dimension, like Powertools on AWS. */
@@ -79,6 +85,7 @@ export class LocalRuntime {
   readonly publisher: LocalPublisher;
   readonly jobRunner: LocalJobRunner;
   readonly catalog: LocalCatalog;
+  readonly subscriptions: LocalSubscriptions;
   private readonly pollers = new Map<QueueName, QueuePoller>();
   private engineLock: EngineLock | undefined;
   private servicesRunning = false;
@@ -108,6 +115,15 @@ export class LocalRuntime {
     this.router = new EventRouter(this.db, this.queues, this.eventLog, {
       bucketName: LOCAL_BUCKET,
       etlJobName: ETL_JOB_NAME,
+    });
+    this.subscriptions = new LocalSubscriptions({
+      db: this.db,
+      router: this.router,
+      subscriptions: opts.subscriptions?.declared ?? [],
+      secret: opts.subscriptions?.secret ?? (() => undefined),
+      clock: this.clock,
+      timers: this.timers,
+      logger: this.logger.child('subscriptions'),
     });
     this.rawZone = new RawZone({
       db: this.db,
@@ -219,6 +235,7 @@ export class LocalRuntime {
     this.jobRunner.start();
     this.rawZone.watch();
     for (const p of this.pollers.values()) p.start();
+    this.subscriptions.deliverer.start();
   }
 
   /**
@@ -251,9 +268,14 @@ export class LocalRuntime {
         await this.jobRunner.idle();
         moved = true;
       }
+      if ((await this.subscriptions.deliverer.runOnce()).tried > 0) moved = true;
       if (moved) continue;
       const pendingRaw = this.rawZone.unsettled();
-      const soon = this.nextVisibleWithin(LOCAL_RETRY_SECONDS + 1);
+      const nextDelivery = this.subscriptions.deliverer.nextDueAt();
+      const soon =
+        this.nextVisibleWithin(LOCAL_RETRY_SECONDS + 1) ||
+        (nextDelivery !== undefined &&
+          nextDelivery.getTime() <= this.clock.now().getTime() + (LOCAL_RETRY_SECONDS + 1) * 1000);
       if (pendingRaw > 0 || soon) {
         await sleep(this.timers, 250, opts.signal);
         continue;
@@ -305,6 +327,9 @@ export class LocalRuntime {
         routedTo: e.routedTo,
       })),
       metrics: this.metrics.summary(),
+      subscriptions: this.subscriptions
+        .counts()
+        .map(({ endpoint, ...c }) => ({ ...c, endpoint: redactEndpoint(endpoint) })),
     };
   }
 
@@ -312,6 +337,7 @@ export class LocalRuntime {
     if (this.servicesRunning) {
       await Promise.all([...this.pollers.values()].map((p) => p.stop()));
     }
+    await this.subscriptions.deliverer.stop();
     await this.jobRunner.stop();
     await this.rawZone.close();
     this.engineLock?.release();
@@ -341,6 +367,8 @@ export interface RuntimeStatus {
   recentEvents: { seq: number; at: string; source: string; detailType: string; routedTo: string[] }[];
   /** Every metric series: last value, and sum and points over the last hour. */
   metrics: MetricSeriesSummary[];
+  /** The declared subscriptions and what the deliverer did for each (`events subscriptions`). */
+  subscriptions: (SubscriptionCounts & { endpoint: string })[];
 }
 
 /**
