@@ -2,7 +2,7 @@
  * Reusable checks over a recorded resource graph. Each throws with what is missing, so the
  * broken-topology tests can show that removing a route, a policy or a DLQ is caught.
  */
-
+import { lambdaMappingProblem } from '@ohlcv/core';
 import { Graph } from '../graph.ts';
 import { type PolicyDocument, wildcardViolations } from '../iam.ts';
 import { resourceId } from '../queues.ts';
@@ -59,9 +59,13 @@ export function assertQueues(g: Graph, topology: InfraTopology): void {
       if (esm.args.batchSize !== spec.batchSize) fail(`mapping ${name}: batch size`);
       if (esm.args.maximumBatchingWindowInSeconds !== spec.maxBatchingWindowSeconds)
         fail(`mapping ${name}: batching window`);
-      // Constraints AWS enforces only at deploy time.
-      if (esm.args.batchSize > 10 && esm.args.maximumBatchingWindowInSeconds < 1)
-        fail(`mapping ${name}: a batch over 10 needs a batching window of at least 1 s`);
+      // Constraints AWS enforces only at deploy time: the topology's one statement of them.
+      const problem = lambdaMappingProblem({
+        ...spec,
+        batchSize: esm.args.batchSize,
+        maxBatchingWindowSeconds: esm.args.maximumBatchingWindowInSeconds,
+      });
+      if (problem) fail(`mapping ${name}: ${problem}`);
       const timeout = Number.parseInt(String(fn.args.timeout), 10);
       if (queue.args.visibilityTimeoutSeconds < timeout)
         fail(`queue ${name}: visibility timeout below ${service}'s timeout`);

@@ -336,7 +336,18 @@ describe('the synth assertions fail on a broken graph', () => {
         'etl-trigger': { ...sharedTopology.queues['etl-trigger']!, maxBatchingWindowSeconds: 0 },
       },
     };
-    expect(() => assertQueues(synth('dev', changed), changed)).toThrow(/needs a batching window/);
+    expect(() => assertQueues(synth('dev', changed), changed)).toThrow(/needs maxBatchingWindowSeconds >= 1/);
+  });
+
+  it('a batch over the 10,000 records Lambda takes from SQS is caught', () => {
+    const changed: InfraTopology = {
+      ...sharedTopology,
+      queues: {
+        ...sharedTopology.queues,
+        'etl-trigger': { ...sharedTopology.queues['etl-trigger']!, batchSize: 20_000 },
+      },
+    };
+    expect(() => assertQueues(synth('dev', changed), changed)).toThrow(/batchSize 20000/);
   });
 
   it('a wildcard grant is caught', () => {

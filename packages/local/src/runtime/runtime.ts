@@ -11,6 +11,7 @@ import {
   manifestSchema,
   type QueueName,
   type QueueSender,
+  type QueueSpec,
   queueNames,
   queues as queueSpecs,
   randomIds,
@@ -181,7 +182,7 @@ export class LocalRuntime {
   attachServices(factories: Record<ServiceName, HandlerFactory>): void {
     for (const name of serviceNames) {
       const spec = serviceSpecs[name];
-      const qspec = queueSpecs[spec.queue];
+      const qspec: QueueSpec = queueSpecs[spec.queue];
       // Like Powertools on Lambda: the poller stamps each batch's correlation id on every line.
       const logger = correlatedLogger(this.logger.child(name));
       const handler = factories[name](this, logger, this.metrics.forService(name));
@@ -193,6 +194,7 @@ export class LocalRuntime {
           handler,
           batchSize: qspec.batchSize,
           maxBatchingWindowSeconds: qspec.maxBatchingWindowSeconds,
+          quietCloseSeconds: qspec.localQuietCloseSeconds,
           // Lambda leaves a failed record invisible for the whole visibility timeout; on a
           // laptop a retry after seconds is friendlier. Receive counts and the DLQ still apply.
           failedVisibilitySeconds: LOCAL_RETRY_SECONDS,
