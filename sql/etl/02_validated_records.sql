@@ -1,6 +1,7 @@
 -- materialize: table
 -- Every quarantine rule, as a comma-separated list of reason codes ('' = clean row).
 -- A record the reader could not parse carries only its stage error.
+-- Dates before run_params.min_ts (the floor, default 1800-01-01) are typos, not history.
 -- (x - x) = 0 is the portable finiteness test: false for NaN and +-Infinity (both
 -- engines order NaN above every number, so OHLC checks only look at finite prices).
 -- Only what later steps need is kept: the typed fields, and the raw text of rejected
@@ -44,8 +45,18 @@ FROM (
         CASE WHEN p.volume_text IS NOT NULL AND p.volume IS NULL THEN 'volume_not_numeric' END,
         CASE WHEN NOT ((p.volume - p.volume) = 0) THEN 'volume_not_finite' END,
         CASE WHEN p.volume < 0 THEN 'volume_negative' END,
-        CASE WHEN p.ts_text IS NOT NULL AND p.ts IS NULL THEN 'timestamp_unparseable' END,
+        -- (An out-of-range offset is its own reason: Spark's parser refuses it, DuckDB's not.)
+        CASE
+          WHEN p.ts_text IS NOT NULL AND p.ts IS NULL AND NOT p.ts_offset_out_of_range
+          THEN 'timestamp_unparseable'
+        END,
         CASE WHEN p.ts > r.now_ts THEN 'timestamp_in_future' END,
+        CASE WHEN p.ts < r.min_ts THEN 'timestamp_before_floor' END,
+        -- Real UTC offsets lie within ±14:00; a parser that takes +25:00 shifts the bar a day.
+        CASE WHEN p.ts_offset_out_of_range THEN 'timestamp_offset_out_of_range' END,
+        -- The symbol becomes a folder name (symbol=<escaped>, at most 255 bytes): 80 bytes
+        -- escape to at most 240. Checked here, before anything is written.
+        CASE WHEN {{byte_length}}(p.symbol) > 80 THEN 'symbol_too_long' END,
         CASE WHEN p.ingested_at IS NULL THEN 'ingested_at_unparseable' END
       )
     END AS reason_codes_csv

@@ -1,4 +1,7 @@
 -- materialize: table
+-- Sums are exact (DECIMAL) so they do not depend on the order the engine adds rows in
+-- (threads, batches, input order); float sums differ in the last digits. Terms of
+-- 1e15 and more (never real) fall back to the float sum rather than overflow.
 -- The winners with their derived values. pct_change looks back across partitions
 -- (the context rows supply the previous bar); vwap is the running session VWAP per
 -- UTC date, null where the bar has no volume. is_new marks this run's winners (the
@@ -10,8 +13,8 @@ SELECT
   CASE
     WHEN volume IS NULL OR volume = 0 THEN NULL
     ELSE
-      SUM((high + low + close) / 3 * volume) OVER session_to_date
-      / SUM(volume) OVER session_to_date
+      (CASE WHEN max(abs(((high + low + close) / 3 * volume))) OVER session_to_date < 1e15 THEN CAST(sum(CAST(CASE WHEN abs(((high + low + close) / 3 * volume)) < 1e15 THEN ((high + low + close) / 3 * volume) END AS DECIMAL(38, 18))) OVER session_to_date AS DOUBLE) ELSE sum(((high + low + close) / 3 * volume)) OVER session_to_date END)
+      / (CASE WHEN max(abs(volume)) OVER session_to_date < 1e15 THEN CAST(sum(CAST(CASE WHEN abs(volume) < 1e15 THEN volume END AS DECIMAL(38, 18))) OVER session_to_date AS DOUBLE) ELSE sum(volume) OVER session_to_date END)
   END AS vwap,
   source, ingested_at, raw_object,
   date, is_context, is_new

@@ -4,6 +4,7 @@ import {
   type LocalRuntimeOptions,
   loadSubscriptions,
   resolveHome,
+  stagingLimitsFromEnv,
 } from '@ohlcv/local';
 import type { CommandIO } from './command.ts';
 
@@ -11,6 +12,8 @@ import type { CommandIO } from './command.ts';
 export const runtimeOptions = (io: CommandIO): LocalRuntimeOptions => ({
   home: resolveHome(io.env, io.cwd),
   subscriptions: { declared: loadSubscriptions(io.env, io.cwd), secret: envSecrets(io.env) },
+  // Staging limits (OHLCV_MAX_LINE_BYTES, OHLCV_MAX_OBJECT_BYTES, OHLCV_MIN_DATE).
+  etl: { limits: stagingLimitsFromEnv(io.env) },
 });
 
 /** Opens the runtime state of `$OHLCV_HOME` without starting any service. */

@@ -16,12 +16,17 @@ export const errorCodes = {
   MissingArgument: 'a job run lacks a required --argument',
   InvalidArgument: 'a required argument missing or malformed (dashboard API, local bus)',
   EngineBusy: 'another local process holds the engine lock (seen by users: CLI)',
+  StateFromNewerRelease:
+    'OHLCV_HOME (state database or lake) was written by a newer release; upgrade or use another folder (seen by users: CLI)',
+  LakeMarkerInvalid: "the lake's version marker (lake/_ohlcv/lake.json) is not what a release writes",
   PortInUse: 'the dashboard port is taken (seen by users: CLI)',
 
   // Object store port.
   NoSuchKey: 'the object does not exist',
   InvalidObjectKey: 'an object key that cannot be a local path (.., empty segment, control characters)',
   InvalidPath: 'a path with control characters, not safe to quote into SQL',
+  PathOutsideRoot:
+    'a write whose real path (symlinks resolved) leaves the data folder (seen by users: CLI drop)',
   ObjectStoreError: 'the object store failed a call',
   ObjectStoreAccessDenied:
     'S3 answered 403: a missing grant, or a missing key without s3:ListBucket on its prefix (never taken for "missing")',
@@ -71,6 +76,8 @@ export const errorCodes = {
 
   // Query engine port.
   QueryFailed: 'the local query engine failed a statement',
+  SqlRefused:
+    'user SQL the query sandbox refuses: not one read-only SELECT, or outside the ohlcv.* views (seen by users: CLI exit 2)',
   AthenaStartFailed: 'Athena did not start the query',
   AthenaQueryFailed: 'the Athena query failed',
   AthenaQueryCancelled: 'the Athena query was cancelled',

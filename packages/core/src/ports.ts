@@ -48,11 +48,22 @@ export interface PartitionSpec {
 
 /** The table catalog (Glue Data Catalog on AWS, DuckDB views locally). */
 export interface Catalog {
-  /** Idempotent: an already registered partition counts as `existing`, not an error. */
+  /**
+   * Idempotent: an already registered partition counts as `existing`, not an error. A
+   * partition registered at an older version (location) is switched to the newer one.
+   */
   registerPartitions(
     table: string,
     partitions: readonly PartitionSpec[],
   ): Promise<{ added: number; existing: number }>;
+  /**
+   * Every table of one run in one switch, where the catalog can do that (the local one:
+   * one transaction), so readers see all of a run or none of it. Without it the caller
+   * registers table by table.
+   */
+  registerRun?(
+    tables: readonly { table: string; partitions: readonly PartitionSpec[] }[],
+  ): Promise<{ added: number; existing: number }[]>;
 }
 
 export type QueryParams = Record<string, string | number | boolean | null>;

@@ -180,7 +180,9 @@ schema = StructType([StructField(c, LongType() if c == "line_number" else String
 spark.createDataFrame([tuple(r.get(c) for c in STAGED) for r in staged], schema).createOrReplaceTempView("staged_records")
 job_run_id = args["JOB_RUN_ID"]
 started_at = datetime.now(timezone.utc)
-spark.createDataFrame([(job_run_id, started_at.replace(tzinfo=None))], "job_run_id string, now_ts timestamp")\
+min_ts = datetime.fromisoformat(args.get("MIN_DATE", "1800-01-01"))  # the date floor, as in job.ts
+spark.createDataFrame([(job_run_id, started_at.replace(tzinfo=None), min_ts)],
+                      "job_run_id string, now_ts timestamp, min_ts timestamp")\
     .createOrReplaceTempView("run_params")
 
 # ---- existing partitions the steps need (same choice as packages/etl/src/job.ts) ---------

@@ -10,9 +10,12 @@ import { AppError, duckdbType, runSummaryKey, silentLogger, tables } from '@ohlc
 import type { DuckSession } from './duckdb.ts';
 import { openDuckSession, sqlString, sqlStringList } from './duckdb.ts';
 import { partitionPath } from './hive-path.ts';
-import { listPartitions, parquetFiles, publishPartition, removeDir, writeFileAtomic } from './lake.ts';
+import { realPathInside } from './inside-root.ts';
+import { listPartitions, removeDir, writeFileAtomic } from './lake.ts';
+import { CommittedVersions, currentPartitionFiles, publishVersion } from './partition-versions.ts';
 import { loadDialect, loadEtlSteps, loadQualityRules, renderSql } from './sql-files.ts';
 import { stageObjects } from './stage-duckdb.ts';
+import { DEFAULT_STAGING_LIMITS, type StagingLimits } from './stage-screen.ts';
 
 export interface RunEtlJobInput {
   /** The lake folder: object key `raw/x.csv` is the file `<lakeRoot>/raw/x.csv`. */
@@ -26,6 +29,8 @@ export interface RunEtlJobInput {
   threads?: number;
   /** Raw NDJSON bytes staged at a time (default STAGING_BATCH_BYTES): bounds staging memory. */
   stagingBatchBytes?: number;
+  /** Line and decompressed-object limits of staging (default DEFAULT_STAGING_LIMITS). */
+  stagingLimits?: StagingLimits;
   logger?: Logger;
 }
 
@@ -41,6 +46,8 @@ export async function runEtlJob(input: RunEtlJobInput): Promise<RunSummary> {
   const startedAt = clock.now().toISOString();
   // Scratch inside the lake: renames into processed/ stay on one filesystem.
   const work = join(lakeRoot, '_tmp', jobRunId);
+  realPathInside(lakeRoot, work);
+  realPathInside(lakeRoot, join(lakeRoot, runSummaryKey(jobRunId)));
   removeDir(work);
   mkdirSync(work, { recursive: true });
   const db = await openDuckSession({
@@ -52,18 +59,28 @@ export async function runEtlJob(input: RunEtlJobInput): Promise<RunSummary> {
     const timer = phaseTimer(log, jobRunId);
     for (const stmt of loadDialect().duckdbPrelude) await db.run(stmt);
     const objects = uniqueObjects(manifest.objects);
-    const staging = await stageObjects(db, lakeRoot, objects, work, input.stagingBatchBytes);
+    const staging = await stageObjects(
+      db,
+      lakeRoot,
+      objects,
+      work,
+      input.stagingBatchBytes,
+      input.stagingLimits,
+    );
     await db.run(
-      'CREATE OR REPLACE TEMP TABLE run_params AS SELECT CAST($1 AS VARCHAR) AS job_run_id, etl_to_timestamp($2) AS now_ts',
-      [jobRunId, clock.now().toISOString()],
+      'CREATE OR REPLACE TEMP TABLE run_params AS SELECT CAST($1 AS VARCHAR) AS job_run_id, etl_to_timestamp($2) AS now_ts, CAST($3 AS TIMESTAMP) AS min_ts',
+      [jobRunId, clock.now().toISOString(), (input.stagingLimits ?? DEFAULT_STAGING_LIMITS).minDate],
     );
     timer('staged');
 
+    // Existing partitions are read at their current committed version (atomic publish).
+    const committed = new CommittedVersions(lakeRoot);
+    const files: PartitionFiles = (dir) => currentPartitionFiles(committed, lakeRoot, dir);
     const loaders: Record<string, () => Promise<void>> = {
-      dedupe_bars: () => loadExistingBars(db, lakeRoot),
-      hourly_out: () => loadExistingHourly(db, lakeRoot),
-      daily_out: () => loadExistingDaily(db, lakeRoot),
-      quarantine_out: () => loadExistingQuarantine(db, lakeRoot),
+      dedupe_bars: () => loadExistingBars(db, lakeRoot, files),
+      hourly_out: () => loadExistingHourly(db, lakeRoot, files),
+      daily_out: () => loadExistingDaily(db, lakeRoot, files),
+      quarantine_out: () => loadExistingQuarantine(db, lakeRoot, files),
     };
     const steps = loadEtlSteps();
     const rules = loadQualityRules();
@@ -113,8 +130,10 @@ export async function runEtlJob(input: RunEtlJobInput): Promise<RunSummary> {
 
     const counts = (await db.all('SELECT * FROM run_counts'))[0] ?? {};
     const partitionsWritten: WrittenPartition[] = [];
+    const publish: Publish = (staging, table, rel) =>
+      publishVersion(committed, lakeRoot, staging, join(tableDir(lakeRoot, table), rel), jobRunId);
     for (const [table, relation, filter] of OUTPUTS) {
-      partitionsWritten.push(...(await writeTable(db, lakeRoot, work, table, relation, filter, timer)));
+      partitionsWritten.push(...(await writeTable(db, work, table, relation, filter, timer, publish)));
       timer(`publish ${table}`);
     }
 
@@ -142,6 +161,7 @@ export async function runEtlJob(input: RunEtlJobInput): Promise<RunSummary> {
         },
       );
     }
+    // The commit: until this one file exists no reader takes any version this run wrote.
     writeFileAtomic(join(lakeRoot, runSummaryKey(jobRunId)), `${JSON.stringify(summary, null, 2)}\n`);
     log.info('etl run finished', {
       jobRunId,
@@ -244,6 +264,10 @@ function phaseTimer(log: Logger, jobRunId: string): (phase: string) => void {
 }
 
 const tableDir = (lakeRoot: string, table: TableName): string => join(lakeRoot, tables[table].location);
+/** The Parquet files of a partition folder's current version. */
+type PartitionFiles = (partitionDir: string) => string[];
+/** Moves a written partition folder in as a new version; returns its lake-relative location. */
+type Publish = (stagingDir: string, table: TableName, partitionPath: string) => string;
 const columnNames = (table: TableName): string[] => tables[table].columns.map((c) => c.name);
 
 async function createExisting(
@@ -291,7 +315,7 @@ const previousExisting = (existing: readonly string[], rewritten: ReadonlySet<st
  * partition per symbol (its first bar's pct_change may change) and, read only, of the
  * partition before (the previous bar).
  */
-async function loadExistingBars(db: DuckSession, lakeRoot: string): Promise<void> {
+async function loadExistingBars(db: DuckSession, lakeRoot: string, files: PartitionFiles): Promise<void> {
   await createExisting(db, 'existing_bars', 'bars', ['date VARCHAR', 'is_context INTEGER']);
   const touched = await distinctStrings(db, 'SELECT DISTINCT symbol, date FROM valid_bars');
   if (!touched.length) return;
@@ -310,8 +334,7 @@ async function loadExistingBars(db: DuckSession, lakeRoot: string): Promise<void
   for (const [symbol, dates] of touchedBySymbol) {
     const existing = (datesBySymbol.get(symbol) ?? []).sort();
     const rewritten = new Set([...dates, ...nextExisting(existing, dates)]);
-    const partFiles = (date: string) =>
-      parquetFiles(join(dir, partitionPath(['date', 'symbol'], { date, symbol })));
+    const partFiles = (date: string) => files(join(dir, partitionPath(['date', 'symbol'], { date, symbol })));
     for (const d of rewritten) rewrite.push(...partFiles(d));
     for (const d of new Set(previousExisting(existing, rewritten))) context.push(...partFiles(d));
   }
@@ -320,16 +343,16 @@ async function loadExistingBars(db: DuckSession, lakeRoot: string): Promise<void
   await insertExisting(db, 'existing_bars', 'bars', context, [dateExpr, '1']);
 }
 
-async function loadExistingHourly(db: DuckSession, lakeRoot: string): Promise<void> {
+async function loadExistingHourly(db: DuckSession, lakeRoot: string, files: PartitionFiles): Promise<void> {
   await createExisting(db, 'existing_hourly', 'bars_hourly', ['date VARCHAR']);
   const dates = await distinctStrings(db, 'SELECT DISTINCT date FROM bars_out WHERE is_context = 0');
   const dir = tableDir(lakeRoot, 'bars_hourly');
-  const files = dates.flatMap((d) => parquetFiles(join(dir, partitionPath(['date'], { date: d.date! }))));
-  await insertExisting(db, 'existing_hourly', 'bars_hourly', files, ['CAST(CAST(ts AS DATE) AS VARCHAR)']);
+  const existing = dates.flatMap((d) => files(join(dir, partitionPath(['date'], { date: d.date! }))));
+  await insertExisting(db, 'existing_hourly', 'bars_hourly', existing, ['CAST(CAST(ts AS DATE) AS VARCHAR)']);
 }
 
 /** existing_daily: touched months, the next existing month, and the month before (context). */
-async function loadExistingDaily(db: DuckSession, lakeRoot: string): Promise<void> {
+async function loadExistingDaily(db: DuckSession, lakeRoot: string, files: PartitionFiles): Promise<void> {
   await createExisting(db, 'existing_daily', 'bars_daily', ['is_context INTEGER']);
   const months = new Set(
     (
@@ -345,25 +368,29 @@ async function loadExistingDaily(db: DuckSession, lakeRoot: string): Promise<voi
     .map((p) => p.month!)
     .sort();
   const rewritten = new Set([...months, ...nextExisting(existing, months)]);
-  const files = (m: string) => parquetFiles(join(dir, partitionPath(['month'], { month: m })));
-  await insertExisting(db, 'existing_daily', 'bars_daily', [...rewritten].flatMap(files), ['0']);
+  const monthFiles = (m: string) => files(join(dir, partitionPath(['month'], { month: m })));
+  await insertExisting(db, 'existing_daily', 'bars_daily', [...rewritten].flatMap(monthFiles), ['0']);
   await insertExisting(
     db,
     'existing_daily',
     'bars_daily',
-    previousExisting(existing, rewritten).flatMap(files),
+    previousExisting(existing, rewritten).flatMap(monthFiles),
     ['1'],
   );
 }
 
-async function loadExistingQuarantine(db: DuckSession, lakeRoot: string): Promise<void> {
+async function loadExistingQuarantine(
+  db: DuckSession,
+  lakeRoot: string,
+  files: PartitionFiles,
+): Promise<void> {
   await createExisting(db, 'existing_quarantine', 'quarantine', ['date VARCHAR']);
   const dates = await distinctStrings(db, 'SELECT DISTINCT date FROM quarantine_new');
   const dir = tableDir(lakeRoot, 'quarantine');
-  const files = dates.flatMap((d) => parquetFiles(join(dir, partitionPath(['date'], { date: d.date! }))));
+  const existing = dates.flatMap((d) => files(join(dir, partitionPath(['date'], { date: d.date! }))));
   // The partition value is the object's write date, not derivable from the row: read it from the path.
   for (const d of dates) {
-    const partFiles = files.filter((f) => f.includes(`/date=${d.date}/`));
+    const partFiles = existing.filter((f) => f.includes(`/date=${d.date}/`));
     if (partFiles.length)
       await insertExisting(db, 'existing_quarantine', 'quarantine', partFiles, [sqlString(d.date!)]);
   }
@@ -376,12 +403,12 @@ async function loadExistingQuarantine(db: DuckSession, lakeRoot: string): Promis
  */
 async function writeTable(
   db: DuckSession,
-  lakeRoot: string,
   work: string,
   table: TableName,
   relation: string,
   filter: string,
   timer: (phase: string) => void,
+  publish: Publish,
 ): Promise<WrittenPartition[]> {
   const keys = tables[table].partitionKeys;
   const keyList = keys.join(', ');
@@ -422,12 +449,10 @@ async function writeTable(
   const leftovers = readdirSync(staging).length - partitions.length;
   if (leftovers !== 0) throw new Error(`COPY of ${table} produced ${leftovers} unexpected partition folders`);
   const written: WrittenPartition[] = [];
-  const root = tableDir(lakeRoot, table);
   for (const p of partitions) {
     const values = Object.fromEntries(keys.map((k) => [k, String(p[k])]));
-    const rel = partitionPath(keys, values);
-    publishPartition(join(staging, `pid=${p.pid}`), join(root, rel));
-    written.push({ table, values, location: `${tables[table].location}${rel}/`, rows: Number(p.rows) });
+    const location = publish(join(staging, `pid=${p.pid}`), table, partitionPath(keys, values));
+    written.push({ table, values, location, rows: Number(p.rows) });
   }
   return written;
 }

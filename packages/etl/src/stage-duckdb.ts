@@ -10,9 +10,8 @@
  * only, so each batch's lines are split once into a table (`staged_lines`) and
  * everything after reads that table on all threads; batches bound the table's memory.
  */
-import { closeSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import type { Manifest } from '@ohlcv/core';
 import type { DuckSession } from './duckdb.ts';
 import { sqlString, sqlStringList } from './duckdb.ts';
@@ -20,12 +19,12 @@ import type { StagedRecord } from './stage-formats.ts';
 import {
   canonicalFields,
   detectFormat,
-  isGzip,
   stageCsv,
   stageTwelveData,
   stripBom,
   unreadableObject,
 } from './stage-formats.ts';
+import { DEFAULT_STAGING_LIMITS, type StagingLimits, scratchCopyName, screenObject } from './stage-screen.ts';
 
 type ManifestObject = Manifest['objects'][number];
 
@@ -73,46 +72,46 @@ export async function stageObjects(
   objects: readonly ManifestObject[],
   scratchDir: string,
   batchBytes: number = STAGING_BATCH_BYTES,
+  limits: StagingLimits = DEFAULT_STAGING_LIMITS,
 ): Promise<StagingBatches> {
   const ndjson: ObjectRow[] = [];
   const others: Array<
     StagedRecord & { raw_object: string; object_date: string; object_ingested_at: string }
   > = [];
-  objects.forEach((o, index) => {
+  for (const [index, o] of objects.entries()) {
     const meta = {
       raw_object: o.key,
       object_date: objectDate(o),
       object_ingested_at: new Date(o.lastModified).toISOString(),
     };
-    const path = join(lakeRoot, o.key);
-    if (/\.(ndjson|jsonl)$/i.test(o.key) && !startsWithGzipMagic(path)) {
+    // One bad object never stops the others: what cannot be read, decoded or
+    // decompressed within the limits is one quarantine row, and a line too long is one.
+    const screened = await screenObject(
+      join(lakeRoot, o.key),
+      o.key,
+      scratchCopyName(scratchDir, index),
+      limits,
+    );
+    if (screened.kind === 'unreadable') {
+      others.push({ ...unreadableObject(screened.cause), ...meta });
+      continue;
+    }
+    for (const r of screened.tooLong) others.push({ ...r, ...meta });
+    // Decompressed and with long lines blanked when it had to be: the screened copy.
+    const path = screened.path;
+    if (/\.(ndjson|jsonl)(\.gz)?$/i.test(o.key)) {
       ndjson.push({ path, ...meta });
-      return;
+      continue;
     }
-    let bytes: Uint8Array = readFileSync(path);
-    const wasGzip = isGzip(bytes);
-    if (wasGzip) {
-      try {
-        bytes = gunzipSync(bytes);
-      } catch (e) {
-        others.push({ ...unreadableObject(`unreadable gzip: ${(e as Error).message}`), ...meta });
-        return;
-      }
-    }
-    const text = Buffer.from(bytes).toString('utf8');
+    const text = readFileSync(path, 'utf8');
     const format = detectFormat(o.key, text);
     if (format === 'ndjson') {
-      let file = path;
-      if (wasGzip) {
-        file = join(scratchDir, `ndjson-${index}.ndjson`);
-        writeFileSync(file, bytes);
-      }
-      ndjson.push({ path: file, ...meta });
-      return;
+      ndjson.push({ path, ...meta });
+      continue;
     }
     const records = format === 'csv' ? stageCsv(text) : stageTwelveData(stripBom(text));
     for (const r of records) others.push({ ...r, ...meta });
-  });
+  }
 
   const batches: string[] = [];
   if (others.length) {
@@ -202,16 +201,6 @@ export function spread(files: readonly SizedFile[], lanes: number): string[][] {
     lane.bytes += f.bytes;
   }
   return out.map((l) => l.paths);
-}
-
-function startsWithGzipMagic(path: string): boolean {
-  const fd = openSync(path, 'r');
-  try {
-    const head = Buffer.alloc(2);
-    return readSync(fd, head, 0, 2, 0) === 2 && isGzip(head);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /**

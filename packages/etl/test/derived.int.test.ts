@@ -132,7 +132,8 @@ describe('derived values against an independent calculation', () => {
       },
     ]);
     const bars = summary.partitionsWritten.find((p) => p.table === 'bars')!;
-    expect(bars.location).toBe('processed/bars/date=2024-01-02/symbol=BTC%2FUSD/');
+    // A run-scoped version under the one escaped partition folder (atomic publish).
+    expect(bars.location).toBe('processed/bars/date=2024-01-02/symbol=BTC%2FUSD/_v0000000001-run-1/');
     expect(bars.values).toEqual({ date: '2024-01-02', symbol: 'BTC/USD' });
     const rows = await lake.dump('bars');
     expect(rows.map((r) => [r.symbol, r.date])).toEqual([['BTC/USD', '2024-01-02']]);

@@ -5,7 +5,10 @@ import { dirname, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { Manifest, RunSummary, TableName } from '@ohlcv/core';
 import { tables } from '@ohlcv/core';
+import { partitionPath } from '../src/hive-path.ts';
 import { runEtlJob } from '../src/job.ts';
+import { listPartitions } from '../src/lake.ts';
+import { CommittedVersions, currentPartitionFiles } from '../src/partition-versions.ts';
 
 export const NOW = new Date('2024-06-01T00:00:00Z');
 export const clock = { now: () => NOW };
@@ -30,6 +33,12 @@ export class TestLake {
       size: o.body.length,
       lastModified: o.lastModified ?? '2024-01-03T10:00:00Z',
     };
+  }
+
+  /** The last run again, under its run id: a retried attempt. */
+  rerun(objects: RawObject[]): Promise<RunSummary> {
+    this.runs--;
+    return this.run(objects);
   }
 
   async run(
@@ -60,7 +69,16 @@ export class TestLake {
     const conn = await instance.connect();
     try {
       const spec = tables[table];
-      const glob = join(this.root, spec.location, '**', '*.parquet');
+      // What a reader sees: each partition's current committed version (atomic publish).
+      const committed = new CommittedVersions(this.root);
+      const files = listPartitions(join(this.root, spec.location), spec.partitionKeys).flatMap((values) =>
+        currentPartitionFiles(
+          committed,
+          this.root,
+          join(this.root, spec.location, partitionPath(spec.partitionKeys, values)),
+        ),
+      );
+      if (files.length === 0) return [];
       // The table's columns in their declared order, then the path-only keys: a key that
       // is also a column (bars' symbol) is in the path, not in the files.
       const names = [
@@ -69,7 +87,7 @@ export class TestLake {
       ].filter((n) => !omit.includes(n));
       const types = spec.partitionKeys.map((k) => `'${k}': 'VARCHAR'`).join(', ');
       const r = await conn.runAndReadAll(
-        `SELECT ${names.map((n) => `"${n}"`).join(', ')} FROM read_parquet('${glob}', hive_partitioning = true, hive_types = {${types}}) ORDER BY ALL`,
+        `SELECT ${names.map((n) => `"${n}"`).join(', ')} FROM read_parquet([${files.map((f) => `'${f}'`).join(', ')}], hive_partitioning = true, hive_types = {${types}}) ORDER BY ALL`,
       );
       return r.getRowObjectsJson() as Record<string, unknown>[];
     } catch (e) {

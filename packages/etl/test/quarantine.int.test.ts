@@ -102,7 +102,9 @@ describe('quarantine corpus', () => {
     const onDisk = JSON.parse(readFileSync(join(lake.root, runSummaryKey('run-1')), 'utf8'));
     expect(runSummarySchema.parse(onDisk)).toEqual(summary);
     expect(summary.dataQuality.every((r) => r.passed)).toBe(true);
-    expect(summary.partitionsWritten.map((p) => p.location)).toContain('quarantine/date=2024-01-03/');
+    expect(summary.partitionsWritten.map((p) => p.location)).toContain(
+      'quarantine/date=2024-01-03/_v0000000001-run-1/',
+    );
   });
 
   it('is idempotent: reprocessing the corpus adds no quarantine rows', async () => {

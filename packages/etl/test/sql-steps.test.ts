@@ -7,8 +7,8 @@ let db: DuckSession;
 beforeEach(async () => {
   db = await sqlSession();
   await runStep(db, 'intervals');
-  await given(db, 'run_params', { job_run_id: 'VARCHAR', now_ts: 'TIMESTAMP' }, [
-    { job_run_id: 'run-9', now_ts: '2024-06-01 00:00:00' },
+  await given(db, 'run_params', { job_run_id: 'VARCHAR', now_ts: 'TIMESTAMP', min_ts: 'TIMESTAMP' }, [
+    { job_run_id: 'run-9', now_ts: '2024-06-01 00:00:00', min_ts: '1800-01-01 00:00:00' },
   ]);
 });
 afterEach(() => db.close());
@@ -84,6 +84,15 @@ describe('02_validated_records', () => {
     ['future ts', { ts: '2024-06-01T00:01:00Z' }, 'timestamp_in_future'],
     ['bad ingested_at', { ingested_at: 'soon' }, 'ingested_at_unparseable'],
     ['two rules', { open: '-5', volume: '-2' }, 'price_not_positive,ohlc_inconsistent,volume_negative'],
+    // Issue 13: accepted though wrong before.
+    ['offset +25:00', { ts: '2024-01-02T14:30:00+25:00' }, 'timestamp_offset_out_of_range'],
+    ['offset -14:30', { ts: '2024-01-02T14:30:00-1430' }, 'timestamp_offset_out_of_range'],
+    ['offset +14:00 is real', { ts: '2024-01-02T14:30:00+14:00' }, ''],
+    ['year 0001', { ts: '0001-01-02T14:30:00Z' }, 'timestamp_before_floor'],
+    ['1900 is history', { ts: '1900-01-02T14:30:00Z' }, ''],
+    ['symbol of 81 bytes', { symbol: 'A'.repeat(81) }, 'symbol_too_long'],
+    ['symbol of 80 bytes', { symbol: 'é'.repeat(40) }, ''],
+    ['untrimmed ndjson text', { symbol: ' AAPL ', interval: '1min ', close: ' 10.5' }, ''],
   ];
   it('gives each rule its reason code', async () => {
     await given(
@@ -98,15 +107,18 @@ describe('02_validated_records', () => {
       cases.map(([name, , codes]) => [name, codes]),
     );
     const q = await runStep(db, 'quarantine_new', 'line_number');
-    expect(q).toHaveLength(cases.length - 1);
     expect(q[0]).toMatchObject({
       reason_codes: ['unparseable_line'],
       job_run_id: 'run-9',
       date: '2024-01-03',
     });
-    const valid = await runStep(db, 'valid_bars');
-    expect(valid).toHaveLength(1);
+    const clean = cases.filter(([, , codes]) => codes === '').length;
+    expect(q).toHaveLength(cases.length - clean);
+    const valid = await runStep(db, 'valid_bars', 'line_number');
+    expect(valid).toHaveLength(clean);
     expect(valid[0]).toMatchObject({ date: '2024-01-02', is_new: 1, is_context: 0, close: 10.5 });
+    // NDJSON text is trimmed like CSV's: no second symbol "AAPL ".
+    expect(new Set(valid.map((v) => v.symbol))).toEqual(new Set(['AAPL', 'é'.repeat(40)]));
   });
 });
 

@@ -1,3 +1,5 @@
+export { PATH_OUTSIDE_ROOT, realPathInside } from '@ohlcv/etl/inside-root';
+export { DEFAULT_STAGING_LIMITS, type StagingLimits, stagingLimitsFromEnv } from '@ohlcv/etl/stage-screen';
 export * from './home.ts';
 export * from './object-store/fs-object-store.ts';
 export * from './object-store/object-key.ts';
@@ -10,4 +12,5 @@ export * from './runtime/local-publisher.ts';
 export * from './runtime/raw-zone.ts';
 export * from './runtime/runtime.ts';
 export * from './state-db.ts';
+export * from './state-version.ts';
 export * from './subscriptions/index.ts';

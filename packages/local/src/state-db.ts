@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { migrateStateDb } from './state-version.ts';
 
 export type StateDb = Database.Database;
 
@@ -35,5 +36,12 @@ export function openStateDb(file: string): StateDb {
   const db = new Database(file);
   applyStatePragmas(db);
   db.pragma('foreign_keys = ON');
+  // An older release's file is migrated on open; a newer release's is refused.
+  try {
+    migrateStateDb(db, file);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   return db;
 }

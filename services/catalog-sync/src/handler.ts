@@ -40,6 +40,7 @@ import {
   syncEvents,
   syncedMarkerKey,
   type TableOutcome,
+  type TablePartitions,
 } from './logic.ts';
 
 export interface CatalogSyncDeps {
@@ -130,10 +131,15 @@ export function createCatalogSyncHandler(deps: CatalogSyncDeps): SqsBatchHandler
 
     const summary = await readSummary(jobRunId);
     const outcomes: TableOutcome[] = [];
-    for (const { table, partitions } of partitionsByTable(summary.partitionsWritten)) {
-      const { added, existing } = await catalog.registerPartitions(table, partitions);
+    const byTable = partitionsByTable(summary.partitionsWritten);
+    // One switch for the whole run where the catalog offers it (atomic publish).
+    const counts = catalog.registerRun
+      ? await catalog.registerRun(byTable)
+      : await registerEach(catalog, byTable);
+    byTable.forEach(({ table, partitions }, i) => {
+      const { added, existing } = counts[i]!;
       outcomes.push({ table, added, existing, partitions: partitions.map((p) => p.values) });
-    }
+    });
     const events = syncEvents(summary, outcomes);
     await store.put(pendingMarkerKey(jobRunId), JSON.stringify({ jobRunId, events }), {
       contentType: 'application/json',
@@ -161,4 +167,13 @@ export function createCatalogSyncHandler(deps: CatalogSyncDeps): SqsBatchHandler
       const outcome = await syncRun(jobRunId);
       if (outcome !== 'synced') logger.info(`run ${outcome}`, { jobName, jobRunId, outcome });
     });
+}
+
+async function registerEach(
+  catalog: Catalog,
+  byTable: readonly TablePartitions[],
+): Promise<{ added: number; existing: number }[]> {
+  const out: { added: number; existing: number }[] = [];
+  for (const { table, partitions } of byTable) out.push(await catalog.registerPartitions(table, partitions));
+  return out;
 }

@@ -1,5 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { isAppError } from '@ohlcv/core';
+import { PATH_OUTSIDE_ROOT } from '@ohlcv/local';
 import { parse, toJson } from '../args.ts';
 import { type Command, UsageError } from '../command.ts';
 import { withRuntime } from '../session.ts';
@@ -51,7 +53,11 @@ export const dropCommand: Command = {
     const dropped = await withRuntime(io, async (rt) => {
       const out = [];
       for (const f of files) {
-        const info = await rt.store.put(f.key, await fs.readFile(f.full));
+        const info = await rt.store.put(f.key, await fs.readFile(f.full)).catch((err: unknown) => {
+          // A symlinked folder under raw/ pointing elsewhere: the prefix is bad input.
+          if (isAppError(err) && err.code === PATH_OUTSIDE_ROOT) throw new UsageError(err.message);
+          throw err;
+        });
         out.push({ key: info.key, size: info.size, etag: info.etag });
       }
       return out;

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
-import { resolveHome } from '@ohlcv/local';
+import { assertLakeReadable, resolveHome } from '@ohlcv/local';
 import {
   getQuery,
+  isSqlRefused,
   openLocalCatalog,
   openStateDb,
   type ParamValue,
@@ -19,7 +20,8 @@ const usage = `Usage: ohlcv query NAME [--param KEY=VALUE ...] [--format table|j
 Runs a named query from sql/queries/ (or your own SQL) on the local lake, over exactly the
 partitions the catalog has registered. Tables: ohlcv.bars, ohlcv.bars_hourly,
 ohlcv.bars_daily, ohlcv.quarantine. In --sql, write parameters as :name and pass them
-with --param name=value; they are bound, never pasted into the text.
+with --param name=value; they are bound, never pasted into the text. --sql is sandboxed:
+one read-only SELECT over the ohlcv.* views, no other files; anything else exits 2.
 Safe to run while "ohlcv start" is running.
 
 Examples:
@@ -125,6 +127,7 @@ export const queryCommand: Command = {
       );
       return 1;
     }
+    assertLakeReadable(home.lake);
     const db = openStateDb(home.stateDb);
     try {
       const local = openLocalCatalog({ db, lakeRoot: home.lake });
@@ -132,6 +135,11 @@ export const queryCommand: Command = {
       try {
         rows = await local.queryEngine.query(sql, params);
       } catch (err) {
+        // The sandbox refusing a statement is bad input, not a failure of this command.
+        if (isSqlRefused(err)) {
+          io.stderr(`query refused: ${err.reason}\n`);
+          return 2;
+        }
         io.stderr(`query failed: ${err instanceof Error ? err.message : String(err)}\n`);
         return 1;
       }

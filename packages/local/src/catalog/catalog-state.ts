@@ -41,6 +41,8 @@ export function migrateCatalogState(db: Database.Database): void {
 
 export class CatalogState {
   private readonly insertPartition: Database.Statement;
+  private readonly partitionLocation: Database.Statement;
+  private readonly switchPartition: Database.Statement;
   private readonly selectPartitions: Database.Statement;
   private readonly latestVersion: Database.Statement;
   private readonly insertVersion: Database.Statement;
@@ -54,6 +56,13 @@ export class CatalogState {
       `INSERT INTO catalog_partitions (table_name, partition_key, values_json, location, schema_version, registered_at)
        VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (table_name, partition_key) DO NOTHING`,
     );
+    this.partitionLocation = db.prepare(
+      'SELECT location FROM catalog_partitions WHERE table_name = ? AND partition_key = ?',
+    );
+    this.switchPartition = db.prepare(
+      `UPDATE catalog_partitions SET location = ?, schema_version = ?, registered_at = ?
+       WHERE table_name = ? AND partition_key = ?`,
+    );
     this.selectPartitions = db.prepare(
       'SELECT values_json, location, schema_version FROM catalog_partitions WHERE table_name = ? ORDER BY partition_key',
     );
@@ -66,29 +75,38 @@ export class CatalogState {
     );
   }
 
-  /** Inserts in one transaction; returns how many were new. */
+  /**
+   * Inserts new partitions and switches registered ones to a newer location; returns how
+   * many were new and the locations switched away from. Version locations sort by age
+   * (an earlier release's `.../symbol=X/` sorts before its `.../symbol=X/_v.../`), so an
+   * older summary delivered late never switches a partition back.
+   */
   addPartitions(
     table: TableName,
     schemaVersion: number,
     keyOf: (p: PartitionSpec) => string,
     partitions: readonly PartitionSpec[],
-  ): number {
+  ): { added: number; replaced: string[] } {
     const at = this.now().toISOString();
-    const tx = this.db.transaction((items: readonly PartitionSpec[]) => {
-      let added = 0;
-      for (const p of items) {
-        added += this.insertPartition.run(
-          table,
-          keyOf(p),
-          JSON.stringify(p.values),
-          p.location,
-          schemaVersion,
-          at,
-        ).changes;
+    let added = 0;
+    const replaced: string[] = [];
+    for (const p of partitions) {
+      const key = keyOf(p);
+      const current = this.partitionLocation.get(table, key) as { location: string } | undefined;
+      if (!current) {
+        this.insertPartition.run(table, key, JSON.stringify(p.values), p.location, schemaVersion, at);
+        added++;
+      } else if (p.location > current.location) {
+        this.switchPartition.run(p.location, schemaVersion, at, table, key);
+        replaced.push(current.location);
       }
-      return added;
-    });
-    return tx(partitions);
+    }
+    return { added, replaced };
+  }
+
+  /** Runs `fn` in one transaction (a run's switch of every table). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
   }
 
   partitions(table: TableName): StoredPartition[] {

@@ -1,7 +1,8 @@
 /**
  * One query session: an in-memory DuckDB with schema `ohlcv` holding one view per table
  * over exactly the registered partitions' Parquet files. Nothing is persisted in DuckDB,
- * so any number of processes can query while the runtime writes.
+ * so any number of processes can query while the runtime writes. Once the views exist the
+ * session is sandboxed (sql-sandbox.ts): those files, SELECT only, a memory limit.
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -10,6 +11,7 @@ import { AppError, type ColumnSpec, DATABASE, duckdbType, type TableSpec } from 
 import type { ParamValue } from '@ohlcv/sql/params';
 import { toDuckDb } from '@ohlcv/sql/params';
 import type { StoredPartition } from './catalog-state.ts';
+import { assertReadOnly, isSqlRefused, lockDownSession, refusalOr } from './sql-sandbox.ts';
 import { quoteIdent, quotePath } from './sql-text.ts';
 
 export interface ViewSource {
@@ -27,7 +29,7 @@ export interface DuckSession {
 export async function openDuckSession(
   lakeRoot: string,
   sources: readonly ViewSource[],
-  opts: { threads?: number; unionByName?: boolean } = {},
+  opts: { threads?: number; unionByName?: boolean; memoryLimit?: string } = {},
 ): Promise<DuckSession> {
   const instance = await DuckDBInstance.create(
     ':memory:',
@@ -43,7 +45,10 @@ export async function openDuckSession(
     // sql/queries name no database (Athena's context database is `ohlcv_<stage>`): here the
     // unqualified names resolve in the local catalog's schema.
     await connection.run(`SET schema = ${quotePath(DATABASE)}`);
-    for (const source of sources) await createView(connection, lakeRoot, source, opts.unionByName ?? false);
+    const files: string[] = [];
+    for (const source of sources)
+      files.push(...(await createView(connection, lakeRoot, source, opts.unionByName ?? false)));
+    await lockDownSession(connection, files, opts.memoryLimit);
   } catch (err) {
     close();
     throw err;
@@ -53,9 +58,13 @@ export async function openDuckSession(
     async query(sql, params = {}) {
       const bound = toDuckDb(sql, params);
       try {
+        await assertReadOnly(connection, bound.sql);
         const reader = await connection.runAndReadAll(bound.sql, bound.values);
         return toRows(reader);
       } catch (err) {
+        if (isSqlRefused(err)) throw err;
+        const refused = refusalOr(err);
+        if (refused !== err) throw refused;
         throw new AppError('QueryFailed', `DuckDB: ${err instanceof Error ? err.message : String(err)}`, {
           cause: err,
         });
@@ -86,8 +95,9 @@ async function createView(
   lakeRoot: string,
   source: ViewSource,
   unionByName: boolean,
-): Promise<void> {
+): Promise<string[]> {
   const { spec, columns } = source;
+  const read: string[] = [];
   const keys = new Set<string>(spec.partitionKeys);
   const dataColumns = columns.filter((c) => !keys.has(c.name));
   const view = `${quoteIdent(DATABASE)}.${quoteIdent(spec.name)}`;
@@ -107,6 +117,7 @@ async function createView(
   for (const [, partitions] of [...groups].sort(([a], [b]) => a - b)) {
     const files = partitionFiles(lakeRoot, partitions);
     if (files.length === 0) continue;
+    read.push(...files);
     const scan = `read_parquet([${files.map(quotePath).join(', ')}], hive_partitioning = true, union_by_name = ${unionByName}, hive_types = {${hiveTypes}})`;
     const described = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${scan}`);
     const present = new Set(described.getRowObjectsJson().map((r) => String(r.column_name)));
@@ -124,6 +135,7 @@ async function createView(
     selects.push(`SELECT ${cols.join(', ')} WHERE false`);
   }
   await conn.run(`CREATE VIEW ${view} AS ${selects.join('\nUNION ALL BY NAME\n')}`);
+  return read;
 }
 
 /** A file listed for the session was removed before DuckDB read it (a partition rewrite). */

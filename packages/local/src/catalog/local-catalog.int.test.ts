@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type ColumnSpec, type TableName, type TableSpec, tables } from '@ohlcv/core';
@@ -252,5 +252,48 @@ describe('transient errors', () => {
     expect(isSchemaMismatch(new Error('Invalid Input Error: schema mismatch in glob: column "a"'))).toBe(
       true,
     );
+  });
+});
+
+describe('local catalog: atomic publish (run-scoped versions)', () => {
+  const version = (n: number) =>
+    `processed/bars_daily/month=2024-01/_v${String(n).padStart(10, '0')}-run-${n}/`;
+  const hourly = (n: number) =>
+    `processed/bars_hourly/date=2024-01-02/_v${String(n).padStart(10, '0')}-run-${n}/`;
+  const touch = (location: string) => {
+    mkdirSync(path.join(lake(), location), { recursive: true });
+    writeFileSync(path.join(lake(), location, 'data_0.parquet'), 'x');
+  };
+
+  it('switches a partition forward to a newer version, never back, and removes the superseded files', async () => {
+    const local = openLocalCatalog({ db, lakeRoot: lake(), clock });
+    for (const n of [1, 2]) touch(version(n));
+    const p = (n: number) => ({ values: { month: '2024-01' }, location: version(n) });
+    expect(await local.catalog.registerPartitions('bars_daily', [p(1)])).toEqual({ added: 1, existing: 0 });
+    expect(await local.catalog.registerPartitions('bars_daily', [p(2)])).toEqual({ added: 0, existing: 1 });
+    expect(local.partitions('bars_daily').map((x) => x.location)).toEqual([version(2)]);
+    expect(existsSync(path.join(lake(), version(1)))).toBe(false);
+    // A late redelivery of the older run's summary changes nothing.
+    await local.catalog.registerPartitions('bars_daily', [p(1)]);
+    expect(local.partitions('bars_daily').map((x) => x.location)).toEqual([version(2)]);
+    expect(existsSync(path.join(lake(), version(2)))).toBe(true);
+  });
+
+  it('registerRun switches every table of a run in one transaction: all of it or none', async () => {
+    const local = openLocalCatalog({ db, lakeRoot: lake(), clock });
+    const run = [
+      { table: 'bars_daily', partitions: [{ values: { month: '2024-01' }, location: version(1) }] },
+      { table: 'bars_hourly', partitions: [{ values: { date: '2024-01-02' }, location: hourly(1) }] },
+      // The last table of the run is bad: nothing of the run may be registered.
+      { table: 'bars', partitions: [{ values: { date: '2024-01-02' }, location: 'processed/bars/x/' }] },
+    ];
+    await expect(local.catalog.registerRun!(run)).rejects.toThrow(/partition of bars must have values/);
+    expect(local.partitions('bars_daily')).toEqual([]);
+    expect(local.partitions('bars_hourly')).toEqual([]);
+    expect(await local.catalog.registerRun!(run.slice(0, 2))).toEqual([
+      { added: 1, existing: 0 },
+      { added: 1, existing: 0 },
+    ]);
+    expect(local.partitions('bars_hourly').map((x) => x.location)).toEqual([hourly(1)]);
   });
 });

@@ -4,6 +4,7 @@
  * partitions. A registered partition is therefore queryable by the very next query, from
  * any process that can open the state database.
  */
+import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import {
   AppError,
@@ -17,6 +18,8 @@ import {
   type TableName,
   type TableSpec,
 } from '@ohlcv/core';
+import { realPathInside } from '@ohlcv/etl/inside-root';
+import { VERSION_PREFIX } from '@ohlcv/etl/partition-versions';
 import type Database from 'better-sqlite3';
 import { CatalogState } from './catalog-state.ts';
 import {
@@ -36,6 +39,8 @@ export interface LocalCatalogOptions {
   tables?: Record<TableName, TableSpec>;
   /** DuckDB threads per session (default: DuckDB's own choice). */
   threads?: number;
+  /** Memory limit of each query session (default DEFAULT_QUERY_MEMORY_LIMIT). */
+  queryMemoryLimit?: string;
 }
 
 export interface LocalCatalog {
@@ -64,13 +69,28 @@ export function openLocalCatalog(opts: LocalCatalogOptions): LocalCatalog {
     return spec;
   };
 
+  const register = (table: string, partitions: readonly PartitionSpec[], replaced: string[]) => {
+    const spec = specOf(table);
+    for (const p of partitions) validatePartition(spec, p);
+    const { version } = state.ensureSchema(spec.name, spec.columns);
+    const r = state.addPartitions(spec.name, version, (p) => partitionKey(spec, p), partitions);
+    replaced.push(...r.replaced);
+    return { added: r.added, existing: partitions.length - r.added };
+  };
   const catalog: Catalog = {
     async registerPartitions(table, partitions) {
-      const spec = specOf(table);
-      for (const p of partitions) validatePartition(spec, p);
-      const { version } = state.ensureSchema(spec.name, spec.columns);
-      const added = state.addPartitions(spec.name, version, (p) => partitionKey(spec, p), partitions);
-      return { added, existing: partitions.length - added };
+      const replaced: string[] = [];
+      const out = state.transaction(() => register(table, partitions, replaced));
+      removeSuperseded(lakeRoot, replaced);
+      return out;
+    },
+    // Every table of a run switches in one SQLite transaction: a query opens its session
+    // before or after it, never in between.
+    async registerRun(runTables) {
+      const replaced: string[] = [];
+      const out = state.transaction(() => runTables.map((t) => register(t.table, t.partitions, replaced)));
+      removeSuperseded(lakeRoot, replaced);
+      return out;
     },
   };
 
@@ -82,7 +102,11 @@ export function openLocalCatalog(opts: LocalCatalogOptions): LocalCatalog {
     }));
 
   const openSession = (unionByName = false) =>
-    openDuckSession(lakeRoot, viewSources(), { threads: opts.threads, unionByName });
+    openDuckSession(lakeRoot, viewSources(), {
+      threads: opts.threads,
+      unionByName,
+      memoryLimit: opts.queryMemoryLimit,
+    });
 
   const runOnce = async (sql: string, params: QueryParams, unionByName: boolean) => {
     const session = await openSession(unionByName);
@@ -141,3 +165,29 @@ function validatePartition(spec: TableSpec, p: PartitionSpec): void {
     throw new AppError('InvalidPartition', `partition location ${loc} is not under ${spec.location}`);
   }
 }
+
+/**
+ * Files of versions the catalog no longer points at. A query that listed them just before
+ * the switch finds them gone and lists again (isVanishedFile). An earlier release's
+ * partition folder holds the newer versions too: only its own files go.
+ */
+function removeSuperseded(lakeRoot: string, locations: readonly string[]): void {
+  for (const location of locations) {
+    const dir = path.join(lakeRoot, location);
+    realPathInside(lakeRoot, dir);
+    if (location.includes(`/${VERSION_PREFIX}`)) {
+      rmSync(dir, { recursive: true, force: true });
+      continue;
+    }
+    for (const name of safeReaddir(dir))
+      if (name.endsWith('.parquet')) rmSync(path.join(dir, name), { force: true });
+  }
+}
+
+const safeReaddir = (dir: string): string[] => {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+};

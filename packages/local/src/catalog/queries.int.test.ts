@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { tables } from '@ohlcv/core';
+import { toDuckDb } from '@ohlcv/sql/params';
 import { getQuery, materializeSql, queryRegistry, resolveParams } from '@ohlcv/sql/queries';
 import type Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -295,10 +296,13 @@ describe('monthly_summary (CTAS)', () => {
     const q = getQuery('monthly_summary');
     const session = await local.openSession();
     try {
-      await session.query(
+      // A CTAS is not user SQL: it goes to the session's connection (still inside the file
+      // fence), not through query(), which takes read-only statements only.
+      const ctas = toDuckDb(
         materializeSql(q, 'duckdb'),
         resolveParams(q, { start_month: '2024-02', end_month: '2024-02' }),
       );
+      await session.connection.run(ctas.sql, ctas.values);
       const rows = await session.query('SELECT * FROM ohlcv.monthly_summary ORDER BY symbol');
       expect(rows.map((r) => r.symbol)).toEqual(['AAPL', 'BTC/USD', 'EUR/USD', 'MSFT']);
       const s = series('MSFT');

@@ -198,3 +198,50 @@ describe('FsObjectStore on a real folder tree', () => {
     expect(seen).toEqual([info]);
   });
 });
+
+describe('FsObjectStore writes stay under its real root', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await tempRoot();
+  });
+  afterEach(() => fs.rm(dir, { recursive: true, force: true }));
+
+  it('refuses a put through a symlinked folder; nothing is written outside, nothing announced', async () => {
+    const root = path.join(dir, 'lake');
+    const outside = path.join(dir, 'outside');
+    await fs.mkdir(path.join(root, 'raw'), { recursive: true });
+    await fs.mkdir(outside);
+    await fs.symlink(outside, path.join(root, 'raw', 'dirlink'));
+    const announced: string[] = [];
+    const store = new FsObjectStore(root, { onPut: (i) => void announced.push(i.key) });
+    for (const key of ['raw/dirlink/f.csv', 'raw/dirlink/deeper/f.csv']) {
+      const err = await store.put(key, 'a,b\n').catch((e: unknown) => e);
+      expect(isAppError(err) && err.code).toBe('PathOutsideRoot');
+    }
+    expect(await fs.readdir(outside)).toEqual([]);
+    expect(announced).toEqual([]);
+  });
+
+  it('refuses to replace an object whose file is a symlink out, or a dangling symlink', async () => {
+    const root = path.join(dir, 'lake');
+    await fs.mkdir(path.join(root, 'raw'), { recursive: true });
+    await fs.writeFile(path.join(dir, 'victim.txt'), 'keep');
+    await fs.symlink(path.join(dir, 'victim.txt'), path.join(root, 'raw', 'x.csv'));
+    await fs.symlink(path.join(dir, 'nowhere'), path.join(root, 'raw', 'gone'));
+    const store = new FsObjectStore(root);
+    for (const key of ['raw/x.csv', 'raw/gone/y.csv']) {
+      const err = await store.put(key, 'new').catch((e: unknown) => e);
+      expect(isAppError(err) && err.code).toBe('PathOutsideRoot');
+    }
+    expect(await fs.readFile(path.join(dir, 'victim.txt'), 'utf8')).toBe('keep');
+    await expect(fs.stat(path.join(dir, 'nowhere'))).rejects.toThrow();
+  });
+
+  it('a root that is itself a symlink (a lake on another disk) is where writes go', async () => {
+    await fs.mkdir(path.join(dir, 'disk'));
+    await fs.symlink(path.join(dir, 'disk'), path.join(dir, 'lake'));
+    const store = new FsObjectStore(path.join(dir, 'lake'));
+    await store.put('raw/a/b.csv', 'x');
+    expect(await fs.readFile(path.join(dir, 'disk', 'raw', 'a', 'b.csv'), 'utf8')).toBe('x');
+  });
+});

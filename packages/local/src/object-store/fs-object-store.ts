@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, type ObjectInfo, type ObjectStore } from '@ohlcv/core';
+import { realPathInside } from '@ohlcv/etl/inside-root';
 import { keyToPath, pathToKey } from './object-key.ts';
 
 export interface FsObjectStoreOptions {
@@ -13,7 +14,8 @@ export interface FsObjectStoreOptions {
 /**
  * An object store on a folder tree with the S3 semantics we use: atomic put (temp file +
  * rename, so a reader sees the old object or the new one), get, head with size and an
- * MD5 etag like S3's for single-part uploads, and list by prefix in key order.
+ * MD5 etag like S3's for single-part uploads, and list by prefix in key order. A put
+ * whose real path leaves the root (through a symlinked folder) is refused.
  */
 export class FsObjectStore implements ObjectStore {
   constructor(
@@ -23,6 +25,8 @@ export class FsObjectStore implements ObjectStore {
 
   async put(key: string, body: Uint8Array | string): Promise<ObjectInfo> {
     const file = keyToPath(this.root, key);
+    // The key is clean, but a folder on its way may be a symlink out of the store.
+    realPathInside(this.root, file);
     const bytes = typeof body === 'string' ? Buffer.from(body) : body;
     await fs.mkdir(path.dirname(file), { recursive: true });
     // Hidden (so listings and the raw-zone scan skip it) and short: a name near the 255-byte

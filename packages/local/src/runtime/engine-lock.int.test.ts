@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { fixedClock } from '@ohlcv/core/contracts/in-memory';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EngineLock } from './engine-lock.ts';
+import { processStart } from './process-start.ts';
 import { type RuntimeKit, runtimeKit } from './testing/runtime-kit.ts';
 
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
@@ -77,15 +78,34 @@ describe('EngineLock', () => {
   it("a dead pid's lock row is taken over", async () => {
     kit = runtimeKit();
     const pid = await deadPid();
-    kit.db.exec(
-      'CREATE TABLE IF NOT EXISTS engine_lock (id INTEGER PRIMARY KEY CHECK (id = 1), pid INTEGER NOT NULL, since TEXT NOT NULL)',
-    );
+    const lock = new EngineLock(kit.db, fixedClock('2026-01-02T03:04:05.000Z'));
+    // A row as the previous release wrote it: no start time.
     kit.db
       .prepare("INSERT INTO engine_lock (id, pid, since) VALUES (1, ?, '2020-01-01T00:00:00.000Z')")
       .run(pid);
-    const lock = new EngineLock(kit.db, fixedClock('2026-01-02T03:04:05.000Z'));
     expect(lock.holder()).toBeUndefined();
     expect(lock.acquire()).toBeUndefined();
     expect(lock.holder()).toEqual({ pid: process.pid, since: '2026-01-02T03:04:05.000Z' });
+  });
+
+  it("a dead holder's pid now used by another process does not keep the lock (start time differs)", async () => {
+    kit = runtimeKit();
+    // A live process that is not the holder: it merely got the dead holder's pid.
+    const other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    children.push(other);
+    const lock = new EngineLock(kit.db, fixedClock('2026-01-02T03:04:05.000Z'));
+    const started = processStart(other.pid!);
+    expect(started).toMatch(/^(linux|ps):/);
+    kit.db
+      .prepare(
+        "INSERT OR REPLACE INTO engine_lock (id, pid, since, process_start) VALUES (1, ?, '2020-01-01T00:00:00.000Z', ?)",
+      )
+      .run(other.pid, `${started}-of-the-dead-holder`);
+    expect(lock.holder()).toBeUndefined();
+    expect(lock.acquire()).toBeUndefined();
+    expect(lock.holder()).toEqual({ pid: process.pid, since: '2026-01-02T03:04:05.000Z' });
+    // The same pid with its own start time is the holder.
+    kit.db.prepare('UPDATE engine_lock SET pid = ?, process_start = ?').run(other.pid, started);
+    expect(lock.holder()?.pid).toBe(other.pid);
   });
 });

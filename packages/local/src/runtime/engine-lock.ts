@@ -1,10 +1,13 @@
 import type { Clock } from '@ohlcv/core';
 import type { StateDb } from '../state-db.ts';
+import { processStart } from './process-start.ts';
 
 /**
  * One process at a time runs the services and jobs of a data folder (`start`, `demo`,
  * `drain`); others (`status`, `query`, `drop`, `events tail`) only read or enqueue.
- * A holder that died is detected by its pid and the lock taken over.
+ * A holder that died is detected and the lock taken over: its pid must be alive AND be
+ * the same process, told by its start time — a dead holder's pid reused by another
+ * process does not keep the lock.
  */
 export class EngineLock {
   constructor(
@@ -12,7 +15,7 @@ export class EngineLock {
     private readonly clock: Clock,
   ) {
     db.exec(
-      'CREATE TABLE IF NOT EXISTS engine_lock (id INTEGER PRIMARY KEY CHECK (id = 1), pid INTEGER NOT NULL, since TEXT NOT NULL)',
+      'CREATE TABLE IF NOT EXISTS engine_lock (id INTEGER PRIMARY KEY CHECK (id = 1), pid INTEGER NOT NULL, since TEXT NOT NULL, process_start TEXT)',
     );
   }
 
@@ -23,8 +26,8 @@ export class EngineLock {
         const holder = this.holder();
         if (holder && holder.pid !== process.pid) return holder;
         this.db
-          .prepare('INSERT OR REPLACE INTO engine_lock (id, pid, since) VALUES (1, ?, ?)')
-          .run(process.pid, this.clock.now().toISOString());
+          .prepare('INSERT OR REPLACE INTO engine_lock (id, pid, since, process_start) VALUES (1, ?, ?, ?)')
+          .run(process.pid, this.clock.now().toISOString(), ownStart());
         return undefined;
       })
       .immediate();
@@ -32,16 +35,26 @@ export class EngineLock {
 
   /** The live holder, if any (a dead holder's row is ignored). */
   holder(): { pid: number; since: string } | undefined {
-    const row = this.db.prepare('SELECT pid, since FROM engine_lock WHERE id = 1').get() as
-      | { pid: number; since: string }
+    const row = this.db.prepare('SELECT pid, since, process_start FROM engine_lock WHERE id = 1').get() as
+      | { pid: number; since: string; process_start: string | null }
       | undefined;
-    return row && isAlive(row.pid) ? row : undefined;
+    if (!row || !isAlive(row.pid)) return undefined;
+    // A row without a start time (or a platform that cannot tell) falls back to the pid.
+    const now = row.process_start === null ? undefined : processStart(row.pid);
+    if (row.process_start !== null && now !== undefined && now !== row.process_start) return undefined;
+    return { pid: row.pid, since: row.since };
   }
 
   release(): void {
     this.db.prepare('DELETE FROM engine_lock WHERE id = 1 AND pid = ?').run(process.pid);
   }
 }
+
+let own: string | null | undefined;
+const ownStart = (): string | null => {
+  if (own === undefined) own = processStart(process.pid) ?? null;
+  return own;
+};
 
 function isAlive(pid: number): boolean {
   try {

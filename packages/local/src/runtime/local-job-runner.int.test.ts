@@ -249,4 +249,72 @@ describe('LocalJobRunner', () => {
     ]);
     expect(next.glueEvents('quality-alert')).toEqual([]);
   });
+
+  it('a run that kills the process every time is retried maxRetries times, then FAILED with an alert; the queue moves on', async () => {
+    // Each "process" claims the run and dies in it (an out-of-memory crash leaves it RUNNING
+    // and never finishes); the body only settles when the test tears the runner down.
+    const dies: JobBody = (_run, signal) =>
+      new Promise<void>((_, reject) =>
+        signal.addEventListener('abort', () => reject(new Error('torn down'))),
+      );
+    const first = setup(dies);
+    const { jobRunId: poison } = await first.runner.startJobRun({ jobName: TEST_JOB, arguments: args(1) });
+    await eventually(() => first.runner.runs()[0]?.attempts === 1);
+    let kit = first.kit;
+    for (const attempt of [2, 3]) {
+      kit = kit.reopen();
+      const next = setup(dies, {}, kit);
+      next.runner.start();
+      await eventually(
+        () => next.runner.runs()[0]?.attempts === attempt && next.runner.counts().RUNNING === 1,
+      );
+    }
+    // The fourth process: the run has had its 2 retries.
+    const ran: string[] = [];
+    const last = setup(async (run) => void ran.push(run.jobRunId), {}, kit.reopen());
+    last.runner.start();
+    expect(last.runner.runs()[0]).toMatchObject({ jobRunId: poison, state: 'FAILED', attempts: 3 });
+    expect(last.runner.runs()[0]?.error).toMatch(/interrupted 3 times.*2 retries/);
+    expect(last.glueEvents('quality-alert').map((e) => e.detail)).toMatchObject([
+      { jobRunId: poison, state: 'FAILED', severity: 'ERROR' },
+    ]);
+    const { jobRunId: good } = await last.runner.startJobRun({ jobName: TEST_JOB, arguments: args(2) });
+    await last.runner.idle();
+    expect(ran).toEqual([good]);
+    expect(last.runner.counts()).toMatchObject({ SUCCEEDED: 1, FAILED: 1, RUNNING: 0, WAITING: 0 });
+  });
+
+  it('maxRetries is configurable; a run stopped on purpose does not use up an attempt', async () => {
+    const first = setup(
+      (_run, signal) =>
+        new Promise<void>((_, reject) =>
+          signal.addEventListener('abort', () => reject(new Error('stopping'))),
+        ),
+      { maxRetries: 0 },
+    );
+    await first.runner.startJobRun({ jobName: TEST_JOB, arguments: args(1) });
+    await eventually(() => first.runner.counts().RUNNING === 1);
+    await first.runner.stop();
+    expect(first.runner.runs()[0]).toMatchObject({ state: 'RUNNING', attempts: 0 });
+    const next = setup(async () => {}, { maxRetries: 0 }, first.kit.reopen());
+    next.runner.start();
+    await next.runner.idle();
+    expect(next.runner.runs()[0]).toMatchObject({ state: 'SUCCEEDED', attempts: 1 });
+  });
+
+  it('many runs in one process leave no abort listener behind (no MaxListenersExceededWarning)', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const { runner } = setup(async () => {});
+      for (let i = 1; i <= 12; i++) await runner.startJobRun({ jobName: TEST_JOB, arguments: args(i) });
+      await runner.idle();
+      expect(runner.counts().SUCCEEDED).toBe(12);
+      await new Promise((r) => setImmediate(r));
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
 });

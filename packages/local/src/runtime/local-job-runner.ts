@@ -22,6 +22,8 @@ export interface JobRunRecord {
   startedAt: string | null;
   finishedAt: string | null;
   error: string | null;
+  /** How many times the run was claimed (a crash mid-run leaves it RUNNING with its count). */
+  attempts: number;
 }
 
 export type JobBody = (run: JobRunRecord, signal: AbortSignal) => Promise<void>;
@@ -36,6 +38,12 @@ export interface LocalJobRunnerOptions {
   timeoutMs?: number;
   /** Runs allowed to wait; beyond it StartJobRun answers ConcurrentRunsExceeded, as Glue does. */
   maxWaitingRuns?: number;
+  /**
+   * How many times a run found RUNNING after a crash is run again (Glue's MaxRetries).
+   * A run that keeps killing the process (out of memory on a poison input) would otherwise
+   * wedge the queue: past this it ends FAILED, which raises an alert, and the next run goes.
+   */
+  maxRetries?: number;
   account?: string;
   region?: string;
 }
@@ -59,6 +67,7 @@ export class LocalJobRunner implements JobRunner {
       ...opts,
       timeoutMs: opts.timeoutMs ?? 30 * 60_000,
       maxWaitingRuns: opts.maxWaitingRuns ?? 50,
+      maxRetries: opts.maxRetries ?? DEFAULT_MAX_RETRIES,
       account: opts.account ?? '000000000000',
       region: opts.region ?? 'us-east-1',
     };
@@ -70,7 +79,8 @@ export class LocalJobRunner implements JobRunner {
       submitted_at TEXT NOT NULL,
       started_at TEXT,
       finished_at TEXT,
-      error TEXT
+      error TEXT,
+      attempts INTEGER NOT NULL DEFAULT 0
     );
     CREATE INDEX IF NOT EXISTS job_runs_state ON job_runs (state, submitted_at)`);
   }
@@ -97,12 +107,29 @@ export class LocalJobRunner implements JobRunner {
     return { jobRunId };
   }
 
-  /** Starts working through waiting runs; runs interrupted by a crash are resumed. */
+  /**
+   * Starts working through waiting runs. A run left RUNNING by a crash is run again while
+   * it has retries left; past them it ends FAILED with the reason (its state change event
+   * goes to quality-alert, like any failed run) and the queue moves on.
+   */
   start(): void {
     this.stopped = false;
-    this.o.db
-      .prepare("UPDATE job_runs SET state = 'WAITING', started_at = NULL WHERE state = 'RUNNING'")
-      .run();
+    const orphans = (
+      this.o.db.prepare("SELECT * FROM job_runs WHERE state = 'RUNNING' ORDER BY rowid").all() as RunRow[]
+    ).map(toRecord);
+    for (const run of orphans) {
+      if (run.attempts > this.o.maxRetries) {
+        const error = `interrupted ${run.attempts} times (the process died mid-run, last started ${run.startedAt}); not retried past ${this.o.maxRetries} retries — look for an input that exhausts memory`;
+        this.o.logger.error('job run failed', { jobRunId: run.jobRunId, state: 'FAILED', error });
+        this.finish(run, 'FAILED', error);
+      } else {
+        this.o.db
+          .prepare(
+            "UPDATE job_runs SET state = 'WAITING', started_at = NULL WHERE job_run_id = ? AND state = 'RUNNING'",
+          )
+          .run(run.jobRunId);
+      }
+    }
     this.kick();
   }
 
@@ -183,7 +210,7 @@ export class LocalJobRunner implements JobRunner {
     const startedAt = this.o.clock.now();
     const claimed = this.o.db
       .prepare(
-        "UPDATE job_runs SET state = 'RUNNING', started_at = ? WHERE job_run_id = ? AND state = 'WAITING'",
+        "UPDATE job_runs SET state = 'RUNNING', started_at = ?, attempts = attempts + 1 WHERE job_run_id = ? AND state = 'WAITING'",
       )
       .run(startedAt.toISOString(), run.jobRunId);
     if (claimed.changes === 0) return; // another engine took it
@@ -192,12 +219,10 @@ export class LocalJobRunner implements JobRunner {
     let error: string | null = null;
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(), this.o.timeoutMs);
+    const signal = anySignal(timeout.signal, this.abort.signal);
     try {
       await Promise.race([
-        body(
-          { ...run, state: 'RUNNING', startedAt: startedAt.toISOString() },
-          anySignal(timeout.signal, this.abort.signal),
-        ),
+        body({ ...run, state: 'RUNNING', startedAt: startedAt.toISOString() }, signal.signal),
         new Promise<never>((_, reject) =>
           timeout.signal.addEventListener('abort', () => reject(new JobTimeout()), { once: true }),
         ),
@@ -207,8 +232,12 @@ export class LocalJobRunner implements JobRunner {
       // signal rejects with its own error at the same moment the timeout fires.
       const timedOut = err instanceof JobTimeout || timeout.signal.aborted;
       if (this.stopped && !timedOut) {
-        // Shutting down mid-run: leave it RUNNING so the next start runs it again.
+        // Shutting down mid-run: leave it RUNNING so the next start runs it again, and do
+        // not count this attempt — the run did not kill the process, we stopped it.
         clearTimeout(timer);
+        this.o.db
+          .prepare('UPDATE job_runs SET attempts = attempts - 1 WHERE job_run_id = ?')
+          .run(run.jobRunId);
         return;
       }
       state = timedOut ? 'TIMEOUT' : 'FAILED';
@@ -216,7 +245,14 @@ export class LocalJobRunner implements JobRunner {
       this.o.logger.error('job run failed', { jobRunId: run.jobRunId, state, error });
     } finally {
       clearTimeout(timer);
+      signal.dispose();
     }
+    this.finish(run, state, error);
+    this.o.logger.info('job run finished', { jobRunId: run.jobRunId, state });
+  }
+
+  /** Ends a run and emits its state change (routed to quality-alert unless SUCCEEDED). */
+  private finish(run: JobRunRecord, state: JobRunState, error: string | null): void {
     const finishedAt = this.o.clock.now().toISOString();
     const envelope = buildGlueJobStateChangeEvent({
       id: crypto.randomUUID(),
@@ -234,19 +270,27 @@ export class LocalJobRunner implements JobRunner {
         .prepare('UPDATE job_runs SET state = ?, finished_at = ?, error = ? WHERE job_run_id = ?')
         .run(state, finishedAt, error, run.jobRunId);
     });
-    this.o.logger.info('job run finished', { jobRunId: run.jobRunId, state });
   }
 }
 
 class JobTimeout extends Error {}
 
-function anySignal(...signals: AbortSignal[]): AbortSignal {
+/**
+ * Aborts when any of `signals` does. dispose() takes its listeners off again: the
+ * runner's own signal lives as long as the runner, and a listener left per run on it
+ * is a leak (MaxListenersExceededWarning after ten runs in one process).
+ */
+function anySignal(...signals: AbortSignal[]): { signal: AbortSignal; dispose(): void } {
   const c = new AbortController();
+  const onAbort = () => c.abort();
   for (const s of signals) {
     if (s.aborted) c.abort();
-    else s.addEventListener('abort', () => c.abort(), { once: true });
+    else s.addEventListener('abort', onAbort, { once: true });
   }
-  return c.signal;
+  const dispose = () => {
+    for (const s of signals) s.removeEventListener('abort', onAbort);
+  };
+  return { signal: c.signal, dispose };
 }
 
 interface RunRow {
@@ -258,6 +302,7 @@ interface RunRow {
   started_at: string | null;
   finished_at: string | null;
   error: string | null;
+  attempts: number;
 }
 
 const toRecord = (r: RunRow): JobRunRecord => ({
@@ -269,4 +314,8 @@ const toRecord = (r: RunRow): JobRunRecord => ({
   startedAt: r.started_at,
   finishedAt: r.finished_at,
   error: r.error,
+  attempts: r.attempts,
 });
+
+/** Runs found RUNNING after a crash are retried this many times (Glue job MaxRetries). */
+export const DEFAULT_MAX_RETRIES = 2;

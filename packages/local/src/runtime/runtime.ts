@@ -27,11 +27,14 @@ import {
   tableNames,
 } from '@ohlcv/core';
 import { runEtlJob } from '@ohlcv/etl';
+import { realPathInside } from '@ohlcv/etl/inside-root';
+import type { StagingLimits } from '@ohlcv/etl/stage-screen';
 import { type LocalCatalog, openLocalCatalog } from '../catalog/index.ts';
 import type { HomeLayout } from '../home.ts';
 import { FsObjectStore } from '../object-store/fs-object-store.ts';
 import { ensureTopologyQueues, QueuePoller, SqliteQueueStore } from '../queue/index.ts';
 import { openStateDb, type StateDb } from '../state-db.ts';
+import { ensureLakeLayout } from '../state-version.ts';
 import { LocalSubscriptions } from '../subscriptions/local-subscriptions.ts';
 import type { SubscriptionCounts } from '../subscriptions/subscription-store.ts';
 import { EngineLock } from './engine-lock.ts';
@@ -54,7 +57,7 @@ export interface LocalRuntimeOptions {
   /** Poll waits, batching windows, raw/ settle times and drain's back-off run on these. */
   timers?: Timers;
   ids?: IdGenerator;
-  etl?: { memoryLimit?: string; threads?: number };
+  etl?: { memoryLimit?: string; threads?: number; limits?: StagingLimits };
   jobTimeoutMs?: number;
   /** Declared subscriptions (`subscriptions.json`) and where their secrets come from. */
   subscriptions?: { declared: readonly Subscription[]; secret: (name: string) => string | undefined };
@@ -95,8 +98,17 @@ export class LocalRuntime {
     this.clock = opts.clock ?? systemClock;
     this.timers = opts.timers ?? systemTimers;
     this.ids = opts.ids ?? randomIds;
+    // Everything this runtime writes lives under the home: a state, log or lake folder
+    // that is a symlink out of it is refused before anything is opened or created.
+    for (const p of [home.stateDb, home.logs, home.lake]) realPathInside(home.root, p);
     this.logger = opts.logger ?? new JsonLogger({ service: 'ohlcv', destination: `${home.logs}/ohlcv.log` });
     this.db = openStateDb(home.stateDb);
+    try {
+      ensureLakeLayout(home.lake);
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
     this.queues = new SqliteQueueStore(this.db, this.clock);
     ensureTopologyQueues(this.queues);
     this.eventLog = new EventLog(this.db);
@@ -155,6 +167,7 @@ export class LocalRuntime {
             logger: etlLogger,
             memoryLimit: opts.etl?.memoryLimit,
             threads: opts.etl?.threads,
+            stagingLimits: opts.etl?.limits,
           });
         },
       },
@@ -360,11 +373,18 @@ export interface RuntimeStatus {
   subscriptions: (SubscriptionCounts & { endpoint: string })[];
 }
 
+/**
+ * Waits `ms` or until `signal` aborts. The listener comes off when the time is up: the
+ * signal (the CLI's Ctrl-C) outlives the many short waits of a drain that waits for
+ * retries, and one listener left per wait is a leak (MaxListenersExceededWarning).
+ */
 const sleep = (timers: Timers, ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
-    const cancel = timers.setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    const done = () => {
       cancel();
+      signal?.removeEventListener('abort', done);
       resolve();
-    });
+    };
+    const cancel = timers.setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
   });

@@ -1,0 +1,242 @@
+/**
+ * The first look at every raw object, before any reader parses it: a streaming pass with
+ * bounded memory whatever the object holds. It decides
+ * - `unreadable_object` (with the cause) for an object that cannot be decompressed, whose
+ *   decompressed size passes the cap (a gzip bomb), or that is not UTF-8 text;
+ * - `line_too_long` for each line longer than the line limit (line formats: CSV, NDJSON),
+ *   keeping a prefix of its text; the line is blanked in the copy the readers get, so the
+ *   object's other lines go on and keep their line numbers.
+ * A gzip object, or one with blanked lines, is handed on as a decompressed (clean) copy in
+ * the run's scratch folder; the raw object itself is never modified.
+ */
+
+import { isUtf8 } from 'node:buffer';
+import { once } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { createGunzip } from 'node:zlib';
+import type { StagedRecord } from './stage-formats.ts';
+
+export interface StagingLimits {
+  /** Longest line of a CSV or NDJSON object, in bytes (default 1 MiB). */
+  maxLineBytes: number;
+  /** Largest object after decompression, in bytes (default 1 GiB). */
+  maxObjectBytes: number;
+  /** Bars before this date (YYYY-MM-DD, default 1800-01-01) are quarantined: typos, not history. */
+  minDate: string;
+}
+
+export const DEFAULT_STAGING_LIMITS: StagingLimits = {
+  maxLineBytes: 1024 * 1024,
+  maxObjectBytes: 1024 * 1024 * 1024,
+  minDate: '1800-01-01',
+};
+
+/** OHLCV_MAX_LINE_BYTES, OHLCV_MAX_OBJECT_BYTES (positive integers), OHLCV_MIN_DATE (YYYY-MM-DD), else the defaults. */
+export function stagingLimitsFromEnv(env: Record<string, string | undefined>): StagingLimits {
+  const read = (name: string, fallback: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const n = Number(raw);
+    if (!Number.isSafeInteger(n) || n <= 0)
+      throw new Error(`${name} must be a positive whole number of bytes, got ${raw}`);
+    return n;
+  };
+  const minDate = env.OHLCV_MIN_DATE || DEFAULT_STAGING_LIMITS.minDate;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(minDate) || Number.isNaN(Date.parse(minDate))) {
+    throw new Error(`OHLCV_MIN_DATE must be a date YYYY-MM-DD, got ${minDate}`);
+  }
+  return {
+    maxLineBytes: read('OHLCV_MAX_LINE_BYTES', DEFAULT_STAGING_LIMITS.maxLineBytes),
+    maxObjectBytes: read('OHLCV_MAX_OBJECT_BYTES', DEFAULT_STAGING_LIMITS.maxObjectBytes),
+    minDate,
+  };
+}
+
+/** Largest JSON document (not a line format) staged: it is parsed as one value. */
+export const MAX_JSON_DOCUMENT_BYTES = 64 * 1024 * 1024;
+
+/** How much of a too-long line the quarantine row keeps. */
+export const LINE_PREFIX_BYTES = 256;
+
+export type ScreenResult =
+  | { kind: 'unreadable'; cause: string }
+  /** `path` is what the readers read: the object itself or its clean copy. */
+  | { kind: 'readable'; path: string; gzip: boolean; tooLong: StagedRecord[] };
+
+const GZIP = [0x1f, 0x8b];
+const NEWLINE = 0x0a;
+
+class Unreadable extends Error {}
+
+/** A line format: lines are records, so one over the limit is quarantined alone. */
+const isLineFormat = (key: string): boolean => /\.(csv|ndjson|jsonl)(\.gz)?$/i.test(key);
+
+export async function screenObject(
+  path: string,
+  key: string,
+  scratchFile: string,
+  limits: StagingLimits = DEFAULT_STAGING_LIMITS,
+): Promise<ScreenResult> {
+  const gzip = await startsWithGzip(path);
+  const lines = isLineFormat(key);
+  // A JSON document (Twelve Data's /time_series) is parsed whole, so it is capped whole:
+  // a real one is about a megabyte.
+  const lineLimit = lines ? limits.maxLineBytes : Number.POSITIVE_INFINITY;
+  const maxBytes = lines ? limits.maxObjectBytes : Math.min(limits.maxObjectBytes, MAX_JSON_DOCUMENT_BYTES);
+  let tooLong: StagedRecord[];
+  try {
+    tooLong = await scan(path, gzip, lineLimit, maxBytes, undefined);
+  } catch (e) {
+    if (e instanceof Unreadable) return { kind: 'unreadable', cause: e.message };
+    throw e;
+  }
+  if (!gzip && tooLong.length === 0) return { kind: 'readable', path, gzip, tooLong };
+  // Second pass: the text the readers get, decompressed and with the long lines blanked.
+  await scan(path, gzip, lineLimit, maxBytes, scratchFile);
+  return { kind: 'readable', path: scratchFile, gzip, tooLong };
+}
+
+export const scratchCopyName = (scratchDir: string, index: number): string =>
+  join(scratchDir, `screened-${index}`);
+
+async function startsWithGzip(path: string): Promise<boolean> {
+  const stream = createReadStream(path, { start: 0, end: 1 });
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  const head = Buffer.concat(chunks);
+  return head.length === 2 && head[0] === GZIP[0] && head[1] === GZIP[1];
+}
+
+/**
+ * One streaming pass. Memory: one chunk plus at most `lineLimit` bytes of the line that
+ * spans chunks. UTF-8 is checked on whole lines (a newline byte never falls inside a
+ * multi-byte character), a chunk's run of complete lines at once.
+ */
+async function scan(
+  path: string,
+  gzip: boolean,
+  lineLimit: number,
+  maxBytes: number,
+  out: string | undefined,
+): Promise<StagedRecord[]> {
+  const raw = createReadStream(path, { highWaterMark: 1024 * 1024 });
+  const source = gzip ? raw.pipe(createGunzip({ chunkSize: 1024 * 1024 })) : raw;
+  const sink = out ? createWriteStream(out) : undefined;
+  const write = async (b: Buffer) => {
+    if (sink && b.length > 0 && !sink.write(b)) await once(sink, 'drain');
+  };
+  const tooLong: StagedRecord[] = [];
+  let total = 0;
+  let lineNumber = 1;
+  // The line that continues into the next chunk: its bytes while within the limit, or
+  // (past it) only its prefix.
+  let carry: Buffer[] = [];
+  let carryBytes = 0;
+  let overLimit: Buffer | undefined;
+  const fail = (cause: string): never => {
+    raw.destroy();
+    source.destroy();
+    sink?.destroy();
+    throw new Unreadable(cause);
+  };
+  const quarantine = (prefix: Buffer) =>
+    tooLong.push({
+      line_number: lineNumber,
+      raw_record: prefix
+        .subarray(0, LINE_PREFIX_BYTES)
+        .toString('utf8')
+        .replace(/\uFFFD+$/, ''),
+      stage_error: 'line_too_long',
+      unknown_keys: null,
+    });
+  /** Adds bytes to the line in progress. */
+  const extend = (piece: Buffer) => {
+    if (overLimit) return;
+    if (carryBytes + piece.length > lineLimit) {
+      overLimit = Buffer.concat([...carry, piece.subarray(0, LINE_PREFIX_BYTES)]).subarray(
+        0,
+        LINE_PREFIX_BYTES,
+      );
+      carry = [];
+      carryBytes = 0;
+    } else {
+      carry.push(Buffer.from(piece));
+      carryBytes += piece.length;
+    }
+  };
+  /** Ends the line in progress (its newline seen, or the end of the object). */
+  const endCarried = async (newline: boolean) => {
+    if (overLimit) quarantine(overLimit);
+    else {
+      const line = Buffer.concat(carry, carryBytes);
+      if (!isUtf8(line)) fail(`not UTF-8 text (line ${lineNumber})`);
+      await write(line);
+    }
+    if (newline) await write(NL);
+    carry = [];
+    carryBytes = 0;
+    overLimit = undefined;
+    lineNumber++;
+  };
+  /** Complete lines `data[from, to)` (`to` is a newline or the chunk end, exclusive). */
+  const completeLines = async (data: Buffer, from: number, to: number) => {
+    let clean = from; // start of the run of lines still to check and write as one
+    let pos = from;
+    while (pos < to) {
+      let nl = data.indexOf(NEWLINE, pos);
+      if (nl < 0 || nl >= to) nl = to;
+      if (nl - pos > lineLimit) {
+        await flushRun(data, clean, pos);
+        quarantine(data.subarray(pos, Math.min(nl, pos + LINE_PREFIX_BYTES)));
+        await write(NL);
+        clean = nl + 1;
+      }
+      lineNumber++;
+      pos = nl + 1;
+    }
+    await flushRun(data, clean, Math.min(pos, to + 1));
+  };
+  let runStartLine = 0;
+  const flushRun = async (data: Buffer, from: number, to: number) => {
+    if (to <= from) return;
+    const run = data.subarray(from, to);
+    if (!isUtf8(run)) fail(`not UTF-8 text (around line ${runStartLine || lineNumber})`);
+    await write(run);
+  };
+  try {
+    for await (const data of source as AsyncIterable<Buffer>) {
+      total += data.length;
+      if (total > maxBytes) fail(`larger than ${maxBytes} bytes${gzip ? ' once decompressed' : ''}`);
+      const first = data.indexOf(NEWLINE);
+      if (first < 0) {
+        extend(data);
+        continue;
+      }
+      extend(data.subarray(0, first));
+      await endCarried(true);
+      const last = data.lastIndexOf(NEWLINE);
+      // Lines between the first and the last newline are complete in this chunk; the
+      // last newline itself is written with them.
+      runStartLine = lineNumber;
+      if (last > first) await completeLines(data, first + 1, last);
+      extend(data.subarray(last + 1));
+    }
+  } catch (e) {
+    if (e instanceof Unreadable) throw e;
+    const err = e as NodeJS.ErrnoException;
+    // zlib's errors name the problem (incorrect header check, unexpected end of file).
+    if (gzip && (err.code?.startsWith('Z_') || /zlib|gzip|header|unexpected end/i.test(err.message))) {
+      fail(`unreadable gzip: ${err.message}`);
+    }
+    throw e;
+  }
+  if (carryBytes > 0 || overLimit) await endCarried(false);
+  if (sink) {
+    sink.end();
+    await once(sink, 'finish');
+  }
+  return tooLong;
+}
+
+const NL = Buffer.from([NEWLINE]);

@@ -1,0 +1,78 @@
+/**
+ * Finding 3 of issue 13, on the ETL job: a run that dies while putting its partitions in
+ * place must leave nothing a reader or a later run takes in. The fault is injected where
+ * it happened: the 5th move of a written bars partition into the lake fails.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ndjsonBar, TestLake } from './lake-harness.ts';
+
+const fault = vi.hoisted(() => ({ failAtBarsMove: 0, moves: 0 }));
+vi.mock('node:fs', async (importOriginal) => {
+  const fs = await importOriginal<typeof import('node:fs')>();
+  const renameSync: typeof fs.renameSync = (from, to) => {
+    if (fault.failAtBarsMove > 0 && String(to).includes('/processed/bars/')) {
+      fault.moves++;
+      if (fault.moves === fault.failAtBarsMove)
+        throw new Error('EIO: injected failure moving a partition in');
+    }
+    return fs.renameSync(from, to);
+  };
+  return { ...fs, default: { ...fs, renameSync }, renameSync };
+});
+
+const bars = (symbols: string[], minutes: number[], close: number) =>
+  symbols
+    .flatMap((symbol) =>
+      minutes.map((m) =>
+        ndjsonBar({ symbol, ts: `2024-03-08T14:${String(m).padStart(2, '0')}:00Z`, close: close + m }),
+      ),
+    )
+    .join('\n')
+    .concat('\n');
+
+let lake: TestLake;
+afterEach(() => {
+  fault.failAtBarsMove = 0;
+  fault.moves = 0;
+  lake?.cleanup();
+});
+
+describe('atomic publish', () => {
+  it('a run failing mid-publish leaves nothing visible, and a later run does not take its rows in', async () => {
+    lake = new TestLake();
+    await lake.run([{ key: 'raw/a.ndjson', body: bars(['AAPL'], [0, 1, 2], 100) }]);
+    const nine = ['S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'S7', 'S8', 'S9'];
+    fault.failAtBarsMove = 5;
+    await expect(lake.run([{ key: 'raw/b.ndjson', body: bars(nine, [0, 1, 2, 3], 200) }])).rejects.toThrow(
+      /injected failure/,
+    );
+    fault.failAtBarsMove = 0;
+    // Nothing of run 2 is visible.
+    expect((await lake.dump('bars')).map((r) => r.symbol)).toEqual(['AAPL', 'AAPL', 'AAPL']);
+    expect(await lake.dump('bars_hourly')).toHaveLength(1);
+
+    // Run 3: other minutes of S1 on that day.
+    await lake.run([{ key: 'raw/c.ndjson', body: bars(['S1'], [30, 31], 300) }]);
+    const s1 = (await lake.dump('bars')).filter((r) => r.symbol === 'S1');
+    expect(s1.map((r) => r.close)).toEqual([330, 331]);
+    // Run 2's version of S1 was rolled back when run 3 published there.
+    const dir = join(lake.root, 'processed/bars/date=2024-03-08/symbol=S1');
+    expect(readdirSync(dir)).toEqual(['_v0000000001-run-3']);
+  });
+
+  it('a retried run (same run id) after a failed attempt publishes once', async () => {
+    lake = new TestLake();
+    fault.failAtBarsMove = 2;
+    const objects = [{ key: 'raw/b.ndjson', body: bars(['S1', 'S2', 'S3'], [0, 1], 200) }];
+    await expect(lake.run(objects)).rejects.toThrow(/injected failure/);
+    fault.failAtBarsMove = 0;
+    const summary = await lake.rerun(objects);
+    expect(summary.rowsKept).toBe(6);
+    expect((await lake.dump('bars')).map((r) => r.symbol)).toEqual(['S1', 'S1', 'S2', 'S2', 'S3', 'S3']);
+    for (const s of ['S1', 'S2', 'S3']) {
+      expect(readdirSync(join(lake.root, `processed/bars/date=2024-03-08/symbol=${s}`))).toHaveLength(1);
+    }
+  });
+});
