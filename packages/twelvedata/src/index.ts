@@ -3,6 +3,7 @@ export * from './client/client.ts';
 export * from './client/credit-budget.ts';
 export * from './client/redact.ts';
 export * from './client/schemas.ts';
+export { EMBEDDED_EQUITIES, embeddedSymbols, extraSymbolsFromEnv } from './embedded/instruments.ts';
 export * from './embedded/server.ts';
 export * from './keys.ts';
 export * from './normalize.ts';
