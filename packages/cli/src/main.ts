@@ -57,6 +57,13 @@ if (isEntry || process.argv[1]?.endsWith('main.ts')) {
     controller.abort();
   });
   process.on('SIGTERM', () => controller.abort());
+  // `ohlcv status | head -2`: a reader that stops early is not an error of ours.
+  const quietOnClosedPipe = (err: NodeJS.ErrnoException): void => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(process.exitCode ?? 0);
+  };
+  process.stdout.on('error', quietOnClosedPipe);
+  process.stderr.on('error', quietOnClosedPipe);
   const io: CommandIO = {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),

@@ -100,7 +100,7 @@ describe('ohlcv CLI', () => {
     expect(status.rawObjectsAnnounced).toBe(1);
 
     const again = JSON.parse(ohlcv(['drain', '--format', 'json']).out);
-    expect(again.jobs.SUCCEEDED).toBe(1); // nothing new: nothing processed twice
+    expect(again.jobs.SUCCEEDED).toBe(0); // this run's work: nothing new, nothing processed twice
 
     const dlq = ohlcv(['dlq', 'list', '--format', 'json']);
     expect(JSON.parse(dlq.out)).toEqual([]);

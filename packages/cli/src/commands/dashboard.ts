@@ -32,8 +32,9 @@ export function parsePort(value: string | undefined): number {
 export async function serveDashboard(
   runtime: LocalRuntime,
   portArg: string | undefined,
+  defaultPort = DEFAULT_PORT,
 ): Promise<{ server: DashboardServer; note?: string }> {
-  const port = parsePort(portArg);
+  const port = portArg === undefined ? defaultPort : parsePort(portArg);
   try {
     return { server: await startDashboard({ runtime, port }) };
   } catch (err) {
@@ -43,7 +44,7 @@ export async function serveDashboard(
         `--port ${port}: port ${port} on 127.0.0.1 is in use; pass another (0 = any free port)`,
       );
     const server = await startDashboard({ runtime, port: 0 });
-    return { server, note: `the default port ${DEFAULT_PORT} is in use; took a free one` };
+    return { server, note: `the default port ${defaultPort} is in use; took a free one` };
   }
 }
 

@@ -73,7 +73,7 @@ describe('ohlcv query', () => {
       /known queries: daily_price_change, daily_returns, daily_volume/,
     );
     await expect(queryCommand.run(['volatility', '--param', 'n=60'], io().io)).rejects.toThrow(
-      /no parameter n; it accepts: start_date .* window \(integer, default 20\)/,
+      /no parameter n; it accepts: start_date .* window \(integer >= 2, default 20\)/,
     );
     await expect(queryCommand.run(['volatility', '--param', 'window'], io().io)).rejects.toThrow(/KEY=VALUE/);
     await expect(queryCommand.run(['volatility', '--format', 'xml'], io().io)).rejects.toThrow(/--format/);

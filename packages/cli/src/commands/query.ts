@@ -19,7 +19,9 @@ const usage = `Usage: ohlcv query NAME [--param KEY=VALUE ...] [--format table|j
 Runs a named query from sql/queries/ (or your own SQL) on the local lake, over exactly the
 partitions the catalog has registered. Tables: ohlcv.bars, ohlcv.bars_hourly,
 ohlcv.bars_daily, ohlcv.quarantine. In --sql, write parameters as :name and pass them
-with --param name=value; they are bound, never pasted into the text.
+with --param name=value; they are bound, never pasted into the text. --sql runs
+read-only statements; anything else is refused (exit 2), as are a named query's
+parameters of the wrong type (a date that does not exist, a window below its minimum).
 Safe to run while "ohlcv start" is running.
 
 Examples:
@@ -37,6 +39,29 @@ function parseParams(pairs: readonly string[]): Record<string, ParamValue> {
   }
   return out;
 }
+
+/** What `query --sql` runs: reads. Writes and DDL are refused before DuckDB sees them. */
+const READ_STATEMENT = /^(select|with|from|values|table|describe|show|summarize|explain|pivot|unpivot)\b/i;
+
+/** Strips leading comments and parentheses so the first keyword can be read. */
+const firstKeyword = (sql: string): string =>
+  sql.replace(/^(\s|--[^\n]*\n?|\/\*[\s\S]*?\*\/|\()+/, '').slice(0, 40);
+
+function refuseWrites(sql: string): void {
+  const head = firstKeyword(sql);
+  if (!READ_STATEMENT.test(head))
+    throw new UsageError(
+      `--sql runs read-only statements (SELECT, WITH, DESCRIBE, SHOW, ...); refused: "${head.split(/\s/)[0]}"`,
+    );
+}
+
+/** The session's sandbox refusing a statement (a typed error with this code). */
+const isRefused = (err: unknown): boolean =>
+  (err as { code?: string }).code === 'StatementRefused' ||
+  (err as { name?: string }).name === 'StatementRefusedError';
+
+/** DuckDB's errors about the statement itself rather than the data or the machine. */
+const USER_SQL_ERROR = /^(Parser|Binder|Catalog) Error|syntax error/i;
 
 function csvCell(v: unknown): string {
   if (v === null || v === undefined) return '';
@@ -94,6 +119,7 @@ export const queryCommand: Command = {
     let params: Record<string, ParamValue>;
     if (values.sql !== undefined) {
       if (positionals.length > 0) throw new UsageError('give a query NAME or --sql, not both');
+      refuseWrites(values.sql);
       sql = values.sql;
       params = given;
     } else {
@@ -132,8 +158,11 @@ export const queryCommand: Command = {
       try {
         rows = await local.queryEngine.query(sql, params);
       } catch (err) {
-        io.stderr(`query failed: ${err instanceof Error ? err.message : String(err)}\n`);
-        return 1;
+        const message = err instanceof Error ? err.message : String(err);
+        // The statement's own fault (refused, unparsable, unknown column) is bad input: exit 2.
+        const badInput = isRefused(err) || (values.sql !== undefined && USER_SQL_ERROR.test(message));
+        io.stderr(`query ${badInput ? 'refused' : 'failed'}: ${message}\n`);
+        return badInput ? 2 : 1;
       }
       if (format === 'json') io.stdout(`${toJson(rows)}\n`);
       else if (format === 'csv') io.stdout(toCsv(rows));
