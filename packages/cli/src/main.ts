@@ -48,8 +48,8 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
   }
 }
 
-const isEntry = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));
-if (isEntry || process.argv[1]?.endsWith('main.ts')) {
+/** Runs `ohlcv` as this process: argv, signals, stdio, exit code. */
+export function runCli(argv: string[] = process.argv.slice(2)): void {
   const controller = new AbortController();
   let interrupts = 0;
   process.on('SIGINT', () => {
@@ -72,7 +72,7 @@ if (isEntry || process.argv[1]?.endsWith('main.ts')) {
     isTTY: Boolean(process.stdout.isTTY),
     signal: controller.signal,
   };
-  main(process.argv.slice(2), io).then(
+  main(argv, io).then(
     (code) => {
       process.exitCode = code;
     },
@@ -82,3 +82,7 @@ if (isEntry || process.argv[1]?.endsWith('main.ts')) {
     },
   );
 }
+
+// Run directly (`tsx packages/cli/src/main.ts`); the bundled bin enters through bin.ts.
+const isEntry = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));
+if (isEntry || process.argv[1]?.endsWith('main.ts')) runCli();

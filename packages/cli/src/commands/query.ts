@@ -61,7 +61,7 @@ const isRefused = (err: unknown): boolean =>
   (err as { name?: string }).name === 'StatementRefusedError';
 
 /** DuckDB's errors about the statement itself rather than the data or the machine. */
-const USER_SQL_ERROR = /^(Parser|Binder|Catalog) Error|syntax error/i;
+const USER_SQL_ERROR = /^(DuckDB: )?(Parser|Binder|Catalog) Error|syntax error/i;
 
 function csvCell(v: unknown): string {
   if (v === null || v === undefined) return '';
