@@ -74,6 +74,8 @@ export const demoCommand: Command = {
     const tally = newTally();
     const session = await openPipeline(io, { onIngestionProgress: (p) => recordProgress(tally, p) });
     try {
+      // Before queuing the demo: a busy pipeline is refused with nothing left behind.
+      session.rt.lockEngine('drain');
       return await runToIdle(session, io, { demo: true, format }, tally);
     } finally {
       await session.close();
@@ -99,6 +101,7 @@ export const drainCommand: Command = {
     const format = formatOf(values.format);
     const session = await openPipeline(io);
     try {
+      session.rt.lockEngine('drain');
       return await runToIdle(session, io, { demo: false, format });
     } finally {
       await session.close();

@@ -71,7 +71,10 @@ export const statusCommand: Command = {
     );
     io.stdout(
       table(
-        s.queues.map((q) => ({ ...q, oldest: humanDuration(q.oldestAgeSeconds) })),
+        s.queues.map((q) => ({
+          ...q,
+          oldest: q.visible + q.inFlight + q.delayed > 0 ? humanDuration(q.oldestAgeSeconds) : '-',
+        })),
         ['queue', 'visible', 'inFlight', 'delayed', 'oldest'],
       ),
     );
