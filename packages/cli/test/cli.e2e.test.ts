@@ -124,7 +124,7 @@ describe('ohlcv CLI', () => {
     const dir = path.join(home, 'ingest');
     const bad = ohlcv(['ingest', '--symbols', 'AAPL', '--start', 'someday'], { OHLCV_HOME: dir });
     expect(bad.code).toBe(2);
-    expect(bad.err).toContain('--start "someday" is not a date');
+    expect(bad.err).toContain('--start "someday" is not a real date');
     const badInterval = ohlcv(['ingest', '--symbols', 'AAPL', '--interval', '3min'], { OHLCV_HOME: dir });
     expect(badInterval.code).toBe(2);
     expect(badInterval.err).toContain('interval');

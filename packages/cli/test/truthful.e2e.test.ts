@@ -214,10 +214,7 @@ describe('output', () => {
     for (const args of ['status', 'events tail --last 500', 'query --list']) {
       const r = spawnSync(
         'bash',
-        [
-          '-c',
-          `${process.execPath} --import tsx ${main} ${args} 2>"$ERR" | true; echo "\${PIPESTATUS[0]}"`,
-        ],
+        ['-c', `${process.execPath} --import tsx ${main} ${args} 2>"$ERR" | true; echo "\${PIPESTATUS[0]}"`],
         {
           cwd: repoRoot,
           env: { ...process.env, OHLCV_HOME: home, ERR: path.join(root, 'pipe.err') },
