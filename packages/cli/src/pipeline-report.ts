@@ -181,13 +181,16 @@ export const exitCodeOf = (s: PipelineSummary): number =>
 export function renderSummary(s: PipelineSummary): string {
   const ev = (t: string): number => s.events[t] ?? 0;
   const alerts = s.problems.filter((p) => p.kind === 'alert').length;
+  const undelivered = s.newDeadLetters['quality-alert-dlq'] ?? 0;
   const lines = [
     'this run',
     `  ingestion   ${ev('Ingestion Batch Completed')} batches completed, ${ev('Ingestion Batch Failed')} failed`,
     `  raw zone    ${ev('Object Created')} objects announced`,
     `  etl         ${s.jobs.SUCCEEDED} runs succeeded, ${s.jobs.FAILED + s.jobs.TIMEOUT} failed`,
     `  catalog     ${ev('Partitions Registered')} registrations`,
-    `  alerts      ${alerts} raised`,
+    // An alert whose delivery failed is retried, then dead-lettered, and never published as
+    // `Alert Raised`: it still happened, so it is counted apart rather than hidden.
+    `  alerts      ${alerts} raised${undelivered > 0 ? `, ${undelivered} not delivered (dead-lettered in quality-alert-dlq)` : ''}`,
     ...Object.entries(s.newDeadLetters).map(
       ([q, n]) => `  !! ${n} message(s) dead-lettered in ${q}: ohlcv dlq list ${q.replace(/-dlq$/, '')}`,
     ),
