@@ -79,4 +79,44 @@ describe('the ohlcv bin', () => {
     const s = ohlcv(['status', '--format', 'json']);
     expect(JSON.parse(s.out).jobs.SUCCEEDED).toBe(1);
   });
+
+  it('the README quick start runs as written (after a demo, with drain in place of a running start)', () => {
+    const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+    const block = readme.split('Then, from a second terminal')[1]!.split('```sh\n')[1]!.split('```')[0]!;
+    const lines = block
+      .split('\n')
+      .map((l) => l.replace(/\s+#.*$/, '').trim())
+      .filter(Boolean);
+    expect(lines.length).toBeGreaterThan(4);
+    // A user's checkout: the default data folder ./.ohlcv beside the repository's files.
+    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'ohlcv-readme-'));
+    fs.symlinkSync(path.join(repoRoot, 'examples'), path.join(cwd, 'examples'));
+    const { OHLCV_HOME: _home, ...inherited } = process.env;
+    const env = { ...inherited, TWELVE_DATA_API_KEY: '', INIT_CWD: cwd };
+    const sh = (line: string) =>
+      spawnSync('bash', ['-c', line.replace(/^pnpm ohlcv /, `"${bin}" `)], {
+        cwd,
+        env,
+        encoding: 'utf8',
+        timeout: 240_000,
+      });
+    try {
+      const demo = sh('pnpm ohlcv demo');
+      expect(demo.status, demo.stderr).toBe(0);
+      for (const line of lines) {
+        const follow = line.includes('--follow');
+        const r = sh(follow ? `timeout -s INT 6 ${line.replace(/^pnpm ohlcv /, `"${bin}" `)}` : line);
+        if (follow) expect(r.stdout, line).toMatch(/^$|->/);
+        else expect(r.status, `${line}\n${r.stderr}`).toBe(0);
+      }
+      const drained = sh('pnpm ohlcv drain --format json');
+      expect(drained.status, drained.stderr).toBe(0);
+      const acme = sh(
+        `pnpm ohlcv query --sql "SELECT count(*) AS n FROM ohlcv.bars_daily WHERE symbol = 'ACME'" --format json`,
+      );
+      expect(JSON.parse(acme.stdout)[0].n).toBe(10);
+    } finally {
+      fs.rmSync(cwd, { recursive: true, force: true });
+    }
+  });
 });
