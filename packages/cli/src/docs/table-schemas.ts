@@ -22,6 +22,14 @@ const arrowType: Record<ColumnType, string> = {
 
 const example: Record<string, string> = { date: '2024-03-04', symbol: 'AAPL', month: '2024-03' };
 
+/** A Markdown table padded the way the formatter (biome) writes it, so `biome check` agrees. */
+function markdownTable(header: string[], rows: string[][]): string {
+  const cells = [header, ...rows].map((r) => r.map((v) => v.replaceAll('|', '\\|')));
+  const widths = header.map((_, i) => Math.max(3, ...cells.map((r) => r[i]!.length)));
+  const line = (r: string[]) => `| ${r.map((v, i) => v.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(cells[0]!), line(widths.map((w) => '-'.repeat(w))), ...cells.slice(1).map(line)].join('\n');
+}
+
 function tableSection(spec: TableSpec): string {
   const inPath = new Set(spec.partitionKeys);
   const layout = `${spec.location}${spec.partitionKeys.map((k) => `${k}=${example[k] ?? '...'}`).join('/')}/data_0.parquet`;
@@ -55,15 +63,16 @@ function tableSection(spec: TableSpec): string {
     '',
     `Partitioned by ${spec.partitionKeys.map((k) => `\`${k}\``).join(', ')}: \`lake/${layout}\``,
     '',
-    '| column | type (Glue/Athena) | DuckDB | Parquet / pyarrow | nullable | meaning |',
-    '| --- | --- | --- | --- | --- | --- |',
-    ...rows.map((r) => `| ${r.map((v) => v.replaceAll('|', '\\|')).join(' | ')} |`),
+    markdownTable(
+      ['column', 'type (Glue/Athena)', 'DuckDB', 'Parquet / pyarrow', 'nullable', 'meaning'],
+      rows,
+    ),
   ].join('\n');
 }
 
 /** The whole generated section, markers included. */
 export function renderTableSchemas(): string {
-  return [BEGIN, ...Object.values(tables).map((t) => `\n${tableSection(t)}\n`), END].join('\n');
+  return `${BEGIN}\n\n${Object.values(tables).map(tableSection).join('\n\n')}\n\n${END}`;
 }
 
 /** The README text with its generated section replaced by `renderTableSchemas()`. */
