@@ -5,11 +5,11 @@
  * install (root `prepare`) and by `bin/ohlcv.mjs` on first use when dist/ is missing or
  * older than the sources.
  *
- * Native modules (DuckDB, better-sqlite3) stay external: node loads them from
- * node_modules. Commands are code-split (`splitting`), so `--help` and the light commands
- * never load DuckDB. Modules that find their files beside them (`import.meta.url`: the SQL
- * files, the demo CSV) keep finding them: each such use is rewritten to the source file's
- * URL, relative to the bundle, so the built bin works wherever the clone is.
+ * better-sqlite3 (native) stays external: node loads it from node_modules; DuckDB and
+ * undici are loaded lazily (below). Modules that find their files beside them
+ * (`import.meta.url`: the SQL files, the demo CSV) keep finding them: each such use is
+ * rewritten to the source file's URL, relative to the bundle, so the built bin works
+ * wherever the clone is.
  */
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -19,7 +19,6 @@ import * as esbuild from 'esbuild';
 
 const cliRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const outdir = path.join(cliRoot, 'dist');
-const requireFromCli = createRequire(path.join(cliRoot, 'package.json'));
 
 /** `import.meta.url` of the source file, as seen from a chunk in `outdir`. */
 const sourceUrlPlugin = {
@@ -38,31 +37,38 @@ const sourceUrlPlugin = {
 };
 
 /**
- * DuckDB's native library takes a second or more to load: `--help`, `status` and
- * `query --list` must not pay it. The bundle imports a stand-in whose exports load the
- * real module on first use (a synchronous require: the package is CommonJS), so only
- * commands that open a DuckDB session load it.
+ * Modules too heavy to load at every start: DuckDB's native library takes a second or
+ * more, undici (the Twelve Data client's HTTP) is a megabyte of JavaScript. `--help`,
+ * `status` and `query --list` must not pay for them. The bundle imports a stand-in whose
+ * exports load the real module on first use (a synchronous require: both are CommonJS),
+ * resolved at build time from the package that imports it and addressed relative to the
+ * bundle, so the built bin works wherever the clone is.
  */
-const lazyDuckDbPlugin = {
-  name: 'lazy-duckdb',
+const LAZY = /^(@duckdb\/node-api|undici)$/;
+
+const lazyModulePlugin = {
+  name: 'lazy-modules',
   setup(build) {
-    build.onResolve({ filter: /^@duckdb\/node-api$/ }, (args) =>
-      args.namespace === 'lazy-duckdb'
-        ? { path: args.path, external: true }
-        : { path: args.path, namespace: 'lazy-duckdb' },
-    );
-    build.onLoad({ filter: /.*/, namespace: 'lazy-duckdb' }, async () => {
-      const names = Object.keys(requireFromCli('@duckdb/node-api')).filter(
+    build.onResolve({ filter: LAZY }, (args) => ({
+      path: createRequire(args.importer).resolve(args.path),
+      namespace: 'lazy-module',
+    }));
+    build.onLoad({ filter: /.*/, namespace: 'lazy-module' }, async (args) => {
+      const names = Object.keys(createRequire(args.path)(args.path)).filter(
         (n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n),
       );
+      const rel = path.relative(outdir, args.path).split(path.sep).join('/');
       const lines = [
         "import { createRequire } from 'node:module';",
-        'const load = (() => { let real; return () => (real ??= createRequire(import.meta.url)("@duckdb/node-api")); })();',
-        // A function target so the stand-in can be called and constructed like the class it stands for.
+        "import { fileURLToPath } from 'node:url';",
+        `const file = fileURLToPath(new URL(${JSON.stringify(rel)}, import.meta.url));`,
+        'let real;',
+        'const load = () => (real ??= createRequire(file)(file));',
+        // A function target so the stand-in can be called and constructed like what it stands for.
         'const lazy = (name) => new Proxy(function () {}, {',
         '  get: (_t, key) => { const v = load()[name]; const r = Reflect.get(v, key, v); return typeof r === "function" && key !== "prototype" ? r.bind(v) : r; },',
         '  has: (_t, key) => Reflect.has(load()[name], key),',
-        '  construct: (_t, args, nt) => Reflect.construct(load()[name], args),',
+        '  construct: (_t, args) => Reflect.construct(load()[name], args),',
         '  apply: (_t, self, args) => Reflect.apply(load()[name], self, args),',
         '  getPrototypeOf: () => Reflect.getPrototypeOf(load()[name]),',
         '});',
@@ -97,7 +103,7 @@ export async function buildBin({ quiet = false } = {}) {
       js: "import { createRequire as __ohlcvCreateRequire } from 'node:module'; const require = __ohlcvCreateRequire(import.meta.url);",
     },
     define: { 'process.env.OHLCV_BUNDLED': '"1"' },
-    plugins: [lazyDuckDbPlugin, sourceUrlPlugin],
+    plugins: [lazyModulePlugin, sourceUrlPlugin],
     metafile: true,
     logLevel: quiet ? 'error' : 'warning',
   });
