@@ -79,9 +79,9 @@ describe('ohlcv query', () => {
     await expect(queryCommand.run(['volatility', '--format', 'xml'], io().io)).rejects.toThrow(/--format/);
   });
 
-  it('reports a failing statement without a stack trace', async () => {
+  it('reports a failing statement without a stack trace; a statement at fault is bad input (exit 2)', async () => {
     const t = io();
-    expect(await queryCommand.run(['--sql', 'SELECT nope FROM ohlcv.bars_daily'], t.io)).toBe(1);
+    expect(await queryCommand.run(['--sql', 'SELECT nope FROM ohlcv.bars_daily'], t.io)).toBe(2);
     expect(t.out.stderr).toMatch(/query failed: DuckDB: .*nope/);
   });
 

@@ -160,8 +160,9 @@ export const queryCommand: Command = {
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         // The statement's own fault (refused, unparsable, unknown column) is bad input: exit 2.
-        const badInput = isRefused(err) || (values.sql !== undefined && USER_SQL_ERROR.test(message));
-        io.stderr(`query ${badInput ? 'refused' : 'failed'}: ${message}\n`);
+        const refused = isRefused(err);
+        const badInput = refused || (values.sql !== undefined && USER_SQL_ERROR.test(message));
+        io.stderr(`query ${refused ? 'refused' : 'failed'}: ${message}\n`);
         return badInput ? 2 : 1;
       }
       if (format === 'json') io.stdout(`${toJson(rows)}\n`);
