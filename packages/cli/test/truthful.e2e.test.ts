@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LocalRuntime, resolveHome } from '@ohlcv/local';
+import { fanOutIngestion, watchlistSchema } from '@ohlcv/service-ingestion';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
@@ -87,6 +88,31 @@ describe('bad input: exit 2 before any work, naming the field', () => {
     const unknown = ohlcv(home, ['dlq', 'list', '--max', '3']);
     expect(unknown.code).toBe(2);
     expect(unknown.err).toContain('unknown option --max; this command takes --limit, --format');
+  });
+});
+
+describe('a request that still fails validation reaches the worker', () => {
+  it('becomes Ingestion Batch Failed and an alert, consumed at once, not three retries and a DLQ message', async () => {
+    const home = path.join(root, 'worker');
+    // Another producer (an older CLI, a hand-written message) queues 30 February.
+    const rt = LocalRuntime.open({ home: resolveHome({ OHLCV_HOME: home }, repoRoot) });
+    await fanOutIngestion(
+      {
+        watchlist: watchlistSchema.parse({ symbols: ['AAPL'], interval: '1day' }),
+        start: '2024-02-30',
+        end: '2024-03-01',
+      },
+      { sender: rt.queueSender, clock: rt.clock, ids: rt.ids },
+    );
+    await rt.close();
+    const r = ohlcv(home, ['drain', '--format', 'json']);
+    expect(r.code, r.err).toBe(1);
+    const s = JSON.parse(r.out);
+    expect(s.events['Ingestion Batch Failed']).toBe(1);
+    expect(s.events['Alert Raised']).toBe(1);
+    expect(s.deadLetters).toBe(0);
+    expect(s.problems.map((p: { text: string }) => p.text).join('\n')).toContain('InvalidIngestionRequest');
+    expect(queued(home)).toBe(0);
   });
 });
 
