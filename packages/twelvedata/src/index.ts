@@ -1,8 +1,12 @@
 export * from './client/backoff.ts';
+export * from './client/classify.ts';
 export * from './client/client.ts';
+export * from './client/concurrency.ts';
 export * from './client/credit-budget.ts';
+export * from './client/paging.ts';
 export * from './client/redact.ts';
 export * from './client/schemas.ts';
+export * from './client/transport.ts';
 export { EMBEDDED_EQUITIES, embeddedSymbols, extraSymbolsFromEnv } from './embedded/instruments.ts';
 export * from './embedded/server.ts';
 export * from './keys.ts';

@@ -10,6 +10,7 @@ import {
   errorMessage,
   forEachRecord,
   type Logger,
+  type MarketDataSource,
   METRIC,
   type Metrics,
   noopMetrics,
@@ -31,9 +32,8 @@ import {
   parseEnvelope,
   SCHEMA_VERSION,
 } from '@ohlcv/events';
-import type { MarketDataSource } from '@ohlcv/twelvedata';
 import { z } from 'zod';
-import { type IngestionProgress, ingestRequest } from './ingest.ts';
+import { type IngestionProgress, ingestRequest } from './logic.ts';
 import { checkIngestionRange, describeProblems } from './request-check.ts';
 
 /** Just enough of a request to name the batch in its `Ingestion Batch Failed` event. */

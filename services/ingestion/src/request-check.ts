@@ -5,7 +5,7 @@
  * Failed` and an alert instead of three doomed retries and a silent DLQ message).
  */
 import { isoTimeSchema } from '@ohlcv/events';
-import { resolveRange } from './ingest.ts';
+import { resolveRange } from './logic.ts';
 
 export interface RequestProblem {
   /** The request field at fault (the CLI shows it as `--start`, `--end`, ...). */

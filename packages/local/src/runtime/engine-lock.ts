@@ -1,5 +1,5 @@
 import type { Clock } from '@ohlcv/core';
-import type { StateDb } from './state-db.ts';
+import type { StateDb } from '../state-db.ts';
 
 /**
  * What the holder does with the pipeline: `start` keeps running it (and will process work
