@@ -8,7 +8,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+
+// Whole CLI runs, several per case: on a loaded 2-core machine one case can take minutes.
+vi.setConfig({ testTimeout: 300_000 });
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const bin = path.join(repoRoot, 'node_modules/.bin/ohlcv');

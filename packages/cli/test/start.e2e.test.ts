@@ -4,7 +4,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+
+// Whole CLI runs, several per case: on a loaded 2-core machine one case can take minutes.
+vi.setConfig({ testTimeout: 300_000 });
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const main = path.join(repoRoot, 'packages/cli/src/main.ts');
@@ -22,12 +25,12 @@ function ohlcv(args: string[]) {
     cwd: repoRoot,
     env,
     encoding: 'utf8',
-    timeout: 60_000,
+    timeout: 180_000,
   });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 60_000): Promise<T> {
+async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 180_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = probe();

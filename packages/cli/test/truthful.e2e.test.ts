@@ -10,7 +10,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LocalRuntime, resolveHome } from '@ohlcv/local';
 import { fanOutIngestion, watchlistSchema } from '@ohlcv/service-ingestion';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+
+// Whole CLI runs, several per case: on a loaded 2-core machine one case can take minutes.
+vi.setConfig({ testTimeout: 300_000 });
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const main = path.join(repoRoot, 'packages/cli/src/main.ts');
