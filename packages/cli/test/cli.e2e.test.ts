@@ -3,8 +3,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { commands } from '../src/commands/index.ts';
+
+// Whole CLI runs, several per case: on a loaded 2-core machine one case can take minutes.
+vi.setConfig({ testTimeout: 300_000 });
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const main = path.join(repoRoot, 'packages/cli/src/main.ts');
