@@ -13,6 +13,7 @@ import type { BenchResult } from './run.ts';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const bin = path.join(repoRoot, 'node_modules/.bin/ohlcv');
+const mainTs = path.join(repoRoot, 'packages/cli/src/main.ts');
 const ROUNDS = 7;
 
 function timeMs(cmd: string, args: string[], env: NodeJS.ProcessEnv): number {
@@ -39,6 +40,8 @@ export async function run(): Promise<BenchResult[]> {
       ['ohlcv status', bin, ['status']],
       ['ohlcv query --list', bin, ['query', '--list']],
       ['ohlcv query --sql (loads DuckDB)', bin, ['query', '--sql', 'SELECT 1 AS one']],
+      // The way every command started before the bin: the TypeScript through tsx.
+      ['tsx main.ts --help (before)', process.execPath, ['--import', 'tsx', mainTs, '--help']],
     ];
     // Warm-up: builds the bin if it is stale, creates the state folder, fills the page cache.
     for (const [, cmd, args] of cases) timeMs(cmd, args, env);
