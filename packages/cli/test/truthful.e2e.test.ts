@@ -74,6 +74,9 @@ describe('bad input: exit 2 before any work, naming the field', () => {
     const drop = ohlcv(home, ['query', '--sql', 'DROP VIEW ohlcv.bars']);
     expect(drop.code).toBe(2);
     expect(drop.err).toContain('read-only');
+    const chained = ohlcv(home, ['query', '--sql', "SELECT ';' AS a; DROP VIEW ohlcv.bars"]);
+    expect(chained.code).toBe(2);
+    expect(chained.err).toContain('one statement at a time');
     const typo = ohlcv(home, ['query', '--sql', 'SELEC 1']);
     expect(typo.code).toBe(2);
   });

@@ -47,7 +47,14 @@ const READ_STATEMENT = /^(select|with|from|values|table|describe|show|summarize|
 const firstKeyword = (sql: string): string =>
   sql.replace(/^(\s|--[^\n]*\n?|\/\*[\s\S]*?\*\/|\()+/, '').slice(0, 40);
 
+/** The text with literals, quoted names and comments blanked: what is left is SQL syntax. */
+const syntaxOnly = (sql: string): string =>
+  sql.replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*|\/\*[\s\S]*?\*\//g, ' ');
+
 function refuseWrites(sql: string): void {
+  // `SELECT 1; DROP VIEW ...` would run both: one statement at a time.
+  if (/;\s*\S/.test(syntaxOnly(sql)))
+    throw new UsageError('--sql runs one statement at a time; remove what follows the ";"');
   const head = firstKeyword(sql);
   if (!READ_STATEMENT.test(head))
     throw new UsageError(
