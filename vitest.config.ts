@@ -1,13 +1,27 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 import { SummaryLineReporter } from './vitest.summary-reporter.ts';
+
+/**
+ * Test tiers by file name. `pnpm test` runs every project; `pnpm test:unit` (the inner
+ * loop) only `unit`: everything but the suites that start a real runtime, a CLI or browser,
+ * the AWS emulator, Spark, or inject faults into them.
+ */
+const heavyTiers = ['int', 'e2e', 'stage', 'spark', 'fault', 'browser'].map((t) => `**/*.${t}.test.ts`);
+const exclude = [...configDefaults.exclude, '**/node_modules/**', '**/.sst/**', '**/.ohlcv/**'];
 
 export default defineConfig({
   test: {
-    include: ['**/*.test.ts'],
-    exclude: ['**/node_modules/**', '**/.sst/**', '**/.ohlcv/**'],
+    exclude,
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
     reporters: ['default', new SummaryLineReporter()],
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['**/*.test.ts'], exclude: [...exclude, ...heavyTiers] },
+      },
+      { extends: true, test: { name: 'runtime', include: heavyTiers } },
+    ],
   },
 });

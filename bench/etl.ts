@@ -1,12 +1,22 @@
 /**
- * ETL job throughput. Generates N 1-minute bars (200 symbols, 200 bars a trading day, so
- * 10M rows = 250 days = 50,000 (date, symbol) partitions) as NDJSON raw files, then:
- *  - the full local job (`runEtlJob`) on an empty lake,
- *  - baseline, same sitting: a bare DuckDB query doing only read + dedupe + pct_change +
- *    vwap + partitioned Parquet write of the same files,
+ * ETL job throughput on realistic shapes. Each shape is canonical NDJSON of 1-minute bars,
+ * 50,000 bars per symbol (one raw file each), so 2M rows = 40 symbols and 10M = 200:
+ *  - `*-390`: US equities, 390 bars per symbol-day (14:30-21:00 UTC, weekdays);
+ *  - `*-1440`: crypto, 1,440 bars per symbol-day (24/7);
+ *  - `*-200`: the old synthetic shape, 200 bars per (date, symbol) partition.
+ * For each shape, in the same sitting:
+ *  - baseline: a bare DuckDB transform doing only read + cast + dedupe + pct_change +
+ *    session VWAP + Parquet partitioned by date and symbol;
+ *  - the job as the local runtime runs a bulk drop of those files: split into runs by raw
+ *    bytes exactly as the etl-trigger does (`splitIntoRuns`, `OHLCV_ETL_RUN_BYTES`), the
+ *    runs one after the other on an empty lake; its time is the sum of its runs;
  *  - an incremental run adding one symbol-day to the full lake.
- * Each runs in its own child process so its peak RSS is its own. `BENCH_ETL_ROWS` scales
- * the data down for a quick run. Targets: ratio <= 1.5, peak RSS < 3 GB, incremental < 2 s.
+ * Each runs in its own child process so its peak RSS is its own. Prints one table.
+ * Knobs: `BENCH_ETL_SHAPES=2m-1440,10m-390` (default: all), `BENCH_ETL_ROWS` (rows of every
+ * chosen shape, for a quick run), `BENCH_ETL_REPEAT=n` (alternate baseline and job n times,
+ * report the fastest of each), `BENCH_ETL_RAW` (keep generated raw files between sittings),
+ * `BENCH_ETL_DEBUG=1` (phase timings of both sides on stderr).
+ * Targets (issue 16): job <= 1.3x baseline, job peak RSS <= baseline's, incremental < 2 s.
  */
 import { spawnSync } from 'node:child_process';
 import {
@@ -17,6 +27,7 @@ import {
   mkdtempSync,
   readdirSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -24,26 +35,47 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Manifest } from '@ohlcv/core';
+import { splitIntoRuns } from '@ohlcv/service-etl-trigger/logic';
+import { localMaxRunBytes } from '@ohlcv/stack';
 import type { BenchResult } from './run.ts';
 
-const SYMBOLS = 200;
-const BARS_PER_DAY = 200;
+const BARS_PER_SYMBOL = 50_000;
 const MEMORY_LIMIT = process.env.BENCH_ETL_MEMORY ?? '2GB';
 // The bare query runs out of memory at 2GB on 10M rows (DuckDB window + partitioned write).
 const BARE_MEMORY_LIMIT = process.env.BENCH_ETL_BARE_MEMORY ?? '2.5GB';
 const CHILD_FLAG = '--etl-bench-child';
 const self = fileURLToPath(import.meta.url);
 
-const tradingDays = (n: number): string[] => {
+interface Shape {
+  id: string;
+  rows: number;
+  barsPerDay: 200 | 390 | 1440;
+}
+
+const SHAPES: Shape[] = [
+  { id: '2m-390', rows: 2_000_000, barsPerDay: 390 },
+  { id: '2m-1440', rows: 2_000_000, barsPerDay: 1440 },
+  { id: '2m-200', rows: 2_000_000, barsPerDay: 200 },
+  { id: '10m-390', rows: 10_000_000, barsPerDay: 390 },
+  { id: '10m-1440', rows: 10_000_000, barsPerDay: 1440 },
+  { id: '10m-200', rows: 10_000_000, barsPerDay: 200 },
+];
+
+/** The session of one symbol-day: first bar (UTC) and whether weekends trade. */
+const session = (barsPerDay: Shape['barsPerDay']) =>
+  barsPerDay === 1440 ? { open: 'T00:00:00Z', weekends: true } : { open: 'T14:30:00Z', weekends: false };
+
+const sessionDays = (n: number, weekends: boolean): string[] => {
   const out: string[] = [];
   for (let t = Date.UTC(2023, 0, 2); out.length < n; t += 86_400_000) {
     const d = new Date(t);
-    if (d.getUTCDay() !== 0 && d.getUTCDay() !== 6) out.push(d.toISOString().slice(0, 10));
+    if (weekends || (d.getUTCDay() !== 0 && d.getUTCDay() !== 6)) out.push(d.toISOString().slice(0, 10));
   }
   return out;
 };
 
-const symbolName = (i: number) => (i % 10 === 0 ? `C${i}/USD` : `S${String(i).padStart(3, '0')}`);
+const symbolName = (i: number, shape: Shape) =>
+  shape.barsPerDay === 1440 || i % 10 === 0 ? `C${i}/USD` : `S${String(i).padStart(3, '0')}`;
 
 function barLine(symbol: string, ts: number, price: number, ingestedAt: string): string {
   const o = price;
@@ -51,13 +83,19 @@ function barLine(symbol: string, ts: number, price: number, ingestedAt: string):
   return `{"symbol":"${symbol}","exchange":"XNAS","mic_code":"XNGS","currency":"USD","instrument_type":"Common Stock","interval":"1min","ts":"${new Date(ts).toISOString()}","open":${o},"high":${Math.max(o, c) * 1.001},"low":${Math.min(o, c) * 0.999},"close":${c},"volume":${(ts / 60_000) % 997},"source":"twelvedata","ingested_at":"${ingestedAt}"}\n`;
 }
 
-async function writeSymbolFile(file: string, symbol: string, days: string[], seed: number): Promise<void> {
+async function writeSymbolFile(
+  file: string,
+  symbol: string,
+  days: string[],
+  seed: number,
+  shape: Shape,
+): Promise<void> {
   const out = createWriteStream(file);
   let price = 50 + seed;
   let chunk = '';
   for (const day of days) {
-    const open = Date.parse(`${day}T14:30:00Z`);
-    for (let m = 0; m < BARS_PER_DAY; m++) {
+    const open = Date.parse(`${day}${session(shape.barsPerDay).open}`);
+    for (let m = 0; m < shape.barsPerDay; m++) {
       price *= 1 + (((m * 7919 + seed) % 11) - 5) / 10_000;
       chunk += barLine(symbol, open + m * 60_000, price, '2024-01-01T00:00:00.000Z');
       if (chunk.length > 1 << 20) {
@@ -102,11 +140,55 @@ const manifestFor = (lake: string, keys: string[], id: string): string => {
   return file;
 };
 
-export async function run(): Promise<BenchResult[]> {
-  const rows = Number(process.env.BENCH_ETL_ROWS ?? 10_000_000);
-  const symbols = Math.min(SYMBOLS, Math.max(1, Math.floor(rows / BARS_PER_DAY)));
-  const days = tradingDays(Math.max(1, Math.round(rows / symbols / BARS_PER_DAY)));
-  const total = symbols * days.length * BARS_PER_DAY;
+/** The job over a bulk drop of `keys`: the etl-trigger's runs by size, one after the other. */
+function runJob(lake: string, keys: string[], tag: string): ChildResult & { runs: number[] } {
+  const objects = keys.map((key) => ({
+    key,
+    etag: 'e',
+    size: statSync(path.join(lake, key)).size,
+    lastModified: '2024-01-01T00:00:00Z',
+  }));
+  const runs = splitIntoRuns(objects, localMaxRunBytes(process.env));
+  const results = runs.map((run, i) => {
+    settleDisk();
+    const id = `${tag}-${i}`;
+    return runChild([
+      'job',
+      lake,
+      manifestFor(
+        lake,
+        run.map((o) => o.key),
+        id,
+      ),
+      id,
+    ]);
+  });
+  return {
+    ms: results.reduce((n, r) => n + r.ms, 0),
+    maxRssMb: Math.max(...results.map((r) => r.maxRssMb)),
+    runs: results.map((r) => r.ms),
+  };
+}
+
+export interface ShapeResult {
+  shape: Shape;
+  rows: number;
+  symbols: number;
+  days: number;
+  partitions: number;
+  bare: ChildResult;
+  job: ChildResult & { runs: number[] };
+  bareRuns: number[];
+  jobRuns: number[];
+  incMs: number;
+}
+
+async function benchShape(shape: Shape): Promise<ShapeResult> {
+  const rows = Number(process.env.BENCH_ETL_ROWS ?? shape.rows);
+  const symbols = Math.max(1, Math.round(rows / BARS_PER_SYMBOL));
+  const { weekends } = session(shape.barsPerDay);
+  const days = sessionDays(Math.max(1, Math.round(rows / symbols / shape.barsPerDay)), weekends);
+  const total = symbols * days.length * shape.barsPerDay;
   const root = mkdtempSync(path.join(os.tmpdir(), 'bench-etl-'));
   try {
     const lake = path.join(root, 'lake');
@@ -115,14 +197,14 @@ export async function run(): Promise<BenchResult[]> {
     const keys: string[] = [];
     // BENCH_ETL_RAW: a folder to keep the generated raw files in between sittings.
     const rawCache = process.env.BENCH_ETL_RAW
-      ? path.join(process.env.BENCH_ETL_RAW, String(total))
+      ? path.join(process.env.BENCH_ETL_RAW, `${shape.barsPerDay}-${total}`)
       : undefined;
     for (let s = 0; s < symbols; s++) {
       const key = `raw/bench/sym-${String(s).padStart(3, '0')}.ndjson`;
       const cached = rawCache && path.join(rawCache, path.basename(key));
       if (cached && existsSync(cached)) copyFileSync(cached, path.join(lake, key));
       else {
-        await writeSymbolFile(path.join(lake, key), symbolName(s), days, s);
+        await writeSymbolFile(path.join(lake, key), symbolName(s, shape), days, s, shape);
         if (cached) {
           mkdirSync(rawCache, { recursive: true });
           copyFileSync(path.join(lake, key), cached);
@@ -130,71 +212,135 @@ export async function run(): Promise<BenchResult[]> {
       }
       keys.push(key);
     }
-    process.stderr.write(`  generated ${total} bars in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+    process.stderr.write(
+      `  ${shape.id}: generated ${total} bars in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
+    );
 
     // Each measured child starts with nothing left to flush: the raw files just written,
-    // or the baseline's 50,000 output files, would otherwise be written back to disk
+    // or the baseline's thousands of output files, would otherwise be written back to disk
     // during the next child's run and charged to it. Nothing is deleted in between:
     // ext4 makes file creation slower for a while after mass deletes.
     // BENCH_ETL_REPEAT=n alternates baseline and job n times (each job on an empty lake
-    // sharing the raw files) and reports the fastest of each: the write of 50,000 files
-    // varies by +-15 % from run to run on this machine.
+    // sharing the raw files) and reports the fastest of each: the write of thousands of
+    // files varies by +-15 % from run to run on this machine.
     const repeats = Math.max(1, Number(process.env.BENCH_ETL_REPEAT ?? 1));
     const bareRuns: ChildResult[] = [];
-    const jobRuns: ChildResult[] = [];
+    const jobRuns: (ChildResult & { runs: number[] })[] = [];
     let jobLake = lake;
     for (let r = 0; r < repeats; r++) {
       settleDisk();
       const bareOut = path.join(root, `bare-out-${r}`);
       bareRuns.push(runChild(['bare', lake, bareOut, ...keys.map((k) => path.join(lake, k))]));
-      process.stderr.write(`  bare: ${bareRuns.at(-1)!.ms.toFixed(0)} ms\n`);
+      process.stderr.write(`  ${shape.id} bare: ${bareRuns.at(-1)!.ms.toFixed(0)} ms\n`);
       if (r > 0) {
         jobLake = path.join(root, `lake-${r}`);
         mkdirSync(jobLake);
         symlinkSync(path.join(lake, 'raw'), path.join(jobLake, 'raw'));
       }
-      settleDisk();
-      jobRuns.push(runChild(['job', jobLake, manifestFor(jobLake, keys, 'full'), 'bench-full']));
-      process.stderr.write(`  job: ${jobRuns.at(-1)!.ms.toFixed(0)} ms\n`);
+      jobRuns.push(runJob(jobLake, keys, 'bench-full'));
+      const runs = jobRuns.at(-1)!.runs;
+      process.stderr.write(
+        `  ${shape.id} job: ${jobRuns.at(-1)!.ms.toFixed(0)} ms (${runs.length} run${runs.length > 1 ? 's' : ''})\n`,
+      );
     }
-    const fastest = (runs: ChildResult[]) => runs.reduce((a, b) => (b.ms < a.ms ? b : a));
-    const bare = fastest(bareRuns);
-    const full = fastest(jobRuns);
-    const all = (runs: ChildResult[]) =>
-      repeats > 1 ? `; runs ${runs.map((x) => (x.ms / 1000).toFixed(1)).join(', ')} s` : '';
+    const fastest = <T extends ChildResult>(runs: T[]): T => runs.reduce((a, b) => (b.ms < a.ms ? b : a));
     const partitions = readdirSync(path.join(jobLake, 'processed/bars')).length;
 
     // One new symbol-day after the last day: what a fresh daily drop costs on a full lake.
-    const nextDay = tradingDays(days.length + 1).at(-1)!;
+    const nextDay = sessionDays(days.length + 1, weekends).at(-1)!;
     const incKey = 'raw/bench/increment.ndjson';
-    await writeSymbolFile(path.join(jobLake, incKey), symbolName(0), [nextDay], 0);
+    await writeSymbolFile(path.join(jobLake, incKey), symbolName(0, shape), [nextDay], 0, shape);
     settleDisk();
     const inc = runChild(['job', jobLake, manifestFor(jobLake, [incKey], 'inc'), 'bench-inc']);
-    process.stderr.write(`  incremental: ${inc.ms.toFixed(0)} ms\n`);
-
-    const note = `${total.toLocaleString('en-US')} bars, ${symbols} symbols x ${days.length} days, job memory_limit ${MEMORY_LIMIT}, bare ${BARE_MEMORY_LIMIT}`;
-    return [
-      { name: 'full job wall time', value: full.ms / 1000, unit: 's', note: `${note}${all(jobRuns)}` },
-      {
-        name: 'bare DuckDB read+dedupe+derive+write',
-        value: bare.ms / 1000,
-        unit: 's',
-        note: `baseline, same data${all(bareRuns)}`,
-      },
-      { name: 'full job / bare query', value: full.ms / bare.ms, unit: 'x', note: 'target <= 1.5' },
-      { name: 'full job throughput', value: total / (full.ms / 1000), unit: 'rows/s' },
-      { name: 'full job peak RSS', value: full.maxRssMb, unit: 'MB', note: 'target < 3072' },
-      { name: 'bare query peak RSS', value: bare.maxRssMb, unit: 'MB' },
-      {
-        name: 'incremental run, one symbol-day',
-        value: inc.ms / 1000,
-        unit: 's',
-        note: `target < 2; lake has ${partitions} date partitions`,
-      },
-    ];
+    process.stderr.write(`  ${shape.id} incremental: ${inc.ms.toFixed(0)} ms\n`);
+    return {
+      shape,
+      rows: total,
+      symbols,
+      days: days.length,
+      partitions,
+      bare: fastest(bareRuns),
+      job: fastest(jobRuns),
+      bareRuns: bareRuns.map((x) => x.ms),
+      jobRuns: jobRuns.map((x) => x.ms),
+      incMs: inc.ms,
+    };
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+}
+
+const secs = (ms: number) => (ms / 1000).toFixed(1);
+const millions = (n: number) => (n >= 1e6 ? `${+(n / 1e6).toFixed(2)}M` : n.toLocaleString('en-US'));
+
+/** The one table: a Markdown table, so it pastes into an issue as it is. */
+export function formatTable(results: ShapeResult[], load: number[]): string {
+  const lines = [
+    `load average ${load.map((l) => l.toFixed(2)).join(' ')} (${os.cpus().length} cores), job memory_limit ${MEMORY_LIMIT}, baseline ${BARE_MEMORY_LIMIT}`,
+    '',
+    '| data | baseline | job (sum of its runs) | ratio | peak RSS job / baseline | incremental, one symbol-day |',
+    '|---|---|---|---|---|---|',
+  ];
+  for (const r of results) {
+    const runs =
+      r.job.runs.length > 1
+        ? `${r.job.runs.length} runs: ${r.job.runs.map(secs).join(' s + ')} s`
+        : `${secs(r.job.ms)} s`;
+    const rep = (xs: number[]) => (xs.length > 1 ? ` (of ${xs.map(secs).join(', ')})` : '');
+    lines.push(
+      `| ${millions(r.rows)} bars, ${r.symbols} symbols x ${r.days} days, ${r.shape.barsPerDay} per symbol-day (${(r.partitions * r.symbols).toLocaleString('en-US')} partitions) ` +
+        `| ${secs(r.bare.ms)} s${rep(r.bareRuns)} | ${runs}${rep(r.jobRuns)} | ${(r.job.ms / r.bare.ms).toFixed(2)}x ` +
+        `| ${Math.round(r.job.maxRssMb)} / ${Math.round(r.bare.maxRssMb)} MB | ${secs(r.incMs)} s |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export async function run(): Promise<BenchResult[]> {
+  const wanted = process.env.BENCH_ETL_SHAPES?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const unknown = (wanted ?? []).filter((w) => !SHAPES.some((s) => s.id === w));
+  if (unknown.length > 0) {
+    throw new Error(
+      `BENCH_ETL_SHAPES: unknown ${unknown.join(', ')}; shapes: ${SHAPES.map((s) => s.id).join(', ')}`,
+    );
+  }
+  const shapes = wanted ? SHAPES.filter((s) => wanted.includes(s.id)) : SHAPES;
+  const results: ShapeResult[] = [];
+  const load: number[][] = [];
+  for (const shape of shapes) {
+    load.push(os.loadavg());
+    results.push(await benchShape(shape));
+  }
+  load.push(os.loadavg());
+  const meanLoad = [0, 1, 2].map((i) => load.reduce((n, l) => n + l[i]!, 0) / load.length);
+  console.log(`\n${formatTable(results, meanLoad)}\n`);
+  return results.flatMap((r) => {
+    const note = `${millions(r.rows)} bars, ${r.shape.barsPerDay}/symbol-day`;
+    return [
+      {
+        name: `${r.shape.id} job / baseline`,
+        value: r.job.ms / r.bare.ms,
+        unit: 'x',
+        note: `${note}; target <= 1.3`,
+      },
+      { name: `${r.shape.id} baseline`, value: r.bare.ms / 1000, unit: 's', note },
+      {
+        name: `${r.shape.id} job (sum of ${r.job.runs.length} runs)`,
+        value: r.job.ms / 1000,
+        unit: 's',
+        note,
+      },
+      {
+        name: `${r.shape.id} job peak RSS`,
+        value: r.job.maxRssMb,
+        unit: 'MB',
+        note: `baseline ${Math.round(r.bare.maxRssMb)} MB`,
+      },
+      { name: `${r.shape.id} incremental`, value: r.incMs / 1000, unit: 's', note: 'target < 2' },
+    ];
+  });
 }
 
 // ---- child side ---------------------------------------------------------------------------

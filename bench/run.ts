@@ -19,6 +19,8 @@ const suites: Record<string, () => Promise<{ run: () => Promise<BenchResult[]> }
   etl: () => import('./etl.ts'),
   query: () => import('./query.ts'),
   cli: () => import('./cli.ts'),
+  dashboard: () => import('./dashboard.ts'),
+  latency: () => import('./latency.ts'),
 };
 
 async function main(): Promise<void> {

@@ -4,8 +4,8 @@
  * script and SQL shipped as S3 assets, its data-quality ruleset, and a role that reads raw/
  * and writes processed/, quarantine/ and run summaries, nothing more.
  */
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { type Dirent, readdirSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import { type TableSpec, tables } from '@ohlcv/core';
 import type * as aws from '@pulumi/aws';
 import { arn, assumeRolePolicy, physicalName, policyDocument } from './iam.ts';
@@ -14,7 +14,39 @@ import type { StageConfig } from './stages.ts';
 import { PREFIXES } from './storage.ts';
 
 export const GLUE_SCRIPT = 'packages/etl/glue/etl_job.py';
+export const SQL_ROOT = 'sql';
 export const ETL_SQL_DIR = 'sql/etl';
+/** The folders of sql/ the job reads at run time (steps, dialect, plan; quality rules). */
+export const GLUE_SQL_DIRS = ['sql/etl', 'sql/quality'] as const;
+/** Where sql/ lands in the bucket; the job's `--sql_prefix` is `s3://<bucket>/` + this. */
+export const GLUE_SQL_PREFIX = `${PREFIXES.glueAssets}sql/`;
+
+/**
+ * Every file the job may read, as paths relative to sql/ (`etl/dialect.json`,
+ * `quality/bars_unique_key.sql`, ...), sorted: everything under GLUE_SQL_DIRS except the
+ * TypeScript that loads and tests them locally.
+ */
+export function glueSqlAssets(root: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const full = join(dir, e.name);
+      if (e.isDirectory()) {
+        if (e.name !== 'node_modules') walk(full);
+      } else if (e.isFile() && !e.name.endsWith('.ts')) {
+        found.push(relative(join(root, SQL_ROOT), full).split(sep).join('/'));
+      }
+    }
+  };
+  for (const d of GLUE_SQL_DIRS) walk(join(root, d));
+  return found.sort();
+}
 
 /** Glue database names allow no '-': `ohlcv_<stage>`. */
 export const glueDatabaseName = (stage: string): string => `ohlcv_${stage.replace(/-/g, '_')}`;
@@ -78,7 +110,11 @@ export const glueTableArgs = (
     inputFormat: PARQUET.inputFormat,
     outputFormat: PARQUET.outputFormat,
     serDeInfo: { serializationLibrary: PARQUET.serdeLibrary, parameters: { 'serialization.format': '1' } },
-    columns: spec.columns.map((c) => ({ name: c.name, type: c.type, comment: c.comment })),
+    // A partition key (bars' `symbol`) lives in the path only: Glue and Athena list it under
+    // partitionKeys, never among the data columns (catalog-sync rejects a table that does).
+    columns: spec.columns
+      .filter((c) => !spec.partitionKeys.includes(c.name))
+      .map((c) => ({ name: c.name, type: c.type, comment: c.comment })),
   },
   partitionKeys: spec.partitionKeys.map((k) => ({ name: k, type: 'string' })),
 });
@@ -112,11 +148,11 @@ export function createGlue(
     source: new p.util.asset.FileAsset(join(p.root, GLUE_SCRIPT)),
   });
   const sqlFiles = etlSqlFiles(p.root);
-  for (const file of sqlFiles) {
+  for (const file of glueSqlAssets(p.root)) {
     new s3.BucketObjectv2(`GlueSql_${file}`, {
       bucket: bucket.bucket,
-      key: `${PREFIXES.glueAssets}sql/etl/${file}`,
-      source: new p.util.asset.FileAsset(join(p.root, ETL_SQL_DIR, file)),
+      key: `${GLUE_SQL_PREFIX}${file}`,
+      source: new p.util.asset.FileAsset(join(p.root, SQL_ROOT, file)),
     });
   }
 
@@ -226,7 +262,8 @@ export function createGlue(
       '--enable-continuous-cloudwatch-log': 'true',
       '--bucket': bucket.bucket,
       '--database': databaseName,
-      '--sql_prefix': s3Url(`${PREFIXES.glueAssets}sql/etl/`),
+      // The root of the sql/ tree: the job reads `<sql_prefix>etl/...` and `<sql_prefix>quality/...`.
+      '--sql_prefix': s3Url(GLUE_SQL_PREFIX),
       '--sql_files': sqlFiles.join(','),
       '--dq_ruleset': rulesetName,
       // Overridden per run by etl-trigger's StartJobRun.

@@ -1,10 +1,12 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ingestionRequestedEventSchema } from '@ohlcv/events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deploy } from '../index.ts';
-import type { Platform } from '../platform.ts';
+import { renderInputTemplate } from '../input-template.ts';
 import { resourceId } from '../queues.ts';
+import { recordStage } from '../record-stage.ts';
+import { createRecorder, installGlobals, token } from '../recorder.ts';
 import { PRODUCTION_STAGES, stageConfig } from '../stages.ts';
 import { type InfraService, type InfraTopology, sharedTopology } from '../topology.ts';
 import {
@@ -17,24 +19,13 @@ import {
   Graph,
   GraphAssertionError,
 } from './assertions.ts';
-import { ACCOUNT_ID, createRecorder, installGlobals, token } from './recorder.ts';
 
 const env = { OHLCV_AWS_REGION: 'eu-west-1', OHLCV_WATCHLIST: 'AAPL,BTC/USD' };
 const APP = 'ohlcv';
 
 /** Runs the infra modules directly (for broken topologies) against a fresh recorder. */
 function synth(stageName: string, topology: InfraTopology = sharedTopology, root = process.cwd()) {
-  const rec = createRecorder();
-  const platform = {
-    app: { name: APP, stage: stageName },
-    aws: rec.aws,
-    sst: rec.sst,
-    util: rec.util,
-    accountId: ACCOUNT_ID,
-    root,
-  } as unknown as Platform;
-  deploy(platform, stageConfig(stageName, env), topology);
-  return new Graph(rec.resources);
+  return recordStage(stageName, { env, topology, root }).graph;
 }
 
 const ctxFor = (stage: string) => ({
@@ -160,17 +151,32 @@ describe('sst.config.ts run() against recorders', () => {
     expect(g.ofType('aws.cloudwatch.EventTarget').some((t) => t.args.arn === g.ref(topic, 'arn'))).toBe(true);
   });
 
-  it('schedules ingestion into its queue with an EventBridge-shaped envelope', () => {
+  it('schedules ingestion with an envelope our own schema accepts, rendered as EventBridge does', () => {
     const g = graphs.get('dev')!.graph;
     const target = g.find('aws.cloudwatch.EventTarget', 'IngestionScheduleTarget')!;
-    const filled = target.args.inputTransformer.inputTemplate
-      .replace(/<id>/g, '"e-1"')
-      .replace(/<time>/g, '"2024-01-02T03:04:05Z"')
-      .replace(/<account>/g, '"1"')
-      .replace(/<region>/g, '"eu-west-1"');
-    const envelope = JSON.parse(filled);
-    expect(envelope['detail-type']).toBe('Ingestion Requested');
-    expect(envelope.detail).toEqual({ symbols: ['AAPL', 'BTC/USD'], interval: '1min', correlationId: 'e-1' });
+    const tick = {
+      version: '0',
+      id: '7bf73129-1428-4cd3-a780-95db273d1602',
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: '123456789012',
+      time: '2024-01-02T03:04:05Z',
+      region: 'eu-west-1',
+      resources: ['arn:aws:events:eu-west-1:123456789012:rule/dev-ingestion-schedule'],
+      detail: {},
+    };
+    const { inputPaths, inputTemplate } = target.args.inputTransformer;
+    const parsed = ingestionRequestedEventSchema.safeParse(
+      JSON.parse(renderInputTemplate(inputTemplate, inputPaths, tick)),
+    );
+    expect(parsed.success, parsed.success ? '' : JSON.stringify(parsed.error.issues)).toBe(true);
+    expect(parsed.data?.detail).toMatchObject({
+      schemaVersion: 1,
+      requestId: tick.id,
+      correlationId: tick.id,
+      symbols: ['AAPL', 'BTC/USD'],
+      interval: '1min',
+    });
   });
 
   it('only the functions that need a secret get it', () => {
@@ -191,27 +197,57 @@ const withoutConditions = (policy: string): string => {
 };
 
 describe('Glue assets', () => {
-  it('ships the job script and every sql/etl/*.sql file, in order, to glue-assets/', () => {
+  it('ships the script and every non-.ts file of sql/etl and sql/quality under glue-assets/sql/', () => {
     const root = mkdtempSync(join(tmpdir(), 'infra-assets-'));
     try {
-      mkdirSync(join(root, 'sql/etl'), { recursive: true });
-      for (const f of ['20_dedupe.sql', '10_clean.sql', 'README.md'])
-        writeFileSync(join(root, 'sql/etl', f), 'select 1');
+      mkdirSync(join(root, 'sql/etl/plan'), { recursive: true });
+      mkdirSync(join(root, 'sql/quality'), { recursive: true });
+      mkdirSync(join(root, 'sql/queries'), { recursive: true });
+      for (const f of [
+        'etl/20_dedupe.sql',
+        'etl/10_clean.sql',
+        'etl/dialect.json',
+        'etl/plan/steps.json',
+        'etl/index.ts',
+        'etl/sql.test.ts',
+        'quality/bars_unique_key.sql',
+        'queries/top.sql',
+      ])
+        writeFileSync(join(root, 'sql', f), 'select 1');
       const g = synth('dev', sharedTopology, root);
       const objects = g.ofType('aws.s3.BucketObjectv2').map((o) => [o.args.key, o.args.source.path]);
       expect(objects).toEqual([
         ['glue-assets/etl_job.py', join(root, 'packages/etl/glue/etl_job.py')],
-        ['glue-assets/sql/etl/10_clean.sql', join(root, 'sql/etl/10_clean.sql')],
-        ['glue-assets/sql/etl/20_dedupe.sql', join(root, 'sql/etl/20_dedupe.sql')],
+        ...[
+          'etl/10_clean.sql',
+          'etl/20_dedupe.sql',
+          'etl/dialect.json',
+          'etl/plan/steps.json',
+          'quality/bars_unique_key.sql',
+        ].map((f) => [`glue-assets/sql/${f}`, join(root, 'sql', f)]),
       ]);
       const job = g.find('aws.glue.Job', 'EtlJob')!;
+      const bucket = token('aws.s3.Bucket', 'DataLake', 'bucket');
+      // The root of the sql tree: the job appends etl/... and quality/... itself.
+      expect(job.args.defaultArguments['--sql_prefix']).toBe(`s3://${bucket}/glue-assets/sql/`);
       expect(job.args.defaultArguments['--sql_files']).toBe('10_clean.sql,20_dedupe.sql');
-      expect(job.args.command.scriptLocation).toBe(
-        `s3://${token('aws.s3.Bucket', 'DataLake', 'bucket')}/glue-assets/etl_job.py`,
-      );
+      expect(job.args.command.scriptLocation).toBe(`s3://${bucket}/glue-assets/etl_job.py`);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  });
+
+  it('every key the job reads under --sql_prefix is uploaded (the real sql/ tree)', () => {
+    const g = synth('dev');
+    const job = g.find('aws.glue.Job', 'EtlJob')!;
+    const prefix = String(job.args.defaultArguments['--sql_prefix']).replace(/^s3:\/\/[^/]+\//, '');
+    const keys = new Set(g.ofType('aws.s3.BucketObjectv2').map((o) => o.args.key));
+    const needed = [
+      `${prefix}etl/dialect.json`,
+      ...job.args.defaultArguments['--sql_files'].split(',').map((f: string) => `${prefix}etl/${f}`),
+      `${prefix}quality/bars_unique_key.sql`,
+    ];
+    for (const key of needed) expect(keys, key).toContain(key);
   });
 });
 
@@ -300,7 +336,18 @@ describe('the synth assertions fail on a broken graph', () => {
         'etl-trigger': { ...sharedTopology.queues['etl-trigger']!, maxBatchingWindowSeconds: 0 },
       },
     };
-    expect(() => assertQueues(synth('dev', changed), changed)).toThrow(/needs a batching window/);
+    expect(() => assertQueues(synth('dev', changed), changed)).toThrow(/needs maxBatchingWindowSeconds >= 1/);
+  });
+
+  it('a batch over the 10,000 records Lambda takes from SQS is caught', () => {
+    const changed: InfraTopology = {
+      ...sharedTopology,
+      queues: {
+        ...sharedTopology.queues,
+        'etl-trigger': { ...sharedTopology.queues['etl-trigger']!, batchSize: 20_000 },
+      },
+    };
+    expect(() => assertQueues(synth('dev', changed), changed)).toThrow(/batchSize 20000/);
   });
 
   it('a wildcard grant is caught', () => {

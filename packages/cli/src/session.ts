@@ -1,11 +1,22 @@
-import { LocalRuntime, resolveHome } from '@ohlcv/local';
+import {
+  envSecrets,
+  LocalRuntime,
+  type LocalRuntimeOptions,
+  loadSubscriptions,
+  resolveHome,
+} from '@ohlcv/local';
 import type { CommandIO } from './command.ts';
+
+/** What every command opens the runtime with: the home folder and the declared subscriptions. */
+export const runtimeOptions = (io: CommandIO): LocalRuntimeOptions => ({
+  home: resolveHome(io.env, io.cwd),
+  subscriptions: { declared: loadSubscriptions(io.env, io.cwd), secret: envSecrets(io.env) },
+});
 
 /** Opens the runtime state of `$OHLCV_HOME` without starting any service. */
 export function openRuntime(io: CommandIO): LocalRuntime {
-  return LocalRuntime.open({ home: resolveHome(io.env, io.cwd) });
+  return LocalRuntime.open(runtimeOptions(io));
 }
-
 export async function withRuntime<T>(io: CommandIO, fn: (rt: LocalRuntime) => Promise<T>): Promise<T> {
   const rt = openRuntime(io);
   try {

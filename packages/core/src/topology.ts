@@ -25,6 +25,37 @@ export interface QueueSpec {
   maxReceiveCount: number;
   /** Seconds a message is kept before SQS drops it (DLQ keeps its own, longer). */
   retentionSeconds: number;
+  /**
+   * Local runtime only: the batching window closes early once no new message arrived for
+   * this long (`maxBatchingWindowSeconds` stays the longest wait). Lambda has no such
+   * setting; on AWS the window is Lambda's. Absent: the local poller waits the whole window.
+   */
+  localQuietCloseSeconds?: number;
+}
+
+/**
+ * Lambda's limits on an SQS (standard queue) event-source mapping, as AWS documents them:
+ * a batch of 1 to 10,000 records, over 10 only with MaximumBatchingWindowInSeconds >= 1,
+ * a window of at most 300 s; the mapping also hands over a batch early once it reaches the
+ * 6 MB invocation payload limit.
+ */
+export const LAMBDA_SQS_LIMITS = {
+  maxBatchSize: 10_000,
+  maxBatchWithoutWindow: 10,
+  maxBatchingWindowSeconds: 300,
+  maxPayloadBytes: 6 * 1024 * 1024,
+} as const;
+
+/** The Lambda limit a queue spec breaks, or undefined when AWS would accept its mapping. */
+export function lambdaMappingProblem(spec: QueueSpec): string | undefined {
+  const l = LAMBDA_SQS_LIMITS;
+  if (!Number.isInteger(spec.batchSize) || spec.batchSize < 1 || spec.batchSize > l.maxBatchSize)
+    return `batchSize ${spec.batchSize}: Lambda takes 1 to ${l.maxBatchSize} records from SQS`;
+  if (spec.maxBatchingWindowSeconds < 0 || spec.maxBatchingWindowSeconds > l.maxBatchingWindowSeconds)
+    return `maxBatchingWindowSeconds ${spec.maxBatchingWindowSeconds}: Lambda allows 0 to ${l.maxBatchingWindowSeconds}`;
+  if (spec.batchSize > l.maxBatchWithoutWindow && spec.maxBatchingWindowSeconds < 1)
+    return `batchSize ${spec.batchSize} needs maxBatchingWindowSeconds >= 1 (Lambda: a batch over ${l.maxBatchWithoutWindow} needs a window)`;
+  return undefined;
 }
 
 export interface RuleSpec {
@@ -57,9 +88,14 @@ export const queues = {
     retentionSeconds: 4 * day,
   },
   'etl-trigger': {
-    // Coalescing many object drops into one job run is the point of this queue.
-    batchSize: 100,
+    // Coalescing many object drops into one job run is the point of this queue: the largest
+    // batch Lambda hands over (it closes one earlier at 6 MB of payload, ~5,000 S3 events),
+    // so a bulk drop is one run, not one per 100 objects. Locally the etl-trigger splits a
+    // batch into runs by raw bytes (`etlRunSizing`).
+    batchSize: LAMBDA_SQS_LIMITS.maxBatchSize,
     maxBatchingWindowSeconds: 10,
+    // A single dropped file is queryable in seconds, not after the whole 10 s window.
+    localQuietCloseSeconds: 1,
     visibilityTimeoutSeconds: 2 * minute,
     maxReceiveCount: 5,
     retentionSeconds: 4 * day,
@@ -67,6 +103,8 @@ export const queues = {
   'catalog-sync': {
     batchSize: 10,
     maxBatchingWindowSeconds: 1,
+    // Locally a finished run is registered (queryable) without waiting out the window.
+    localQuietCloseSeconds: 0.25,
     visibilityTimeoutSeconds: 2 * minute,
     maxReceiveCount: 5,
     retentionSeconds: 4 * day,
@@ -81,6 +119,18 @@ export const queues = {
 } as const satisfies Record<string, QueueSpec>;
 
 export type QueueName = keyof typeof queues;
+
+/** How the etl-trigger sizes job runs out of one batch of raw objects. */
+export const etlRunSizing = {
+  /**
+   * Local runtime: raw bytes per job run (`OHLCV_ETL_RUN_BYTES` overrides). The DuckDB job
+   * stages its input in bounded batches, so a run is not limited by memory; one run per
+   * bulk drop spares every later run re-reading and rewriting the rollup partitions the
+   * earlier ones just wrote. The cap bounds what one failed run has to redo. On AWS a
+   * batch is one Glue run (Glue scales out), so there is no cap.
+   */
+  localMaxRunBytes: 16 * 2 ** 30,
+} as const;
 export const queueNames = Object.keys(queues) as QueueName[];
 
 /** The DLQ of a queue; it has the same name with this suffix in both runtimes. */
@@ -117,10 +167,12 @@ export const rules: readonly RuleSpec[] = [
     name: 'etl-job-failed',
     description: 'The ETL job failed, timed out or was stopped: raise an alert.',
     bus: 'default',
+    // The terminal states a Glue Job State Change carries besides SUCCEEDED (ERROR is an API
+    // JobRunState that the event never has).
     pattern: (ctx) => ({
       source: ['aws.glue'],
       'detail-type': ['Glue Job State Change'],
-      detail: { jobName: [ctx.etlJobName], state: ['FAILED', 'TIMEOUT', 'STOPPED', 'ERROR'] },
+      detail: { jobName: [ctx.etlJobName], state: ['FAILED', 'TIMEOUT', 'STOPPED'] },
     }),
     target: 'quality-alert',
   },

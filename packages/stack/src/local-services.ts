@@ -3,7 +3,15 @@
  * the same factories their Lambda entries use, with local adapters in place of the AWS
  * ones. It lives here, above both, so the adapter package never depends on its consumers.
  */
-import { ETL_JOB_NAME, type MarketDataSource, type Notifier, queues, type ServiceName } from '@ohlcv/core';
+import {
+  AppError,
+  ETL_JOB_NAME,
+  etlRunSizing,
+  type MarketDataSource,
+  type Notifier,
+  queues,
+  type ServiceName,
+} from '@ohlcv/core';
 import type { HandlerFactory } from '@ohlcv/local';
 import { createCatalogSyncHandler } from '@ohlcv/service-catalog-sync';
 import { createEtlTriggerHandler } from '@ohlcv/service-etl-trigger';
@@ -53,6 +61,7 @@ export function localServices(opts: LocalServicesOptions): Record<ServiceName, H
         logger,
         metrics,
         jobName: ETL_JOB_NAME,
+        maxRunBytes: localMaxRunBytes(env),
       }),
     'catalog-sync': (rt, logger, metrics) =>
       createCatalogSyncHandler({
@@ -81,4 +90,18 @@ export function localServices(opts: LocalServicesOptions): Record<ServiceName, H
       });
     },
   };
+}
+
+/** Raw bytes per local job run: `OHLCV_ETL_RUN_BYTES`, else the topology's. */
+export function localMaxRunBytes(env: NodeJS.ProcessEnv): number {
+  const raw = env.OHLCV_ETL_RUN_BYTES;
+  if (raw === undefined || raw === '') return etlRunSizing.localMaxRunBytes;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 1) {
+    throw new AppError(
+      'ConfigInvalid',
+      `OHLCV_ETL_RUN_BYTES: "${raw}" is not a positive whole number of bytes`,
+    );
+  }
+  return n;
 }

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { createEtlTriggerHandler, runMarkerKey } from './handler.ts';
 import { batch, objectCreated } from './testing/fixtures.ts';
 
-function setup() {
+function setup(opts: { maxRunBytes?: number } = {}) {
   const clock = fixedClock('2024-03-01T10:00:10Z');
   const store = memoryObjectStore(clock);
   const jobRunner = memoryJobRunner();
@@ -24,6 +24,7 @@ function setup() {
     clock,
     logger,
     jobName: 'ohlcv-etl',
+    maxRunBytes: opts.maxRunBytes,
   });
   return { clock, store, jobRunner, publisher, logger, handler };
 }
@@ -96,6 +97,47 @@ describe('etl-trigger handler', () => {
       messageId: 'msg-3',
     });
     expect(t.logger.lines.filter((l) => l.level === 'error')).toHaveLength(2);
+  });
+
+  it('splits a batch larger than maxRunBytes into runs by size; a failed start returns only its records', async () => {
+    const t = setup({ maxRunBytes: 250 });
+    const event = batch(
+      objectCreated('raw/c.csv', 'e3', { size: 200 }),
+      objectCreated('raw/a.csv', 'e1', { size: 100 }),
+      objectCreated('raw/b.csv', 'e2', { size: 100 }),
+      objectCreated('raw/a.csv', 'e1', { id: 'redelivered', size: 100 }),
+    );
+    expect(await t.handler(event)).toEqual({ batchItemFailures: [] });
+    const manifests = t.jobRunner.started.map((r) =>
+      manifestSchema.parse(JSON.parse(t.store.text(r.arguments['--manifest_key']!)!)),
+    );
+    expect(manifests.map((m) => m.objects.map((o) => o.key))).toEqual([
+      ['raw/a.csv', 'raw/b.csv'],
+      ['raw/c.csv'],
+    ]);
+    expect(t.publisher.events.map((e) => e.detail)).toMatchObject([{ objectCount: 2 }, { objectCount: 1 }]);
+
+    // The first run is started already (its marker guards it); the second cannot start now.
+    const again = setup({ maxRunBytes: 250 });
+    let starts = 0;
+    const start = again.jobRunner.startJobRun.bind(again.jobRunner);
+    again.jobRunner.startJobRun = async (input) => {
+      if (++starts === 2) throw new AppError('ConcurrentRunsExceeded', 'busy', { retryable: true });
+      return start(input);
+    };
+    const res = await again.handler(event);
+    expect(res.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['msg-1']);
+    expect(again.jobRunner.started).toHaveLength(1);
+  });
+
+  it('without maxRunBytes (AWS) a batch of any size is one run', async () => {
+    const t = setup();
+    const bodies = Array.from({ length: 250 }, (_, i) =>
+      objectCreated(`raw/bulk/${String(i).padStart(3, '0')}.ndjson`, `e${i}`, { size: 64 << 20 }),
+    );
+    expect(await t.handler(batch(...bodies))).toEqual({ batchItemFailures: [] });
+    expect(t.jobRunner.started).toHaveLength(1);
+    expect(t.publisher.events[0]?.detail).toMatchObject({ objectCount: 250 });
   });
 
   it('starts nothing when every record is skipped', async () => {

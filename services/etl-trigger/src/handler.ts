@@ -24,7 +24,14 @@ import {
 } from '@ohlcv/core';
 import { parseEnvelope, pipelineEventInput, s3ObjectCreatedEventSchema } from '@ohlcv/events';
 import { z } from 'zod';
-import { buildManifest, manifestIdOf, type RawObjectRef, type SkipReason, skipReasonOf } from './logic.ts';
+import {
+  buildManifest,
+  manifestIdOf,
+  type RawObjectRef,
+  type SkipReason,
+  skipReasonOf,
+  splitIntoRuns,
+} from './logic.ts';
 
 export interface EtlTriggerDeps {
   store: ObjectStore;
@@ -43,6 +50,12 @@ export interface EtlTriggerDeps {
    * dropped again are a deliberate re-run. Default: 15 minutes.
    */
   restartGuardSeconds?: number;
+  /**
+   * Raw bytes per job run: a batch holding more becomes several runs (`splitIntoRuns`).
+   * The local runtime sets the topology's `etlRunSizing.localMaxRunBytes`; absent (AWS),
+   * a batch is one run.
+   */
+  maxRunBytes?: number;
 }
 
 /** Written next to the manifest once its run started: what makes a redelivered batch idempotent. */
@@ -111,6 +124,53 @@ export function createEtlTriggerHandler(deps: EtlTriggerDeps): SqsBatchHandler {
     return { jobRunId, reused: false };
   };
 
+  /** Starts (or re-finds) the run of these objects and announces it; false: records go back. */
+  const startAndAnnounce = async (
+    objects: RawObjectRef[],
+    records: Extract<Classified, { kind: 'object' }>[],
+  ): Promise<boolean> => {
+    const sourceIds = [...new Set(records.map((a) => a.correlationId))].sort();
+    // One source event keeps its id; a coalesced run is its own unit of work, named by its manifest.
+    const correlationId = sourceIds.length === 1 ? sourceIds[0]! : manifestIdOf(objects);
+    const manifest = buildManifest({ objects, createdAt: clock.now(), correlationId });
+    const mKey = manifestKey(manifest.manifestId);
+    const log = { correlationId, manifestId: manifest.manifestId, objectCount: manifest.objects.length };
+
+    try {
+      const { jobRunId, reused } = await startRun(manifest);
+      logger.info(reused ? 'run already started for this manifest' : 'job run started', {
+        ...log,
+        jobName,
+        jobRunId,
+        records: records.length,
+        sourceCorrelationIds: sourceIds.slice(0, 20),
+      });
+      await publisher.publish([
+        pipelineEventInput('ETL Run Requested', {
+          schemaVersion: 1,
+          correlationId,
+          jobName,
+          jobRunId,
+          manifestId: manifest.manifestId,
+          manifestKey: mKey,
+          objectCount: manifest.objects.length,
+        }),
+      ]);
+    } catch (err) {
+      const retryable = isAppError(err) && err.retryable;
+      // Every object of the manifest goes back to the queue: SQS redelivers it later
+      // (ConcurrentRunsExceeded) or, after max receives, parks it in the DLQ. Nothing lost.
+      (retryable ? logger.warn : logger.error)('job run not started; records returned to the queue', {
+        ...log,
+        code: errorCode(err),
+        error: errorMessage(err),
+        retryable,
+      });
+      return false;
+    }
+    return true;
+  };
+
   return async (event) => {
     const failures: { itemIdentifier: string }[] = [];
     const accepted: Extract<Classified, { kind: 'object' }>[] = [];
@@ -136,45 +196,15 @@ export function createEtlTriggerHandler(deps: EtlTriggerDeps): SqsBatchHandler {
     }
     if (accepted.length === 0) return { batchItemFailures: failures };
 
-    const objects = accepted.map((a) => a.object);
-    const sourceIds = [...new Set(accepted.map((a) => a.correlationId))].sort();
-    // One source event keeps its id; a coalesced run is its own unit of work, named by its manifest.
-    const correlationId = sourceIds.length === 1 ? sourceIds[0]! : manifestIdOf(objects);
-    const manifest = buildManifest({ objects, createdAt: clock.now(), correlationId });
-    const mKey = manifestKey(manifest.manifestId);
-    const log = { correlationId, manifestId: manifest.manifestId, objectCount: manifest.objects.length };
-
-    try {
-      const { jobRunId, reused } = await startRun(manifest);
-      logger.info(reused ? 'run already started for this manifest' : 'job run started', {
-        ...log,
-        jobName,
-        jobRunId,
-        records: accepted.length,
-        sourceCorrelationIds: sourceIds.slice(0, 20),
-      });
-      await publisher.publish([
-        pipelineEventInput('ETL Run Requested', {
-          schemaVersion: 1,
-          correlationId,
-          jobName,
-          jobRunId,
-          manifestId: manifest.manifestId,
-          manifestKey: mKey,
-          objectCount: manifest.objects.length,
-        }),
-      ]);
-    } catch (err) {
-      const retryable = isAppError(err) && err.retryable;
-      // Every object of the manifest goes back to the queue: SQS redelivers it later
-      // (ConcurrentRunsExceeded) or, after max receives, parks it in the DLQ. Nothing lost.
-      (retryable ? logger.warn : logger.error)('job run not started; records returned to the queue', {
-        ...log,
-        code: errorCode(err),
-        error: errorMessage(err),
-        retryable,
-      });
-      for (const a of accepted) failures.push({ itemIdentifier: a.messageId });
+    for (const run of splitIntoRuns(
+      accepted.map((a) => a.object),
+      deps.maxRunBytes,
+    )) {
+      const inRun = new Set(run.map((o) => `${o.key}\u0000${o.etag}`));
+      const records = accepted.filter((a) => inRun.has(`${a.object.key}\u0000${a.object.etag}`));
+      if (!(await startAndAnnounce(run, records))) {
+        for (const a of records) failures.push({ itemIdentifier: a.messageId });
+      }
     }
     return { batchItemFailures: failures };
   };

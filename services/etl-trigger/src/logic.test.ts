@@ -1,7 +1,7 @@
 import { manifestSchema } from '@ohlcv/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildManifest, coalesceObjects, manifestIdOf, skipReasonOf } from './logic.ts';
+import { buildManifest, coalesceObjects, manifestIdOf, skipReasonOf, splitIntoRuns } from './logic.ts';
 
 const obj = (key: string, etag: string, lastModified = '2024-03-01T10:00:00.000Z') => ({
   key,
@@ -70,5 +70,43 @@ describe('manifest', () => {
     expect(skipReasonOf('raw/source=file/.x.csv.swp')).toBe('hidden-file');
     expect(skipReasonOf('raw/_SUCCESS')).toBe('hidden-file');
     expect(skipReasonOf('raw/source=file/date=2024-03-01/a.csv')).toBeUndefined();
+  });
+});
+
+describe('runs by size', () => {
+  const sized = (key: string, size: number) => ({ ...obj(key, 'e'), size });
+
+  it('packs objects in key order into runs of at most maxRunBytes; an oversized object runs alone', () => {
+    const runs = splitIntoRuns(
+      [sized('raw/d', 70), sized('raw/a', 40), sized('raw/c', 500), sized('raw/b', 60), sized('raw/a', 40)],
+      100,
+    );
+    expect(runs.map((r) => r.map((o) => o.key))).toEqual([['raw/a', 'raw/b'], ['raw/c'], ['raw/d']]);
+  });
+
+  it('without a cap a batch is one run, and an empty batch none', () => {
+    const many = Array.from({ length: 5000 }, (_, i) => sized(`raw/${String(i).padStart(4, '0')}`, 1 << 20));
+    expect(splitIntoRuns(many).map((r) => r.length)).toEqual([5000]);
+    expect(splitIntoRuns([], 100)).toEqual([]);
+  });
+
+  it('the same objects in any order give the same runs', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.record({ key: fc.stringMatching(/^raw\/[a-z]{1,6}$/), size: fc.nat(300) }), {
+          selector: (o) => o.key,
+        }),
+        fc.integer({ min: 1, max: 400 }),
+        (items, cap) => {
+          const objects = items.map((i) => sized(i.key, i.size));
+          const runs = splitIntoRuns(objects, cap);
+          expect(splitIntoRuns([...objects].reverse(), cap)).toEqual(runs);
+          expect(runs.flat()).toEqual(coalesceObjects(objects));
+          for (const r of runs) {
+            if (r.length > 1) expect(r.reduce((n, o) => n + o.size, 0)).toBeLessThanOrEqual(cap);
+          }
+        },
+      ),
+    );
   });
 });

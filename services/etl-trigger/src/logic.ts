@@ -27,6 +27,30 @@ export function coalesceObjects(objects: readonly RawObjectRef[]): RawObjectRef[
   );
 }
 
+/**
+ * The objects of one batch split into job runs of at most `maxRunBytes` raw bytes each, in
+ * key order (an object larger than the cap is a run of its own). Deterministic: the same
+ * batch always gives the same runs, hence the same manifests. No cap: one run.
+ */
+export function splitIntoRuns(objects: readonly RawObjectRef[], maxRunBytes?: number): RawObjectRef[][] {
+  const sorted = coalesceObjects(objects);
+  if (maxRunBytes === undefined) return sorted.length > 0 ? [sorted] : [];
+  const runs: RawObjectRef[][] = [];
+  let current: RawObjectRef[] = [];
+  let bytes = 0;
+  for (const o of sorted) {
+    if (current.length > 0 && bytes + o.size > maxRunBytes) {
+      runs.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(o);
+    bytes += o.size;
+  }
+  if (current.length > 0) runs.push(current);
+  return runs;
+}
+
 /** sha-256 of the sorted key+etag set: same objects, same id, whatever the batch order. */
 export function manifestIdOf(objects: readonly RawObjectRef[]): string {
   const hash = createHash('sha256');

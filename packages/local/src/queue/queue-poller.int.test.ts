@@ -247,6 +247,37 @@ describe('QueuePoller', () => {
     expect(timers.now() - start).toBe(50);
   });
 
+  it('closes the batching window early after a quiet spell, and keeps it open while messages still arrive', async () => {
+    const timers = manualTimers();
+    const store = setup(new FakeClock(), { batchSize: 100, window: 10 });
+    const { events, handler } = recorder();
+    const poller = new QueuePoller({ store, queue: 'work', handler, quietCloseSeconds: 1, timers });
+
+    store.send('work', 'a');
+    const one = settled(poller.pollOnce());
+    await timers.advance(900);
+    expect(one.done).toBe(false);
+    store.send('work', 'b'); // an arrival restarts the quiet spell
+    await timers.advance(900);
+    expect(one.done).toBe(false);
+    await timers.advance(100);
+    await turnsUntil(timers, () => one.done);
+    expect(await one.value).toEqual({ received: 2, failed: 0 });
+    expect(timers.now()).toBe(1900); // 1 s after the last arrival, not the 10 s window
+    expect(events[0]!.Records.map((r) => r.body)).toEqual(['a', 'b']);
+
+    // A steady trickle cannot hold the batch past the window: it stays the maximum.
+    store.send('work', 'c');
+    const start = timers.now();
+    const trickle = settled(poller.pollOnce());
+    for (let i = 0; i < 40 && !trickle.done; i++) {
+      await timers.advance(500);
+      store.send('work', `t${i}`);
+    }
+    expect(trickle.done).toBe(true);
+    expect(timers.now() - start).toBe(10_000);
+  });
+
   it('runs until stopped, wakes on a send at once, and finishes the batch in flight on stop', async () => {
     const timers = manualTimers();
     const store = setup(new FakeClock());

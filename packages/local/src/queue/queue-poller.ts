@@ -17,6 +17,12 @@ export interface QueuePollerOptions {
   batchSize?: number;
   /** Default: the queue's `maxBatchingWindowSeconds`. */
   maxBatchingWindowSeconds?: number;
+  /**
+   * Closes the batching window early once no new message arrived for this long (the
+   * window stays the longest wait). Lambda has no such setting: the local runtime uses it
+   * so one dropped file does not wait out a window sized for bulk drops. Default: none.
+   */
+  quietCloseSeconds?: number;
   /** Default: the queue's visibility timeout. */
   visibilityTimeoutSeconds?: number;
   /**
@@ -105,12 +111,17 @@ export class QueuePoller {
     if (messages.length === 0) return { received: 0, failed: 0 };
     if (windowMs > 0 && pollOpts.waitForBatchingWindow !== false) {
       const deadline = this.timers.now() + windowMs;
+      const quietMs = (this.opts.quietCloseSeconds ?? Number.POSITIVE_INFINITY) * 1000;
+      let lastArrival = this.timers.now();
       while (messages.length < batchSize && !this.stopping) {
-        const left = deadline - this.timers.now();
+        const now = this.timers.now();
+        const left = Math.min(deadline - now, lastArrival + quietMs - now);
         if (left <= 0) break;
         await this.waitForWake(Math.min(left, this.idlePollMs()));
         this.pendingWake = false;
-        messages.push(...receive(batchSize - messages.length));
+        const more = receive(batchSize - messages.length);
+        if (more.length > 0) lastArrival = this.timers.now();
+        messages.push(...more);
       }
     }
     return this.invoke(messages);

@@ -11,11 +11,14 @@ import {
   manifestSchema,
   type QueueName,
   type QueueSender,
+  type QueueSpec,
   queueNames,
   queues as queueSpecs,
   randomIds,
+  redactEndpoint,
   type ServiceName,
   type SqsBatchHandler,
+  type Subscription,
   serviceNames,
   services as serviceSpecs,
   systemClock,
@@ -29,6 +32,8 @@ import type { HomeLayout } from '../home.ts';
 import { FsObjectStore } from '../object-store/fs-object-store.ts';
 import { ensureTopologyQueues, QueuePoller, SqliteQueueStore } from '../queue/index.ts';
 import { openStateDb, type StateDb } from '../state-db.ts';
+import { LocalSubscriptions } from '../subscriptions/local-subscriptions.ts';
+import type { SubscriptionCounts } from '../subscriptions/subscription-store.ts';
 import { type EngineHolder, EngineLock, type EngineMode } from './engine-lock.ts';
 import { EventLog } from './event-log.ts';
 import { EventRouter } from './event-router.ts';
@@ -51,6 +56,8 @@ export interface LocalRuntimeOptions {
   ids?: IdGenerator;
   etl?: { memoryLimit?: string; threads?: number };
   jobTimeoutMs?: number;
+  /** Declared subscriptions (`subscriptions.json`) and where their secrets come from. */
+  subscriptions?: { declared: readonly Subscription[]; secret: (name: string) => string | undefined };
 }
 
 /** `metrics` carries the service's name as its `service` dimension, like Powertools on AWS. */
@@ -76,6 +83,7 @@ export class LocalRuntime {
   readonly publisher: LocalPublisher;
   readonly jobRunner: LocalJobRunner;
   readonly catalog: LocalCatalog;
+  readonly subscriptions: LocalSubscriptions;
   private readonly pollers = new Map<QueueName, QueuePoller>();
   private engineLock: EngineLock | undefined;
   private servicesRunning = false;
@@ -96,6 +104,15 @@ export class LocalRuntime {
     this.router = new EventRouter(this.db, this.queues, this.eventLog, {
       bucketName: LOCAL_BUCKET,
       etlJobName: ETL_JOB_NAME,
+    });
+    this.subscriptions = new LocalSubscriptions({
+      db: this.db,
+      router: this.router,
+      subscriptions: opts.subscriptions?.declared ?? [],
+      secret: opts.subscriptions?.secret ?? (() => undefined),
+      clock: this.clock,
+      timers: this.timers,
+      logger: this.logger.child('subscriptions'),
     });
     this.rawZone = new RawZone({
       db: this.db,
@@ -152,7 +169,7 @@ export class LocalRuntime {
   attachServices(factories: Record<ServiceName, HandlerFactory>): void {
     for (const name of serviceNames) {
       const spec = serviceSpecs[name];
-      const qspec = queueSpecs[spec.queue];
+      const qspec: QueueSpec = queueSpecs[spec.queue];
       // Like Powertools on Lambda: the poller stamps each batch's correlation id on every line.
       const logger = correlatedLogger(this.logger.child(name));
       const handler = factories[name](this, logger, this.metrics.forService(name));
@@ -164,6 +181,7 @@ export class LocalRuntime {
           handler,
           batchSize: qspec.batchSize,
           maxBatchingWindowSeconds: qspec.maxBatchingWindowSeconds,
+          quietCloseSeconds: qspec.localQuietCloseSeconds,
           // Lambda leaves a failed record invisible for the whole visibility timeout; on a
           // laptop a retry after seconds is friendlier. Receive counts and the DLQ still apply.
           failedVisibilitySeconds: LOCAL_RETRY_SECONDS,
@@ -209,6 +227,7 @@ export class LocalRuntime {
     this.jobRunner.start();
     this.rawZone.watch();
     for (const p of this.pollers.values()) p.start();
+    this.subscriptions.deliverer.start();
   }
 
   /**
@@ -241,9 +260,14 @@ export class LocalRuntime {
         await this.jobRunner.idle();
         moved = true;
       }
+      if ((await this.subscriptions.deliverer.runOnce()).tried > 0) moved = true;
       if (moved) continue;
       const pendingRaw = this.rawZone.unsettled();
-      const soon = this.nextVisibleWithin(LOCAL_RETRY_SECONDS + 1);
+      const nextDelivery = this.subscriptions.deliverer.nextDueAt();
+      const soon =
+        this.nextVisibleWithin(LOCAL_RETRY_SECONDS + 1) ||
+        (nextDelivery !== undefined &&
+          nextDelivery.getTime() <= this.clock.now().getTime() + (LOCAL_RETRY_SECONDS + 1) * 1000);
       if (pendingRaw > 0 || soon) {
         await sleep(this.timers, 250, opts.signal);
         continue;
@@ -295,6 +319,9 @@ export class LocalRuntime {
         routedTo: e.routedTo,
       })),
       metrics: this.metrics.summary(),
+      subscriptions: this.subscriptions
+        .counts()
+        .map(({ endpoint, ...c }) => ({ ...c, endpoint: redactEndpoint(endpoint) })),
     };
   }
 
@@ -302,6 +329,7 @@ export class LocalRuntime {
     if (this.servicesRunning) {
       await Promise.all([...this.pollers.values()].map((p) => p.stop()));
     }
+    await this.subscriptions.deliverer.stop();
     await this.jobRunner.stop();
     await this.rawZone.close();
     this.engineLock?.release();
@@ -331,6 +359,8 @@ export interface RuntimeStatus {
   recentEvents: { seq: number; at: string; source: string; detailType: string; routedTo: string[] }[];
   /** Every metric series: last value, and sum and points over the last hour. */
   metrics: MetricSeriesSummary[];
+  /** The declared subscriptions and what the deliverer did for each (`events subscriptions`). */
+  subscriptions: (SubscriptionCounts & { endpoint: string })[];
 }
 
 const sleep = (timers: Timers, ms: number, signal?: AbortSignal): Promise<void> =>
