@@ -32,6 +32,7 @@ async function ingestOnce(opts: {
 }) {
   const server = await startEmbeddedTwelveData({
     seed: 1,
+    extraSymbols: opts.symbols,
     creditsPerMinute: opts.creditsPerMinute,
     minuteMs: opts.minuteMs,
   });

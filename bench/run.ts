@@ -18,6 +18,7 @@ const suites: Record<string, () => Promise<{ run: () => Promise<BenchResult[]> }
   ingestion: () => import('./ingestion.ts'),
   etl: () => import('./etl.ts'),
   query: () => import('./query.ts'),
+  cli: () => import('./cli.ts'),
   dashboard: () => import('./dashboard.ts'),
   latency: () => import('./latency.ts'),
 };

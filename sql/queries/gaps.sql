@@ -4,7 +4,7 @@
 -- @param end_date date = 9999-12-31  last date, inclusive
 -- @param interval string = ''  one bar interval (1min, 5min, 15min, 30min, 45min, 1h, 2h, 4h), or '' for all
 -- @param symbol string = ''  one symbol, or '' for all
--- @param min_missing integer = 0  only days with at least this many missing bars (1 = days with gaps)
+-- @param min_missing integer>=0 = 0  only days with at least this many missing bars (1 = days with gaps)
 WITH scoped AS (
   SELECT
     symbol,

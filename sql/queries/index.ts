@@ -5,7 +5,7 @@
  *
  * Header grammar (leading `--` lines of the file):
  *   -- description: <one line>
- *   -- @param <name> <date|month|string|integer|double|boolean> [= <default>]  <help>
+ *   -- @param <name> <date|month|string|integer|double|boolean>[>=<min>] [= <default>]  <help>
  *   -- @materialize <table> partitioned_by=<col>[,<col>]
  * A default of `''` is the empty string; a param without `=` is required.
  */
@@ -21,6 +21,8 @@ export interface QueryParamDef {
   type: ParamType;
   /** Undefined when the parameter is required. */
   default?: ParamValue;
+  /** Smallest accepted value of a number (`integer>=1`): a window of -3 is an error, not "no rows". */
+  min?: number;
   description: string;
 }
 
@@ -39,7 +41,8 @@ export interface QueryDef {
 export const QUERIES_DIR = path.dirname(fileURLToPath(import.meta.url));
 
 const PARAM_TYPES: readonly ParamType[] = ['date', 'month', 'string', 'integer', 'double', 'boolean'];
-const PARAM_LINE = /^@param\s+([A-Za-z_]\w*)\s+(\w+)(?:\s*=\s*('(?:[^']|'')*'|\S+))?\s*(.*)$/;
+const PARAM_LINE =
+  /^@param\s+([A-Za-z_]\w*)\s+(\w+)(?:>=(-?\d+(?:\.\d+)?))?(?:\s*=\s*('(?:[^']|'')*'|\S+))?\s*(.*)$/;
 
 export class QueryDefinitionError extends Error {
   override name = 'QueryDefinitionError';
@@ -61,11 +64,16 @@ export function parseQueryFile(name: string, sql: string, file = `${name}.sql`):
     } else if (line.startsWith('@param')) {
       const m = PARAM_LINE.exec(line);
       if (!m) throw new QueryDefinitionError(`${file}: bad @param line: ${line}`);
-      const [, pname = '', ptype = '', rawDefault, help = ''] = m;
+      const [, pname = '', ptype = '', rawMin, rawDefault, help = ''] = m;
       if (!PARAM_TYPES.includes(ptype as ParamType)) {
         throw new QueryDefinitionError(`${file}: param ${pname} has unknown type ${ptype}`);
       }
       const def: QueryParamDef = { name: pname, type: ptype as ParamType, description: help };
+      if (rawMin !== undefined) {
+        if (ptype !== 'integer' && ptype !== 'double')
+          throw new QueryDefinitionError(`${file}: param ${pname}: a minimum needs a number type`);
+        def.min = Number(rawMin);
+      }
       if (rawDefault !== undefined) def.default = coerceParam(def, unquote(rawDefault));
       params.push(def);
     } else if (line.startsWith('@materialize')) {
@@ -126,6 +134,19 @@ export function getQuery(name: string): QueryDef {
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const MONTH = /^\d{4}-\d{2}$/;
 
+/** A real calendar day or month: `2024-13-45` and `2024-02-30` match the shape but are no date. */
+const isRealDate = (text: string, type: 'date' | 'month'): boolean => {
+  const day = type === 'date' ? text : `${text}-01`;
+  const t = Date.parse(`${day}T00:00:00Z`);
+  return Number.isFinite(t) && new Date(t).toISOString().slice(0, 10) === day;
+};
+
+function checkMin(def: QueryParamDef, n: number): number {
+  if (def.min !== undefined && n < def.min)
+    throw new QueryParamError(`parameter ${def.name} must be at least ${def.min}, got ${n}`);
+  return n;
+}
+
 /** Checks and converts one value (CLI strings included) to the parameter's type. */
 export function coerceParam(def: QueryParamDef, value: ParamValue): ParamValue {
   if (value === null) return null;
@@ -134,7 +155,7 @@ export function coerceParam(def: QueryParamDef, value: ParamValue): ParamValue {
     case 'date':
     case 'month': {
       const re = def.type === 'date' ? DATE : MONTH;
-      if (text !== '' && !re.test(text)) {
+      if (text !== '' && !(re.test(text) && isRealDate(text, def.type))) {
         throw new QueryParamError(
           `parameter ${def.name} must be a ${def.type === 'date' ? 'YYYY-MM-DD' : 'YYYY-MM'} ${def.type}, got "${text}"`,
         );
@@ -145,13 +166,13 @@ export function coerceParam(def: QueryParamDef, value: ParamValue): ParamValue {
       const n = Number(text);
       if (!Number.isInteger(n))
         throw new QueryParamError(`parameter ${def.name} must be an integer, got "${text}"`);
-      return n;
+      return checkMin(def, n);
     }
     case 'double': {
       const n = Number(text);
       if (text === '' || !Number.isFinite(n))
         throw new QueryParamError(`parameter ${def.name} must be a number, got "${text}"`);
-      return n;
+      return checkMin(def, n);
     }
     case 'boolean':
       if (text === 'true' || text === 'false') return text === 'true';
@@ -192,7 +213,7 @@ export function describeParams(q: QueryDef): string {
   return q.params
     .map(
       (p) =>
-        `${p.name} (${p.type}${p.default === undefined ? ', required' : `, default ${JSON.stringify(p.default)}`})`,
+        `${p.name} (${p.type}${p.min !== undefined ? ` >= ${p.min}` : ''}${p.default === undefined ? ', required' : `, default ${JSON.stringify(p.default)}`})`,
     )
     .join(', ');
 }

@@ -2,7 +2,7 @@
 -- Source: bars_daily. period_return = exp(sum(log_return)) - 1 over the days in range (= daily_return for one day).
 -- @param start_date date = ''  the date, or the first date of the range; '' means the latest trade date
 -- @param end_date date = ''  last date of the range; '' means start_date
--- @param k integer = 5  symbols per side
+-- @param k integer>=1 = 5  symbols per side
 WITH bounds AS (
   SELECT d0, COALESCE(CAST(NULLIF(:end_date, '') AS DATE), d0) AS d1
   FROM (

@@ -44,7 +44,7 @@ describe('registry', () => {
       symbol: '',
     });
     expect(() => resolveParams(q, { windo: '60' })).toThrow(
-      /no parameter windo; it accepts: start_date .*window \(integer, default 20\)/,
+      /no parameter windo; it accepts: start_date .*window \(integer >= 2, default 20\)/,
     );
     expect(() => resolveParams(q, { window: 'x' })).toThrow(/window must be an integer/);
     expect(() => resolveParams(q, { start_date: '2024/01/01' })).toThrow(/YYYY-MM-DD/);

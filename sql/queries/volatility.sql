@@ -2,7 +2,7 @@
 -- Source: bars_daily. Reads 2N+10 calendar days before start_date so the first rows in range have a full window.
 -- @param start_date date = 1970-01-01  first trade date shown, inclusive
 -- @param end_date date = 9999-12-31  last trade date shown, inclusive
--- @param window integer = 20  N, returns per window (20 or 60 are usual)
+-- @param window integer>=2 = 20  N, returns per window (20 or 60 are usual)
 -- @param symbol string = ''  one symbol, or '' for all
 WITH scoped AS (
   SELECT symbol, trade_date, daily_return

@@ -8,7 +8,14 @@ export function parse<O extends Options>(argv: string[], options: O, allowPositi
   try {
     return parseArgs({ args: argv, options, allowPositionals, strict: true });
   } catch (err) {
-    throw new UsageError((err as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, ''));
+    const e = err as NodeJS.ErrnoException;
+    const accepted = Object.keys(options)
+      .map((o) => `--${o}`)
+      .join(', ');
+    const unknown = /^Unknown option '([^']+)'/.exec(e.message);
+    if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown)
+      throw new UsageError(`unknown option ${unknown[1]}; this command takes ${accepted || 'no options'}`);
+    throw new UsageError(e.message.replace(/^TypeError \[[A-Z_]+\]: /, ''));
   }
 }
 

@@ -48,8 +48,8 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
   }
 }
 
-const isEntry = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));
-if (isEntry || process.argv[1]?.endsWith('main.ts')) {
+/** Runs `ohlcv` as this process: argv, signals, stdio, exit code. */
+export function runCli(argv: string[] = process.argv.slice(2)): void {
   const controller = new AbortController();
   let interrupts = 0;
   process.on('SIGINT', () => {
@@ -57,6 +57,13 @@ if (isEntry || process.argv[1]?.endsWith('main.ts')) {
     controller.abort();
   });
   process.on('SIGTERM', () => controller.abort());
+  // `ohlcv status | head -2`: a reader that stops early is not an error of ours.
+  const quietOnClosedPipe = (err: NodeJS.ErrnoException): void => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(process.exitCode ?? 0);
+  };
+  process.stdout.on('error', quietOnClosedPipe);
+  process.stderr.on('error', quietOnClosedPipe);
   const io: CommandIO = {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
@@ -65,7 +72,7 @@ if (isEntry || process.argv[1]?.endsWith('main.ts')) {
     isTTY: Boolean(process.stdout.isTTY),
     signal: controller.signal,
   };
-  main(process.argv.slice(2), io).then(
+  main(argv, io).then(
     (code) => {
       process.exitCode = code;
     },
@@ -75,3 +82,7 @@ if (isEntry || process.argv[1]?.endsWith('main.ts')) {
     },
   );
 }
+
+// Run directly (`tsx packages/cli/src/main.ts`); the bundled bin enters through bin.ts.
+const isEntry = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));
+if (isEntry || process.argv[1]?.endsWith('main.ts')) runCli();

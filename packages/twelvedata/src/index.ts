@@ -7,6 +7,7 @@ export * from './client/paging.ts';
 export * from './client/redact.ts';
 export * from './client/schemas.ts';
 export * from './client/transport.ts';
+export { EMBEDDED_EQUITIES, embeddedSymbols, extraSymbolsFromEnv } from './embedded/instruments.ts';
 export * from './embedded/server.ts';
 export * from './keys.ts';
 export * from './normalize.ts';

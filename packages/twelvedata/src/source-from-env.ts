@@ -5,6 +5,7 @@
  */
 import type { Logger } from '@ohlcv/core';
 import { createTwelveDataClient, type TwelveDataClient } from './client/client.ts';
+import { extraSymbolsFromEnv } from './embedded/instruments.ts';
 import { type EmbeddedTwelveData, startEmbeddedTwelveData } from './embedded/server.ts';
 
 export interface MarketDataFromEnv {
@@ -39,7 +40,11 @@ export async function marketDataFromEnv(
     };
   }
   const perMinute = opts.embeddedCreditsPerMinute ?? num(env.OHLCV_EMBEDDED_CREDITS_PER_MINUTE);
-  const server = await startEmbeddedTwelveData({ seed: opts.seed ?? 42, creditsPerMinute: perMinute });
+  const server = await startEmbeddedTwelveData({
+    seed: opts.seed ?? 42,
+    creditsPerMinute: perMinute,
+    extraSymbols: extraSymbolsFromEnv(env),
+  });
   return {
     kind: 'embedded',
     url: server.url,

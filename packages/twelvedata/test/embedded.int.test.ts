@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { embeddedSymbols } from '../src/embedded/instruments.ts';
 import { type EmbeddedTwelveData, startEmbeddedTwelveData } from '../src/embedded/server.ts';
 
 interface Value {
@@ -93,6 +94,26 @@ describe('embedded Twelve Data source', () => {
       expect(c.body.values).toEqual(a.body.values);
     } finally {
       await other.close();
+    }
+  });
+
+  it('answers a symbol outside its instrument list like Twelve Data: 404 naming it, no bars', async () => {
+    const { body } = await get('symbol=ZZZZNOTREAL&interval=1day&outputsize=3&end_date=2024-03-09');
+    expect(body).toEqual({
+      code: 404,
+      status: 'error',
+      message:
+        '**symbol** not found: ZZZZNOTREAL. Please specify it correctly according to API Documentation.',
+    });
+    // The list is explicit and extendable.
+    expect(embeddedSymbols()).toEqual(expect.arrayContaining(['AAPL', 'BTC/USD', 'EUR/USD', 'SPY']));
+    const wider = await startEmbeddedTwelveData({ seed: 5, extraSymbols: ['ZZZZNOTREAL'] });
+    try {
+      const known = await get('symbol=ZZZZNOTREAL&interval=1day&outputsize=3&end_date=2024-03-09', wider);
+      expect(known.body.status).toBe('ok');
+      expect(known.body.values).toHaveLength(3);
+    } finally {
+      await wider.close();
     }
   });
 

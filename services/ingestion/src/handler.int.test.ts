@@ -216,4 +216,26 @@ describe('ingestion handler end to end (embedded source, in-memory store)', () =
     expect(res.batchItemFailures).toEqual([{ itemIdentifier: 'bad' }]);
     expect(rawRows(store)).toHaveLength(390);
   });
+
+  it('a request that fails validation (impossible date, empty range) is reported as Failed and consumed', async () => {
+    const res = await createIngestionHandler(deps())(
+      sqsEventOf([
+        detail({ requestId: 'feb30', start: '2024-02-30', end: '2024-03-01' }),
+        detail({ requestId: 'backwards', start: '2024-03-10', end: '2024-03-01' }),
+        detail({ requestId: 'good', start: '2024-03-11', end: '2024-03-11' }),
+      ]),
+    );
+    // Nothing to retry: a retry cannot make 30 February exist.
+    expect(res.batchItemFailures).toEqual([]);
+    const failed = publisher.events
+      .filter((e) => e.detailType === 'Ingestion Batch Failed')
+      .map((e) => ingestionBatchFailedDetailSchema.parse(e.detail));
+    expect(failed.map((f) => [f.requestId, f.error.code, f.error.retryable])).toEqual([
+      ['feb30', 'InvalidIngestionRequest', false],
+      ['backwards', 'InvalidIngestionRequest', false],
+    ]);
+    expect(failed[0]!.error.message).toContain('start');
+    expect(failed[1]!.error.message).toContain('end: "2024-03-01" is before start "2024-03-10"');
+    expect(rawRows(store)).toHaveLength(390);
+  });
 });

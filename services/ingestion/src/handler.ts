@@ -26,12 +26,33 @@ import {
   INGESTION_BATCH_FAILED_SOURCE,
   type IngestionBatchFailedDetail,
   type IngestionRequestedDetail,
+  ingestionBatchFailedDetailSchema,
   ingestionRequestedEventSchema,
   type PipelineEventInput,
   parseEnvelope,
   SCHEMA_VERSION,
 } from '@ohlcv/events';
+import { z } from 'zod';
 import { type IngestionProgress, ingestRequest } from './logic.ts';
+import { checkIngestionRange, describeProblems } from './request-check.ts';
+
+/** Just enough of a request to name the batch in its `Ingestion Batch Failed` event. */
+const identifiableRequestSchema = z.object({
+  detail: ingestionBatchFailedDetailSchema.pick({
+    correlationId: true,
+    requestId: true,
+    symbols: true,
+    interval: true,
+  }),
+});
+
+const safeJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+};
 
 export interface IngestionHandlerDeps {
   store: ObjectStore;
@@ -66,13 +87,44 @@ export function createIngestionHandler(deps: IngestionHandlerDeps): SqsBatchHand
     }
   };
 
+  /**
+   * A request no retry can fix: reported once as `Ingestion Batch Failed` (which raises
+   * an alert) and consumed, when it names enough to say which batch it was.
+   */
+  async function rejectRequest(record: SqsRecord, why: string): Promise<void> {
+    metrics.count(METRIC.ingestionFailures, 1);
+    const id = identifiableRequestSchema.safeParse(safeJson(record.body));
+    if (!id.success) {
+      // Not even which batch it was: leave it to the queue's retries and DLQ (and its alarm).
+      throw new AppError('InvalidIngestionRequest', `not an Ingestion Requested event: ${why}`, {
+        retryable: true,
+      });
+    }
+    const d = id.data.detail;
+    deps.logger.error('ingestion request rejected', {
+      correlationId: d.correlationId,
+      requestId: d.requestId,
+      code: 'InvalidIngestionRequest',
+      error: why,
+    });
+    await deps.publisher.publish([
+      failedEvent({
+        schemaVersion: SCHEMA_VERSION,
+        correlationId: d.correlationId,
+        requestId: d.requestId,
+        symbols: d.symbols,
+        interval: d.interval,
+        error: { code: 'InvalidIngestionRequest', message: why, retryable: false },
+      }),
+    ]);
+  }
+
   async function handleRecord(record: SqsRecord): Promise<void> {
     const parsed = parseEnvelope(record.body, ingestionRequestedEventSchema);
-    if (!parsed.success) {
-      metrics.count(METRIC.ingestionFailures, 1);
-      throw new AppError('InvalidIngestionRequest', `not an Ingestion Requested event: ${parsed.error}`);
-    }
+    if (!parsed.success) return rejectRequest(record, String(parsed.error));
     const detail: IngestionRequestedDetail = parsed.data.detail;
+    const rangeProblems = checkIngestionRange(detail, deps.clock.now());
+    if (rangeProblems.length > 0) return rejectRequest(record, describeProblems(rangeProblems));
     const log = { correlationId: detail.correlationId, requestId: detail.requestId };
     try {
       const outcome = await ingestRequest(detail, {

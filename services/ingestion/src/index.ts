@@ -1,5 +1,6 @@
 export * from './handler.ts';
 export * from './logic.ts';
+export * from './request-check.ts';
 export * from './schedule.ts';
 export * from './state.ts';
 export { ingestionRequestBatch } from './testing/fixtures.ts';

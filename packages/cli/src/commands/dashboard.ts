@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-// Until packages/cli/package.json declares "@ohlcv/dashboard", import it by path.
 import { type DashboardServer, DEFAULT_PORT, startDashboard } from '@ohlcv/dashboard';
 import { LocalRuntime, resolveHome } from '@ohlcv/local';
 import { parse } from '../args.ts';
@@ -25,6 +24,30 @@ export function parsePort(value: string | undefined): number {
   return n;
 }
 
+/**
+ * Serves the dashboard on `--port`. An explicit port that is taken is bad usage (exit 2,
+ * naming it), found before any work; the default port taken falls back to a free port,
+ * which the caller prints.
+ */
+export async function serveDashboard(
+  runtime: LocalRuntime,
+  portArg: string | undefined,
+  defaultPort = DEFAULT_PORT,
+): Promise<{ server: DashboardServer; note?: string }> {
+  const port = portArg === undefined ? defaultPort : parsePort(portArg);
+  try {
+    return { server: await startDashboard({ runtime, port }) };
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'PortInUse') throw err;
+    if (portArg !== undefined)
+      throw new UsageError(
+        `--port ${port}: port ${port} on 127.0.0.1 is in use; pass another (0 = any free port)`,
+      );
+    const server = await startDashboard({ runtime, port: 0 });
+    return { server, note: `the default port ${defaultPort} is in use; took a free one` };
+  }
+}
+
 /** Resolves when Ctrl-C (the command's abort signal) fires. */
 export const untilAborted = (io: CommandIO): Promise<void> =>
   new Promise((resolve) => {
@@ -38,7 +61,7 @@ export const dashboardCommand: Command = {
   usage,
   async run(argv, io) {
     const { values } = parse(argv, { port: { type: 'string' } });
-    const port = parsePort(values.port);
+    parsePort(values.port);
     const home = resolveHome(io.env, io.cwd);
     if (!existsSync(home.stateDb)) {
       io.stderr(
@@ -49,8 +72,11 @@ export const dashboardCommand: Command = {
     const rt = LocalRuntime.open({ home });
     let server: DashboardServer | undefined;
     try {
-      server = await startDashboard({ runtime: rt, port });
-      io.stdout(`dashboard for ${home.root}: ${server.url}\n  (read-only; Ctrl-C stops it)\n`);
+      const served = await serveDashboard(rt, values.port);
+      server = served.server;
+      io.stdout(
+        `dashboard for ${home.root}: ${server.url}${served.note ? ` (${served.note})` : ''}\n  (read-only; Ctrl-C stops it)\n`,
+      );
       await untilAborted(io);
       io.stderr('\nstopping...\n');
       return 0;

@@ -5,7 +5,7 @@ import { withRuntime } from '../session.ts';
 import { dlqSubscriptionCommand } from './dlq-subscription.ts';
 
 const usage = `Usage: ohlcv dlq list [QUEUE] [--limit N] [--format table|json]
-       ohlcv dlq redrive QUEUE [--max N]
+       ohlcv dlq redrive QUEUE [--max N] [--format table|json]
        ohlcv dlq list|redrive --subscription NAME   (a subscription's DLQ, redriven to it only)
 
 Dead-letter queues hold messages that failed their queue's maximum receives.
@@ -13,8 +13,9 @@ Dead-letter queues hold messages that failed their queue's maximum receives.
   redrive   moves QUEUE's DLQ messages back to QUEUE for another try
 QUEUE is one of: ${queueNames.join(', ')}`;
 
-const queueArg = (q: string | undefined): QueueName => {
-  if (!q || !(queueNames as string[]).includes(q)) {
+const queueArg = (q: string | undefined, verb = 'list'): QueueName => {
+  if (!q) throw new UsageError(`name the QUEUE to ${verb}: one of ${queueNames.join(', ')}`);
+  if (!(queueNames as string[]).includes(q)) {
     throw new UsageError(`unknown queue "${q ?? ''}"; queues: ${queueNames.join(', ')}`);
   }
   return q as QueueName;
@@ -62,15 +63,21 @@ export const dlqCommand: Command = {
       return 0;
     }
     if (verb === 'redrive') {
-      const { values, positionals } = parse(rest, { max: { type: 'string' } }, true);
-      const q = queueArg(positionals[0]);
+      const { values, positionals } = parse(
+        rest,
+        { max: { type: 'string' }, format: { type: 'string', default: 'table' } },
+        true,
+      );
+      const format = formatOf(values.format);
+      const q = queueArg(positionals[0], 'redrive');
       const max = values.max === undefined ? undefined : Number(values.max);
       if (max !== undefined && (!Number.isInteger(max) || max < 1))
         throw new UsageError('--max must be a positive whole number');
       const result = await withRuntime(io, async (rt) =>
         rt.queues.redrive(dlqName(q), { toQueue: q, maxMessages: max }),
       );
-      io.stdout(`moved ${result.moved} message(s) from ${dlqName(q)} back to ${q}\n`);
+      if (format === 'json') io.stdout(`${toJson({ from: dlqName(q), to: q, moved: result.moved })}\n`);
+      else io.stdout(`moved ${result.moved} message(s) from ${dlqName(q)} back to ${q}\n`);
       return 0;
     }
     throw new UsageError(`expected "list" or "redrive", got "${verb ?? ''}"`);

@@ -40,6 +40,10 @@ export const dropCommand: Command = {
       positionals.map(async (f) => {
         const full = path.resolve(io.cwd, f);
         const stat = await fs.stat(full).catch(() => undefined);
+        if (stat?.isDirectory())
+          throw new UsageError(
+            `${f} is a folder: name the files to drop (e.g. ${f.replace(/\/+$/, '')}/*.csv)`,
+          );
         if (!stat?.isFile()) throw new UsageError(`${f}: no such file`);
         const name = path.basename(full);
         if (!/^[A-Za-z0-9][A-Za-z0-9._=-]*$/.test(name)) {

@@ -4,6 +4,7 @@ import { dashboardCommand } from './dashboard.ts';
 import { dlqCommand } from './dlq.ts';
 import { dropCommand } from './drop.ts';
 import { eventsCommand } from './events.ts';
+import { exportCommand } from './export.ts';
 import { ingestCommand } from './ingest.ts';
 import { demoCommand, drainCommand, startCommand } from './pipeline.ts';
 import { queryCommand } from './query.ts';
@@ -16,6 +17,7 @@ export const commands: Command[] = [
   dropCommand,
   drainCommand,
   queryCommand,
+  exportCommand,
   statusCommand,
   dashboardCommand,
   dlqCommand,

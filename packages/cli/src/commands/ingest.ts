@@ -1,15 +1,25 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { EngineHolder, LocalRuntime } from '@ohlcv/local';
 import {
+  checkIngestionRange,
   DEFAULT_BATCH_SIZE,
   fanOutIngestion,
   type Watchlist,
   watchlistSchema,
 } from '@ohlcv/service-ingestion';
 import { formatOf, parse, toJson } from '../args.ts';
-import { type Command, UsageError } from '../command.ts';
-import { drainWithProgress, newTally, recordProgress, renderSummary } from '../pipeline-report.ts';
-import { openPipeline } from '../pipeline-session.ts';
+import { type Command, type CommandIO, UsageError } from '../command.ts';
+import {
+  type Baseline,
+  drainWithProgress,
+  exitCodeOf,
+  newTally,
+  recordProgress,
+  renderSummary,
+  takeBaseline,
+} from '../pipeline-report.ts';
+import { openPipeline, type PipelineSession } from '../pipeline-session.ts';
 
 const usage = `Usage: ohlcv ingest --symbols AAPL,MSFT,... [--interval 1min] [--start DATE] [--end DATE]
        ohlcv ingest --watchlist FILE.json
@@ -23,12 +33,19 @@ Uses the embedded Twelve Data source unless TWELVE_DATA_API_KEY is set. Without
 Options:
   --symbols S,S,...          symbols (e.g. AAPL,BTC/USD,EUR/USD)
   --watchlist FILE           JSON {"symbols": [...], "interval": "1min", "lookbackDays": 5}
-  --interval I               1min 5min 15min 30min 45min 1h 2h 4h 1day 1week 1month (default 1min)
-  --start DATE, --end DATE   YYYY-MM-DD or ISO-8601 (UTC); --end DATE includes that day
+  --interval I               1min 5min 15min 30min 45min 1h 2h 4h 8h 1day 1week 1month (default 1min)
+  --start DATE, --end DATE   YYYY-MM-DD or ISO-8601 with a zone; --end DATE includes that day
   --lookback-days N          without --start: how far back a first run reaches (default 5)
   --batch-size N             symbols per request message (default ${DEFAULT_BATCH_SIZE})
   --credits-per-minute N     plan limit: the client throttles to it (and the embedded source enforces it)
-  --format table|json        output of the final summary`;
+  --wait                     when another process runs the pipeline: wait for this request's
+                             batches and exit on their outcome (default: queue it, exit 0)
+  --format table|json        output of the final summary
+
+Exit: 0 when this request's batches and the work they caused succeeded, 1 when any of it
+failed (problems left from earlier runs are listed apart and do not count), 2 for bad
+input (checked before anything is queued). While "ohlcv start" runs, the request is
+queued for it and ingest exits 0 at once (or, with --wait, on the batches' outcome).`;
 
 export const ingestCommand: Command = {
   name: 'ingest',
@@ -45,6 +62,7 @@ export const ingestCommand: Command = {
       'batch-size': { type: 'string' },
       'credits-per-minute': { type: 'string' },
       format: { type: 'string', default: 'table' },
+      wait: { type: 'boolean', default: false },
     });
     const format = formatOf(values.format);
     let watchlist: Watchlist;
@@ -63,17 +81,18 @@ export const ingestCommand: Command = {
       watchlist = watchlistSchema.parse(base);
     } catch (err) {
       const msg = (err as { issues?: { path: unknown[]; message: string }[] }).issues
-        ?.map((i) => `${i.path.join('.') || 'watchlist'}: ${i.message}`)
+        ?.map(
+          (i) =>
+            `${values.watchlist ? `${values.watchlist}: ${i.path.join('.') || 'watchlist'}` : (FLAG[String(i.path[0])] ?? i.path.join('.'))}: ${i.message}`,
+        )
         .join('; ');
       throw new UsageError(msg ?? `cannot read the watchlist: ${(err as Error).message}`);
     }
-    for (const [name, v] of [
-      ['--start', values.start],
-      ['--end', values.end],
-    ] as const) {
-      if (v !== undefined && Number.isNaN(Date.parse(v)))
-        throw new UsageError(`${name} "${v}" is not a date (YYYY-MM-DD or ISO-8601)`);
-    }
+    const problems = checkIngestionRange(
+      { start: values.start, end: values.end, lookbackDays: watchlist.lookbackDays },
+      new Date(),
+    );
+    if (problems[0]) throw new UsageError(`--${problems[0].field} ${problems[0].message}`);
     const batchSize =
       values['batch-size'] === undefined ? undefined : positiveInt('--batch-size', values['batch-size']);
     const credits =
@@ -88,15 +107,35 @@ export const ingestCommand: Command = {
     });
     try {
       const { rt } = session;
-      io.stderr(`market data: ${session.marketDataLabel}\n`);
+      const base = takeBaseline(rt);
+      // Another process running the pipeline is not an error: the request is queued for it.
+      const holder = tryLockEngine(rt);
       const { correlationId, messages } = await fanOutIngestion(
         { watchlist, batchSize, start: values.start, end: values.end },
         { sender: rt.queueSender, clock: rt.clock, ids: rt.ids },
       );
-      io.stderr(
-        `queued ${messages} ingestion request(s) for ${tally.symbolsTotal} symbol(s) (correlation id ${correlationId})\n`,
-      );
-      const summary = await drainWithProgress(rt, io, tally);
+      const queued = `queued ${messages} ingestion request(s) for ${tally.symbolsTotal} symbol(s) (correlation id ${correlationId})`;
+      if (holder) {
+        io.stderr(
+          `${queued}\n${
+            holder.mode === 'start'
+              ? `the running "ohlcv start" (pid ${holder.pid}) will process them`
+              : `a one-shot run (pid ${holder.pid}) holds the pipeline; the next process that runs it ("ohlcv start", "ohlcv drain") will process them`
+          }${values.wait ? '; waiting for the outcome (--wait)' : '; follow with "ohlcv events tail --follow", or pass --wait'}\n`,
+        );
+        if (!values.wait) {
+          if (format === 'json')
+            io.stdout(`${toJson({ correlationId, queued: messages, handledBy: holder })}\n`);
+          return 0;
+        }
+        const outcome = await waitForBatches(session, io, tally, base, correlationId, messages);
+        if (outcome === undefined) return 130;
+        if (format === 'json') io.stdout(`${toJson({ correlationId, ...outcome })}\n`);
+        else io.stdout(renderOutcome(outcome));
+        return outcome.failed > 0 ? 1 : 0;
+      }
+      io.stderr(`market data: ${session.marketDataLabel}\n${queued}\n`);
+      const summary = await drainWithProgress(rt, io, tally, base, { correlationId });
       const served = session.embedded?.stats();
       if (format === 'json') io.stdout(`${toJson({ correlationId, ...summary, source: served ?? null })}\n`);
       else {
@@ -106,11 +145,88 @@ export const ingestCommand: Command = {
             `  source      ${served.requests} requests, ${served.credits} credits, ${served.rateLimited} answered 429, ${served.barsServed.toLocaleString('en-US')} bars served\n`,
           );
       }
-      return io.signal.aborted ? 130 : summary.events['Ingestion Batch Failed'] ? 1 : 0;
+      return io.signal.aborted ? 130 : exitCodeOf(summary);
     } finally {
       await session.close();
     }
   },
+};
+
+/** Takes the engine lock for a one-shot run; the holder when another process has it. */
+function tryLockEngine(rt: LocalRuntime): EngineHolder | undefined {
+  try {
+    rt.lockEngine('drain');
+    return undefined;
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'EngineBusy') throw err;
+    return rt.status().engine ?? undefined;
+  }
+}
+
+interface BatchOutcome {
+  completed: number;
+  failed: number;
+  bars: number;
+  problems: string[];
+}
+
+/**
+ * Waits until every request of `correlationId` has an outcome event. If the process
+ * holding the pipeline exits first, this one takes over and runs it.
+ */
+async function waitForBatches(
+  session: PipelineSession,
+  io: CommandIO,
+  tally: ReturnType<typeof newTally>,
+  base: Baseline,
+  correlationId: string,
+  expected: number,
+): Promise<BatchOutcome | undefined> {
+  const { rt } = session;
+  const outcome: BatchOutcome = { completed: 0, failed: 0, bars: 0, problems: [] };
+  const done = new Set<string>();
+  let seq = base.eventSeq;
+  while (!io.signal.aborted) {
+    for (const e of rt.eventLog.after(seq)) {
+      seq = e.seq;
+      const d = (e.envelope.detail ?? {}) as Record<string, unknown>;
+      if (d.correlationId !== correlationId) continue;
+      if (e.detailType === 'Ingestion Batch Completed') {
+        outcome.completed++;
+        outcome.bars += Number(d.bars ?? 0);
+        done.add(String(d.requestId));
+      }
+      if (e.detailType === 'Ingestion Batch Failed') {
+        outcome.failed++;
+        const err = d.error as { code?: string; message?: string } | undefined;
+        outcome.problems.push(
+          `ingestion of ${(d.symbols as string[] | undefined)?.join(',')} failed: ${err?.code}: ${err?.message}`,
+        );
+        done.add(String(d.requestId));
+      }
+    }
+    if (done.size >= expected) return outcome;
+    if (!tryLockEngine(rt)) {
+      io.stderr('the pipeline is free now: running it here\n');
+      await drainWithProgress(rt, io, tally, base, { correlationId });
+      continue;
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return undefined;
+}
+
+const renderOutcome = (o: BatchOutcome): string =>
+  `${[
+    `ingestion   ${o.completed} batch(es) completed (${o.bars.toLocaleString('en-US')} bars), ${o.failed} failed`,
+    ...o.problems.map((p) => `  !! ${p}`),
+  ].join('\n')}\n`;
+
+/** The option a watchlist field came from, to name it in errors. */
+const FLAG: Record<string, string> = {
+  symbols: '--symbols',
+  interval: '--interval',
+  lookbackDays: '--lookback-days',
 };
 
 function positiveInt(name: string, v: string): number {

@@ -1,13 +1,20 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type DashboardServer, startDashboard } from '@ohlcv/dashboard';
+import type { DashboardServer } from '@ohlcv/dashboard';
 import { DEMO_WATCHLIST, fanOutIngestion } from '@ohlcv/service-ingestion';
 import { formatOf, parse, toJson } from '../args.ts';
 import type { Command, CommandIO } from '../command.ts';
-import { drainWithProgress, newTally, recordProgress, renderSummary } from '../pipeline-report.ts';
+import {
+  drainWithProgress,
+  exitCodeOf,
+  newTally,
+  recordProgress,
+  renderSummary,
+  takeBaseline,
+} from '../pipeline-report.ts';
 import { openPipeline, type PipelineSession } from '../pipeline-session.ts';
-import { parsePort } from './dashboard.ts';
+import { parsePort, serveDashboard } from './dashboard.ts';
 
 /** A fixed, reproducible window: two weeks across the US spring-forward DST change. */
 export const DEMO_RANGE = { start: '2024-03-04', end: '2024-03-15' } as const;
@@ -26,6 +33,8 @@ async function runToIdle(
   tally = newTally(),
 ): Promise<number> {
   const { rt } = session;
+  // Before any work of ours: the summary and the exit code are about this invocation only.
+  const base = takeBaseline(rt);
   if (opts.demo) {
     tally.symbolsTotal = DEMO_WATCHLIST.symbols.length;
     io.stderr(`market data: ${session.marketDataLabel}\n`);
@@ -39,14 +48,10 @@ async function runToIdle(
     await rt.store.put('raw/drops/sample-drop.csv', await fs.readFile(SAMPLE_DROP));
     io.stderr('demo: dropped raw/drops/sample-drop.csv (daily SPY bars with a duplicate and a bad row)\n');
   }
-  const summary = await drainWithProgress(rt, io, tally);
+  const summary = await drainWithProgress(rt, io, tally, base);
   if (opts.format === 'json') io.stdout(`${toJson(summary)}\n`);
   else io.stdout(renderSummary(summary));
-  return io.signal.aborted
-    ? 130
-    : summary.jobs.FAILED + summary.jobs.TIMEOUT > 0 || summary.deadLetters > 0
-      ? 1
-      : 0;
+  return io.signal.aborted ? 130 : exitCodeOf(summary);
 }
 
 const demoUsage = `Usage: ohlcv demo [--format table|json]
@@ -54,8 +59,10 @@ const demoUsage = `Usage: ohlcv demo [--format table|json]
 Runs the whole pipeline once on the embedded default and exits: ingests two weeks of
 1-minute bars for 12 instruments (US equities, crypto, forex) from the embedded Twelve
 Data source, drops a sample CSV into raw/, and processes everything to idle — ETL,
-catalog, quality alerts — then prints a summary. Exit 0 when no job failed and no
-message ended in a DLQ. Data goes to $OHLCV_HOME (default ./.ohlcv).`;
+catalog, quality alerts — then prints a summary of what this run did. Exit 0 when none
+of this run's ingestion batches or job runs failed and none of its messages ended in a
+DLQ (problems from earlier runs are listed separately and do not count). Data goes to
+$OHLCV_HOME (default ./.ohlcv).`;
 
 export const demoCommand: Command = {
   name: 'demo',
@@ -67,6 +74,8 @@ export const demoCommand: Command = {
     const tally = newTally();
     const session = await openPipeline(io, { onIngestionProgress: (p) => recordProgress(tally, p) });
     try {
+      // Before queuing the demo: a busy pipeline is refused with nothing left behind.
+      session.rt.lockEngine('drain');
       return await runToIdle(session, io, { demo: true, format }, tally);
     } finally {
       await session.close();
@@ -78,7 +87,9 @@ const drainUsage = `Usage: ohlcv drain [--format table|json]
 
 Processes everything pending until all queues are idle and no job runs: raw files
 dropped or copied in while nothing was running, queued messages, ETL runs and the
-events they cause. Exits with a summary. Refuses to run while "ohlcv start" runs
+events they cause. Prints a summary of what this run did and exits 1 only when some of
+that work failed (a job run, an ingestion batch, a message dead-lettered now); problems
+left from earlier runs are listed separately. Refuses to run while "ohlcv start" runs
 (that process is already draining).`;
 
 export const drainCommand: Command = {
@@ -90,6 +101,7 @@ export const drainCommand: Command = {
     const format = formatOf(values.format);
     const session = await openPipeline(io);
     try {
+      session.rt.lockEngine('drain');
       return await runToIdle(session, io, { demo: false, format });
     } finally {
       await session.close();
@@ -108,7 +120,8 @@ From a second terminal: ohlcv status | ohlcv query ... | ohlcv events tail --fol
 
 Options:
   --no-demo        do not load the demo data first
-  --port N         dashboard port on 127.0.0.1 (default 8787; 0 = any free port)
+  --port N         dashboard port on 127.0.0.1 (default 8787, or a free port when 8787 is
+                   taken; an explicit port that is taken is an error, exit 2; 0 = any free port)
   --no-dashboard   do not serve the dashboard`;
 
 export const startCommand: Command = {
@@ -121,28 +134,32 @@ export const startCommand: Command = {
       'no-dashboard': { type: 'boolean', default: false },
       port: { type: 'string' },
     });
-    const port = parsePort(values.port);
+    parsePort(values.port);
     const tally = newTally();
     const session = await openPipeline(io, { onIngestionProgress: (p) => recordProgress(tally, p) });
     let dashboard: DashboardServer | undefined;
+    let dashboardNote: string | undefined;
     try {
+      const { rt } = session;
+      // Claimed as `start` from the outset: work queued meanwhile is ours to process.
+      rt.lockEngine('start');
+      if (!values['no-dashboard']) {
+        // Before any work: a taken explicit --port is bad usage, not a lost notice.
+        const served = await serveDashboard(rt, values.port);
+        dashboard = served.server;
+        dashboardNote = served.note;
+      }
       const code = await runToIdle(session, io, { demo: !values['no-demo'], format: 'table' }, tally);
       if (io.signal.aborted) return 130;
-      const { rt } = session;
       rt.startServices();
-      if (!values['no-dashboard']) {
-        // A busy port must not stop a pipeline that has just loaded its data.
-        dashboard = await startDashboard({ runtime: rt, port }).catch((err: Error) => {
-          io.stderr(`dashboard not started: ${err.message}\n`);
-          return undefined;
-        });
-      }
       const raw = path.join(rt.home.lake, 'raw');
       io.stdout(
         [
           '',
           `pipeline running (data folder ${rt.home.root}; logs in ${rt.home.logs})`,
-          ...(dashboard ? [`  dashboard:     ${dashboard.url}`] : []),
+          ...(dashboard
+            ? [`  dashboard:     ${dashboard.url}${dashboardNote ? `   (${dashboardNote})` : ''}`]
+            : []),
           `  drop files:    cp bars.csv ${raw}/   or   pnpm ohlcv drop bars.csv`,
           '  second terminal: pnpm ohlcv status | pnpm ohlcv query --list | pnpm ohlcv events tail --follow',
           '  Ctrl-C stops it; nothing is lost (queues and job runs are on disk).',

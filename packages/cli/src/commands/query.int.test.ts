@@ -73,15 +73,15 @@ describe('ohlcv query', () => {
       /known queries: daily_price_change, daily_returns, daily_volume/,
     );
     await expect(queryCommand.run(['volatility', '--param', 'n=60'], io().io)).rejects.toThrow(
-      /no parameter n; it accepts: start_date .* window \(integer, default 20\)/,
+      /no parameter n; it accepts: start_date .* window \(integer >= 2, default 20\)/,
     );
     await expect(queryCommand.run(['volatility', '--param', 'window'], io().io)).rejects.toThrow(/KEY=VALUE/);
     await expect(queryCommand.run(['volatility', '--format', 'xml'], io().io)).rejects.toThrow(/--format/);
   });
 
-  it('reports a failing statement without a stack trace', async () => {
+  it('reports a failing statement without a stack trace; a statement at fault is bad input (exit 2)', async () => {
     const t = io();
-    expect(await queryCommand.run(['--sql', 'SELECT nope FROM ohlcv.bars_daily'], t.io)).toBe(1);
+    expect(await queryCommand.run(['--sql', 'SELECT nope FROM ohlcv.bars_daily'], t.io)).toBe(2);
     expect(t.out.stderr).toMatch(/query failed: DuckDB: .*nope/);
   });
 

@@ -21,7 +21,9 @@ Runs a named query from sql/queries/ (or your own SQL) on the local lake, over e
 partitions the catalog has registered. Tables: ohlcv.bars, ohlcv.bars_hourly,
 ohlcv.bars_daily, ohlcv.quarantine. In --sql, write parameters as :name and pass them
 with --param name=value; they are bound, never pasted into the text. --sql is sandboxed:
-one read-only SELECT over the ohlcv.* views, no other files; anything else exits 2.
+one read-only SELECT over the ohlcv.* views, no other files; anything else is refused
+(exit 2), as are a named query's parameters of the wrong type (a date that does not exist,
+a window below its minimum).
 Safe to run while "ohlcv start" is running.
 
 Examples:
@@ -39,6 +41,36 @@ function parseParams(pairs: readonly string[]): Record<string, ParamValue> {
   }
   return out;
 }
+
+/** What `query --sql` runs: reads. Writes and DDL are refused before DuckDB sees them. */
+const READ_STATEMENT = /^(select|with|from|values|table|describe|show|summarize|explain|pivot|unpivot)\b/i;
+
+/** Strips leading comments and parentheses so the first keyword can be read. */
+const firstKeyword = (sql: string): string =>
+  sql.replace(/^(\s|--[^\n]*\n?|\/\*[\s\S]*?\*\/|\()+/, '').slice(0, 40);
+
+/** The text with literals, quoted names and comments blanked: what is left is SQL syntax. */
+const syntaxOnly = (sql: string): string =>
+  sql.replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*|\/\*[\s\S]*?\*\//g, ' ');
+
+function refuseWrites(sql: string): void {
+  // `SELECT 1; DROP VIEW ...` would run both: one statement at a time.
+  if (/;\s*\S/.test(syntaxOnly(sql)))
+    throw new UsageError('--sql runs one statement at a time; remove what follows the ";"');
+  const head = firstKeyword(sql);
+  if (!READ_STATEMENT.test(head))
+    throw new UsageError(
+      `--sql runs read-only statements (SELECT, WITH, DESCRIBE, SHOW, ...); refused: "${head.split(/\s/)[0]}"`,
+    );
+}
+
+/** The session's sandbox refusing a statement (a typed error with this code). */
+const isRefused = (err: unknown): boolean =>
+  (err as { code?: string }).code === 'StatementRefused' ||
+  (err as { name?: string }).name === 'StatementRefusedError';
+
+/** DuckDB's errors about the statement itself rather than the data or the machine. */
+const USER_SQL_ERROR = /^(DuckDB: )?(Parser|Binder|Catalog) Error|syntax error/i;
 
 function csvCell(v: unknown): string {
   if (v === null || v === undefined) return '';
@@ -96,6 +128,7 @@ export const queryCommand: Command = {
     let params: Record<string, ParamValue>;
     if (values.sql !== undefined) {
       if (positionals.length > 0) throw new UsageError('give a query NAME or --sql, not both');
+      refuseWrites(values.sql);
       sql = values.sql;
       params = given;
     } else {
@@ -140,8 +173,12 @@ export const queryCommand: Command = {
           io.stderr(`query refused: ${err.reason}\n`);
           return 2;
         }
-        io.stderr(`query failed: ${err instanceof Error ? err.message : String(err)}\n`);
-        return 1;
+        const message = err instanceof Error ? err.message : String(err);
+        // The statement's own fault (refused, unparsable, unknown column) is bad input: exit 2.
+        const refused = isRefused(err);
+        const badInput = refused || (values.sql !== undefined && USER_SQL_ERROR.test(message));
+        io.stderr(`query ${refused ? 'refused' : 'failed'}: ${message}\n`);
+        return badInput ? 2 : 1;
       }
       if (format === 'json') io.stdout(`${toJson(rows)}\n`);
       else if (format === 'csv') io.stdout(toCsv(rows));

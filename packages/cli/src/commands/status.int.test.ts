@@ -68,8 +68,13 @@ describe('ohlcv status: metrics', () => {
       '800',
       '2',
     ]);
+    // Ages read as durations in the table; --format json keeps the seconds (95.5 above).
     expect(lines.find((l) => l.startsWith('LatestBarAgeSeconds'))).toMatch(
-      /ingestion\s+symbol=AAPL\s+95\.5\s+Seconds/,
+      /ingestion\s+symbol=AAPL\s+1m 36s\s+Seconds/,
     );
+    // The catalog is a table, not a JSON dump.
+    expect(t.out.stdout).toMatch(/\ncatalog \(database \w+\):\ntable\s+partitions\s+schemaVersion\n/);
+    expect(t.out.stdout).toMatch(/\nohlcv\.bars\s+0\s+-\n/);
+    expect(t.out.stdout).not.toContain('{"bars"');
   });
 });

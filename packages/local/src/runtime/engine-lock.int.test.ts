@@ -49,12 +49,35 @@ describe('EngineLock', () => {
     const lock = new EngineLock(kit.db, fixedClock('2026-01-02T03:04:05.000Z'));
     expect(lock.holder()).toBeUndefined();
     expect(lock.acquire()).toBeUndefined();
-    expect(lock.holder()).toEqual({ pid: process.pid, since: '2026-01-02T03:04:05.000Z' });
+    expect(lock.holder()).toEqual({ pid: process.pid, since: '2026-01-02T03:04:05.000Z', mode: 'drain' });
     expect(lock.acquire()).toBeUndefined();
     // Another connection (as `ohlcv status` would) sees the holder.
     expect(new EngineLock(kit.reopen().db, fixedClock(new Date())).holder()?.pid).toBe(process.pid);
     lock.release();
     expect(lock.holder()).toBeUndefined();
+  });
+
+  it('records what the holder does (start or drain), keeping its since on a change of mode', () => {
+    kit = runtimeKit();
+    const lock = new EngineLock(kit.db, fixedClock('2026-01-02T03:04:05.000Z'));
+    expect(lock.acquire('start')).toBeUndefined();
+    expect(lock.holder()?.mode).toBe('start');
+    const later = new EngineLock(kit.db, fixedClock('2026-01-02T04:00:00.000Z'));
+    expect(later.acquire('drain')).toBeUndefined();
+    expect(later.holder()).toEqual({ pid: process.pid, since: '2026-01-02T03:04:05.000Z', mode: 'drain' });
+  });
+
+  it('reads a lock table of an older data folder (no mode column) as a drain', () => {
+    kit = runtimeKit();
+    kit.db.exec(
+      'CREATE TABLE engine_lock (id INTEGER PRIMARY KEY CHECK (id = 1), pid INTEGER NOT NULL, since TEXT NOT NULL)',
+    );
+    kit.db.prepare('INSERT INTO engine_lock (id, pid, since) VALUES (1, ?, ?)').run(process.pid, 'then');
+    expect(new EngineLock(kit.db, fixedClock(new Date())).holder()).toEqual({
+      pid: process.pid,
+      since: 'then',
+      mode: 'drain',
+    });
   });
 
   it('a second process sees the live holder; once the holder dies the lock is taken over', async () => {
@@ -85,7 +108,7 @@ describe('EngineLock', () => {
       .run(pid);
     expect(lock.holder()).toBeUndefined();
     expect(lock.acquire()).toBeUndefined();
-    expect(lock.holder()).toEqual({ pid: process.pid, since: '2026-01-02T03:04:05.000Z' });
+    expect(lock.holder()).toEqual({ pid: process.pid, since: '2026-01-02T03:04:05.000Z', mode: 'drain' });
   });
 
   it("a dead holder's pid now used by another process does not keep the lock (start time differs)", async () => {

@@ -84,6 +84,15 @@ export class EventLog {
   last(limit: number): LoggedEvent[] {
     return (this.lastStmt.all(limit) as Row[]).map(toEvent);
   }
+
+  /** Up to `limit` events older than `seq`, newest first (for reading history backwards). */
+  before(seq: number, limit = 500): LoggedEvent[] {
+    return (
+      this.db
+        .prepare('SELECT * FROM event_log WHERE seq < ? ORDER BY seq DESC LIMIT ?')
+        .all(seq, limit) as Row[]
+    ).map(toEvent);
+  }
 }
 
 interface Row {

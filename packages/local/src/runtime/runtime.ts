@@ -37,7 +37,7 @@ import { openStateDb, type StateDb } from '../state-db.ts';
 import { ensureLakeLayout } from '../state-version.ts';
 import { LocalSubscriptions } from '../subscriptions/local-subscriptions.ts';
 import type { SubscriptionCounts } from '../subscriptions/subscription-store.ts';
-import { EngineLock } from './engine-lock.ts';
+import { type EngineHolder, EngineLock, type EngineMode } from './engine-lock.ts';
 import { EventLog } from './event-log.ts';
 import { EventRouter } from './event-router.ts';
 import { JsonLogger } from './json-logger.ts';
@@ -216,15 +216,18 @@ export class LocalRuntime {
     },
   };
 
-  /** Takes the engine lock: one process at a time runs services and jobs. */
-  private lockEngine(): void {
-    if (this.engineLock) return;
-    const lock = new EngineLock(this.db, this.clock);
-    const holder = lock.acquire();
+  /**
+   * Takes the engine lock: one process at a time runs services and jobs. The mode says
+   * whether this process keeps running the pipeline (`start`) or runs it to idle (`drain`);
+   * other processes read it to tell users who will handle what they queue.
+   */
+  lockEngine(mode: EngineMode = 'drain'): void {
+    const lock = this.engineLock ?? new EngineLock(this.db, this.clock);
+    const holder = lock.acquire(mode);
     if (holder) {
       throw new AppError(
         'EngineBusy',
-        `another ohlcv process (pid ${holder.pid}, since ${holder.since}) is running the pipeline; it will process this data — stop it first to run this command`,
+        `another ohlcv process (pid ${holder.pid}, ${holder.mode === 'start' ? '"ohlcv start"' : 'a one-shot run'}, since ${holder.since}) is running the pipeline; it will process this data — stop it first to run this command`,
       );
     }
     this.engineLock = lock;
@@ -232,7 +235,7 @@ export class LocalRuntime {
 
   /** Runs the services continuously (the `start` command). */
   startServices(): void {
-    this.lockEngine();
+    this.lockEngine('start');
     this.servicesRunning = true;
     this.jobRunner.start();
     this.rawZone.watch();
@@ -247,7 +250,7 @@ export class LocalRuntime {
   async drain(
     opts: { signal?: AbortSignal; onTick?: (s: DrainProgress) => void } = {},
   ): Promise<DrainProgress> {
-    this.lockEngine();
+    if (!this.engineLock) this.lockEngine('drain');
     this.jobRunner.start();
     const progress: DrainProgress = { batches: 0, messages: 0, failed: 0, rounds: 0, waitingRetry: 0 };
     for (;;) {
@@ -359,7 +362,7 @@ export interface DrainProgress {
 
 export interface RuntimeStatus {
   home: string;
-  engine: { pid: number; since: string } | null;
+  engine: EngineHolder | null;
   queues: ({ queue: string } & ReturnType<SqliteQueueStore['stats']>)[];
   jobs: ReturnType<LocalJobRunner['counts']>;
   recentRuns: ReturnType<LocalJobRunner['runs']>;

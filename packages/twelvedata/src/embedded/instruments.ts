@@ -57,9 +57,88 @@ export function hash32(text: string): number {
   return h >>> 0;
 }
 
-/** Symbols the embedded source answers "not found" for, to exercise per-symbol errors. */
-export const isUnknownSymbol = (symbol: string): boolean =>
-  /^(INVALID|UNKNOWN|NOSUCH)/i.test(symbol) || !/^[A-Za-z0-9./:_-]{1,32}$/.test(symbol);
+/**
+ * The instruments the embedded source lists, like Twelve Data's reference data: a symbol
+ * outside it is answered the way Twelve Data answers an unknown symbol (a 404 error body
+ * naming it), not with invented bars. Extend it with `extraSymbols` (or the environment
+ * variable OHLCV_EMBEDDED_SYMBOLS, comma-separated) to try your own watchlists.
+ */
+export const EMBEDDED_EQUITIES = [
+  'AAPL',
+  'MSFT',
+  'AMZN',
+  'GOOGL',
+  'GOOG',
+  'META',
+  'NVDA',
+  'TSLA',
+  'AMD',
+  'INTC',
+  'NFLX',
+  'ADBE',
+  'CSCO',
+  'QCOM',
+  'AVGO',
+  'ORCL',
+  'CRM',
+  'IBM',
+  'JPM',
+  'BAC',
+  'GS',
+  'MS',
+  'V',
+  'MA',
+  'KO',
+  'PEP',
+  'WMT',
+  'DIS',
+  'MCD',
+  'NKE',
+  'XOM',
+  'CVX',
+  'JNJ',
+  'PFE',
+  'PG',
+  'UNH',
+  'HD',
+  'BA',
+  'T',
+  'VZ',
+  'SPY',
+  'QQQ',
+  'DIA',
+  'IWM',
+] as const;
+
+/** Crypto pairs: every listed coin against these quotes. */
+const CRYPTO_QUOTES = ['USD', 'EUR', 'GBP', 'USDT', 'BTC'];
+
+/** Every symbol the embedded source knows without extension, in a stable order. */
+export function embeddedSymbols(): string[] {
+  const crypto = Object.keys(CRYPTO_BASES).flatMap((b) =>
+    CRYPTO_QUOTES.filter((q) => q !== b).map((q) => `${b}/${q}`),
+  );
+  const ccy = Object.keys(CURRENCIES);
+  const forex = ccy.flatMap((b) => ccy.filter((q) => q !== b).map((q) => `${b}/${q}`));
+  return [...EMBEDDED_EQUITIES, ...crypto, ...forex];
+}
+
+const KNOWN = new Set(embeddedSymbols());
+
+/** `AAPL:NASDAQ` names AAPL on an exchange; the instrument is the part before the colon. */
+const bareSymbol = (symbol: string): string => symbol.split(':')[0]!.toUpperCase();
+
+/** True when the embedded source answers "symbol not found" for `symbol`. */
+export const isUnknownSymbol = (symbol: string, extra: ReadonlySet<string> = new Set()): boolean =>
+  !/^[A-Za-z0-9./:_-]{1,32}$/.test(symbol) ||
+  !(KNOWN.has(bareSymbol(symbol)) || extra.has(bareSymbol(symbol)));
+
+/** OHLCV_EMBEDDED_SYMBOLS=ACME,FOO/USD: further symbols for the embedded source to list. */
+export const extraSymbolsFromEnv = (env: NodeJS.ProcessEnv): string[] =>
+  (env.OHLCV_EMBEDDED_SYMBOLS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 export function resolveInstrument(symbol: string): SyntheticInstrument {
   const bare = symbol.split(':')[0]!.toUpperCase();

@@ -65,6 +65,8 @@ export interface EmbeddedTwelveDataOptions {
   now?: () => number;
   /** When set, requests must carry this `apikey`. */
   apiKey?: string;
+  /** Symbols to list besides the built-in instrument list (`embeddedSymbols()`). */
+  extraSymbols?: readonly string[];
 }
 
 export interface EmbeddedTwelveData {
@@ -115,6 +117,7 @@ export async function startEmbeddedTwelveData(
   const perMinute = opts.creditsPerMinute;
   const perDay = opts.creditsPerDay;
   const queue: Fault[] = [];
+  const extra = new Set((opts.extraSymbols ?? []).map((x) => x.split(':')[0]!.toUpperCase()));
   const sockets = new Set<Socket>();
   const stats: EmbeddedStats = {
     requests: 0,
@@ -221,7 +224,7 @@ export async function startEmbeddedTwelveData(
     p: URLSearchParams,
     t: number,
   ) {
-    if (isUnknownSymbol(symbol)) return errorBody(404, MESSAGES.notFound(symbol));
+    if (isUnknownSymbol(symbol, extra)) return errorBody(404, MESSAGES.notFound(symbol));
     const inst = resolveInstrument(symbol);
     const exchangeZone = inst.meta.exchange_timezone ?? 'UTC';
     const tzParam = p.get('timezone');

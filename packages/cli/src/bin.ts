@@ -1,0 +1,4 @@
+/** The entry of the bundled `ohlcv` bin (see scripts/build-bin.mjs). */
+import { runCli } from './main.ts';
+
+runCli();
