@@ -126,7 +126,7 @@ describe('EngineLock', () => {
       .run(other.pid, `${started}-of-the-dead-holder`);
     expect(lock.holder()).toBeUndefined();
     expect(lock.acquire()).toBeUndefined();
-    expect(lock.holder()).toEqual({ pid: process.pid, since: '2026-01-02T03:04:05.000Z' });
+    expect(lock.holder()).toEqual({ pid: process.pid, since: '2026-01-02T03:04:05.000Z', mode: 'drain' });
     // The same pid with its own start time is the holder.
     kit.db.prepare('UPDATE engine_lock SET pid = ?, process_start = ?').run(other.pid, started);
     expect(lock.holder()?.pid).toBe(other.pid);

@@ -30,10 +30,13 @@ export class EngineLock {
     db.exec(
       'CREATE TABLE IF NOT EXISTS engine_lock (id INTEGER PRIMARY KEY CHECK (id = 1), pid INTEGER NOT NULL, since TEXT NOT NULL, process_start TEXT)',
     );
-    // Older data folders have no mode column: a holder without one reads as `drain`.
+    // Older data folders lack these columns: a holder without a mode reads as `drain`, one
+    // without a start time is judged by its pid alone.
     const cols = db.prepare('PRAGMA table_info(engine_lock)').all() as { name: string }[];
     if (!cols.some((c) => c.name === 'mode'))
       db.exec("ALTER TABLE engine_lock ADD COLUMN mode TEXT NOT NULL DEFAULT 'drain'");
+    if (!cols.some((c) => c.name === 'process_start'))
+      db.exec('ALTER TABLE engine_lock ADD COLUMN process_start TEXT');
   }
 
   /** Takes the lock; returns the live holder instead when another process has it. */
