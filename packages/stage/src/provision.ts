@@ -351,7 +351,7 @@ export async function provisionStage(rec: RecordedStage, opts: ProvisionOptions)
   }
   for (const r of all('aws.pipes.Pipe'))
     skipped.push(
-      `${r.name}: EventBridge Pipe not provisioned (moto stores pipes but never runs them): the subscription's redrive path (DLQ → redrive queue → pipe → API destination) is the synth test's`,
+      `${r.name}: EventBridge Pipe not provisioned (the harness does not emulate a pipe's SQS → API destination delivery): the subscription's redrive path (DLQ → redrive queue → pipe → API destination) is the synth test's`,
     );
   const schemas = all('aws.schemas.Schema');
   for (const r of all('aws.schemas.Registry'))
