@@ -1,4 +1,4 @@
-"""moto's server with three fixes the stage rehearsal needs (emulator quirks, kept out of the product).
+"""moto's server with four fixes the stage rehearsal needs (emulator quirks, kept out of the product).
 
 1. With IAM enforcement on, moto re-computes each request's SigV4 signature from the URL as
    werkzeug re-quotes it, where an escaped `/` or `:` (`prefix=raw%2F`, a key `EUR%2FUSD`)
@@ -10,9 +10,16 @@
 3. A rule target without an input transformer gets the whole event on AWS; moto renders a
    default template instead that drops `account` and adds nothing of AWS's. Here such a
    target gets the event as EventBridge delivers it (AWS's keys, AWS's order).
+4. An API destination target (with MOTO_EVENTS_INVOKE_HTTP=true) gets method, URL and the
+   target's header parameters as literal strings only. Here it is called as EventBridge
+   documents it: the connection's API-key header (name and value as created), the event as the
+   JSON body, header parameters that are JSON paths (`$.id`) resolved against the event, a 5 s
+   timeout; a failed delivery is logged and never fails PutEvents (on AWS it is retried, then
+   dead-lettered; moto has neither, so neither is rehearsed).
 Everything else is `python -m moto.server` unchanged.
 """
 import copy
+import json
 import sys
 from urllib.parse import urlparse
 
@@ -72,7 +79,10 @@ def parse_template(input_template, input_paths_map, event):
 
 events_utils.EventTemplateParser.parse = staticmethod(parse_template)
 
+import requests
 from moto.events import models as events_models
+from moto.core.utils import iso_8601_datetime_without_milliseconds, utcfromtimestamp
+from moto.utilities.arns import parse_arn
 
 _send_to_targets = events_models.Rule.send_to_targets
 
@@ -84,6 +94,69 @@ def send_to_targets(self, original_event, transform_input=True):
 
 
 events_models.Rule.send_to_targets = send_to_targets
+
+
+def _json_path(event, path):
+    value = event
+    for key in path[2:].split("."):
+        if not isinstance(value, dict) or key not in value:
+            return ""
+        value = value[key]
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def send_to_api_destination(self, target, event):
+    backend = events_models.events_backends[self.account_id][self.region_name]
+    destination = backend.destinations[parse_arn(target["Arn"]).resource_id.split("/")[0]]
+    connection = backend.connections[parse_arn(destination.connection_arn).resource_id.split("/")[0]]
+    headers = {"Content-Type": "application/json; charset=utf-8"}
+    for name, value in target.get("HttpParameters", {}).get("HeaderParameters", {}).items():
+        headers[name] = _json_path(event, value) if value.startswith("$.") else value
+    api_key = (connection.auth_parameters or {}).get("ApiKeyAuthParameters")
+    if connection.authorization_type == "API_KEY" and api_key:
+        headers[api_key["ApiKeyName"]] = api_key["ApiKeyValue"]
+    if "time" in event and not isinstance(event["time"], str):
+        event = {**event, "time": iso_8601_datetime_without_milliseconds(utcfromtimestamp(float(event["time"])))}
+    try:
+        requests.request(
+            method=destination.http_method,
+            url=destination.invocation_endpoint,
+            headers=headers,
+            data=json.dumps(event),
+            timeout=5,
+        )
+    except requests.RequestException as err:
+        print(f"api destination {destination.name}: delivery failed: {err}", file=sys.stderr)
+
+
+def send_to_targets_http(self, original_event, transform_input=True):
+    if not settings.events_invoke_http():
+        return send_to_targets(self, original_event, transform_input)
+    # moto's own loop, minus its API destination call: those targets are sent above.
+    api_targets = [t for t in self.targets if parse_arn(t["Arn"]).resource_type == "api-destination"]
+    if self.scheduled_expression and not self.event_pattern.get_pattern():
+        return None
+    if not self.event_pattern.matches_event(original_event):
+        return None
+    others = [t for t in self.targets if t not in api_targets]
+    saved = self.targets
+    try:
+        self.targets = others
+        _send_to_targets(self, original_event, transform_input)
+    finally:
+        self.targets = saved
+    for target in api_targets:
+        transformer = target.get("InputTransformer", {})
+        event = events_utils.EventTemplateParser.parse(
+            input_template=transformer.get("InputTemplate"),
+            input_paths_map=transformer.get("InputPathsMap", {}),
+            event=original_event,
+        )
+        send_to_api_destination(self, target, event)
+    return None
+
+
+events_models.Rule.send_to_targets = send_to_targets_http
 BaseResponse.setup_class = setup_class
 authorization.ActionAuthenticatorMixin._authenticate_and_authorize_action = authenticate_and_authorize
 

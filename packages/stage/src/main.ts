@@ -1,5 +1,5 @@
 /**
- * `pnpm stage:rehearse [--stage NAME] [--keep] [--format json]`: provisions a stage into
+ * `pnpm stage:rehearse [--stage NAME] [--keep] [--format json] [--no-subscription]`: provisions a stage into
  * moto (IAM enforced; or the endpoint in AWS_ENDPOINT_URL), runs the scenario through the
  * real Lambda entries and prints the summary. Exit 0 only when every step went through and
  * every DLQ is empty; 1 otherwise; 2 for bad usage.
@@ -12,11 +12,14 @@ const usage = `Usage: pnpm stage:rehearse [--stage NAME] [--keep] [--format tabl
 Provisions the stage infra declares (infra/record-stage.ts) into an AWS API emulator with IAM
 enforced and runs every Lambda entry on its queues with its own policy:
 drops → etl-trigger → Glue run → catalog-sync → partitions → quality-alert → webhook;
-a scheduled ingestion; a failing run; a poison record → DLQ → redrive.
+a scheduled ingestion; a failing run; a poison record → DLQ → redrive; and a subscription
+declared for the rehearsal (in place of subscriptions.json): ETL Run Completed through its rule,
+connection and API destination to a receiver on loopback, with its API-key header.
 
   --stage NAME     stage name (default rehearsal)
   --keep           keep the work folder with every worker's log
   --format json    print the summary as JSON
+  --no-subscription  declare no subscription (an emulator that cannot call loopback)
 
 Environment: AWS_ENDPOINT_URL uses that emulator (moto, LocalStack) instead of starting moto;
 OHLCV_TEST_PYTHON / the venv of .ci/prepare.d/10-python.sh provide moto's server.`;
@@ -42,6 +45,13 @@ function print(s: RehearsalSummary): void {
           `${w}: ${x.batches} batches/${x.records} records/${x.failedRecords} failed${x.accessDenied ? `/${x.accessDenied} ACCESS DENIED` : ''}`,
       )
       .join('; ')}`,
+    ...(s.subscription
+      ? [
+          `  subscription       ${Object.entries(s.subscription.received)
+            .map(([t, n]) => `${t}=${n}`)
+            .join(', ')} (${s.subscription.withApiKey} with its API-key header)`,
+        ]
+      : []),
     '  steps',
     ...s.steps.flatMap((st) => [
       `    ${st.ok ? '✓' : '✗'} ${st.step}`,
@@ -57,6 +67,7 @@ async function main(argv: string[]): Promise<number> {
   let stageName = 'rehearsal';
   let keep = false;
   let format = 'table';
+  let subscription = true;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--help' || a === '-h') {
@@ -65,6 +76,7 @@ async function main(argv: string[]): Promise<number> {
     }
     if (a === '--stage') stageName = argv[++i] ?? '';
     else if (a === '--keep') keep = true;
+    else if (a === '--no-subscription') subscription = false;
     else if (a === '--format') format = argv[++i] ?? '';
     else {
       process.stderr.write(`unknown argument ${a}\n${usage}\n`);
@@ -82,7 +94,7 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const log = format === 'json' ? () => {} : (l: string) => process.stderr.write(`${l}\n`);
-  const r = await Rehearsal.start({ stageName, keepWorkDir: keep, log });
+  const r = await Rehearsal.start({ stageName, keepWorkDir: keep, log, subscription });
   try {
     await r.runScenario();
     const s = await r.summary();

@@ -63,7 +63,8 @@ export async function startMoto(
   const child = spawn(python, [MOTO_LAUNCHER, '-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'pipe', 'pipe'],
     // Enforcement starts when the harness says so (reset-auth), after its admin user exists.
-    env: { ...process.env, MOTO_CALL_RESET_API: 'true' },
+    // API destinations call their endpoint only with MOTO_EVENTS_INVOKE_HTTP (see moto_server.py, fix 4).
+    env: { ...process.env, MOTO_CALL_RESET_API: 'true', MOTO_EVENTS_INVOKE_HTTP: 'true' },
   });
   const tail: string[] = [];
   const keep = (b: Buffer) => {

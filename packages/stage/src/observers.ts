@@ -77,7 +77,8 @@ export interface WebhookReceiver {
   close(): Promise<void>;
 }
 
-export function startWebhookReceiver(): Promise<WebhookReceiver> {
+/** An HTTP receiver on loopback that records every request and answers 200; `path` is its URL's. */
+export function startWebhookReceiver(path = '/alerts'): Promise<WebhookReceiver> {
   const received: WebhookReceiver['received'] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -99,7 +100,7 @@ export function startWebhookReceiver(): Promise<WebhookReceiver> {
       const addr = server.address();
       const port = typeof addr === 'object' && addr ? addr.port : 0;
       resolve({
-        url: `http://127.0.0.1:${port}/alerts`,
+        url: `http://127.0.0.1:${port}${path}`,
         received,
         close: () => new Promise((r) => server.close(() => r())),
       });

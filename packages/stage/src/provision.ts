@@ -8,7 +8,9 @@ import { readFileSync } from 'node:fs';
 import { CreateWorkGroupCommand } from '@aws-sdk/client-athena';
 import { PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import {
+  CreateApiDestinationCommand,
   CreateArchiveCommand,
+  CreateConnectionCommand,
   CreateEventBusCommand,
   PutRuleCommand,
   PutTargetsCommand,
@@ -275,6 +277,13 @@ export async function provisionStage(rec: RecordedStage, opts: ProvisionOptions)
     );
   }
 
+  // ---- secrets (a subscription's connection carries one) ------------------------------
+  for (const r of all('sst.Secret')) {
+    const value = opts.secrets[r.name] ?? (typeof r.args === 'string' ? r.args : undefined);
+    if (value === undefined) throw new Error(`secret ${r.name} has no value and no placeholder`);
+    t.set(r, { value });
+  }
+
   // ---- EventBridge ------------------------------------------------------------------
   for (const r of all('aws.cloudwatch.EventBus')) {
     const out = await admin.events.send(new CreateEventBusCommand({ Name: r.args.name }));
@@ -306,6 +315,61 @@ export async function provisionStage(rec: RecordedStage, opts: ProvisionOptions)
     t.set(r, { name: a.name, arn: out.RuleArn as string, id: a.name });
     rulesByName.set(a.name, r);
   }
+  // Subscriptions: the API-key connection, then the API destination behind it.
+  for (const r of all('aws.cloudwatch.EventConnection')) {
+    const a = t.resolve(r.args);
+    if (a.authorizationType !== 'API_KEY' || !a.authParameters?.apiKey)
+      throw new Error(`${r.name}: only API_KEY connections are provisioned (got ${a.authorizationType})`);
+    const out = await admin.events.send(
+      new CreateConnectionCommand({
+        Name: a.name,
+        Description: a.description,
+        AuthorizationType: a.authorizationType,
+        AuthParameters: {
+          ApiKeyAuthParameters: {
+            ApiKeyName: a.authParameters.apiKey.key,
+            ApiKeyValue: a.authParameters.apiKey.value,
+          },
+        },
+      }),
+    );
+    t.set(r, { name: a.name, arn: out.ConnectionArn as string, id: a.name });
+  }
+  for (const r of all('aws.cloudwatch.EventApiDestination')) {
+    const a = t.resolve(r.args);
+    const out = await admin.events.send(
+      new CreateApiDestinationCommand({
+        Name: a.name,
+        Description: a.description,
+        ConnectionArn: a.connectionArn,
+        InvocationEndpoint: a.invocationEndpoint,
+        HttpMethod: a.httpMethod,
+        InvocationRateLimitPerSecond: a.invocationRateLimitPerSecond,
+      }),
+    );
+    t.set(r, { name: a.name, arn: out.ApiDestinationArn as string, id: a.name });
+  }
+  for (const r of all('aws.pipes.Pipe'))
+    skipped.push(
+      `${r.name}: EventBridge Pipe not provisioned (the harness does not emulate a pipe's SQS → API destination delivery): the subscription's redrive path (DLQ → redrive queue → pipe → API destination) is the synth test's`,
+    );
+  const schemas = all('aws.schemas.Schema');
+  for (const r of all('aws.schemas.Registry'))
+    skipped.push(
+      `${r.name}: schema registry and its ${schemas.length} schemas not provisioned (moto has no EventBridge Schemas API); the synth and events tests check them`,
+    );
+
+  // ---- IAM roles: before the targets, which name the role EventBridge assumes ---------
+  const roles = new Map<string, { roleName: string; policy?: PolicyDocument; credentials?: Credentials }>();
+  for (const r of all('aws.iam.Role')) {
+    const a = t.resolve(r.args);
+    const out = await admin.iam.send(
+      new CreateRoleCommand({ RoleName: a.name, AssumeRolePolicyDocument: a.assumeRolePolicy }),
+    );
+    t.set(r, { arn: out.Role?.Arn as string, id: a.name, name: a.name });
+    roles.set(r.name, { roleName: a.name });
+  }
+
   const schedules: ProvisionedStage['schedules'] = [];
   for (const r of all('aws.cloudwatch.EventTarget')) {
     const a = t.resolve(r.args);
@@ -326,7 +390,8 @@ export async function provisionStage(rec: RecordedStage, opts: ProvisionOptions)
           inputTemplate: a.inputTransformer.inputTemplate,
         });
     }
-    await admin.events.send(
+    const http = a.httpTarget;
+    const put = await admin.events.send(
       new PutTargetsCommand({
         Rule: a.rule,
         EventBusName: a.eventBusName ?? 'default',
@@ -334,6 +399,18 @@ export async function provisionStage(rec: RecordedStage, opts: ProvisionOptions)
           {
             Id: r.name.slice(0, 64),
             Arn: a.arn,
+            ...(a.roleArn ? { RoleArn: a.roleArn } : {}),
+            ...(http
+              ? {
+                  HttpParameters: {
+                    ...(http.headerParameters ? { HeaderParameters: http.headerParameters } : {}),
+                    ...(http.queryStringParameters
+                      ? { QueryStringParameters: http.queryStringParameters }
+                      : {}),
+                    ...(http.pathParameterValues ? { PathParameterValues: http.pathParameterValues } : {}),
+                  },
+                }
+              : {}),
             ...(a.deadLetterConfig ? { DeadLetterConfig: { Arn: a.deadLetterConfig.arn } } : {}),
             ...(a.retryPolicy
               ? {
@@ -355,6 +432,8 @@ export async function provisionStage(rec: RecordedStage, opts: ProvisionOptions)
         ],
       }),
     );
+    if (put.FailedEntryCount)
+      throw new Error(`${r.name}: PutTargets refused it: ${JSON.stringify(put.FailedEntries)}`);
   }
   for (const r of all('aws.sqs.QueuePolicy')) {
     const a = t.resolve(r.args);
@@ -373,16 +452,7 @@ export async function provisionStage(rec: RecordedStage, opts: ProvisionOptions)
     );
   }
 
-  // ---- IAM: one role per function (and the Glue job), each with a worker principal ---
-  const roles = new Map<string, { roleName: string; policy?: PolicyDocument; credentials?: Credentials }>();
-  for (const r of all('aws.iam.Role')) {
-    const a = t.resolve(r.args);
-    const out = await admin.iam.send(
-      new CreateRoleCommand({ RoleName: a.name, AssumeRolePolicyDocument: a.assumeRolePolicy }),
-    );
-    t.set(r, { arn: out.Role?.Arn as string, id: a.name, name: a.name });
-    roles.set(r.name, { roleName: a.name });
-  }
+  // ---- IAM: each role's policy and worker principal (the roles exist since the targets) ---
   for (const r of all('aws.iam.RolePolicy')) {
     const a = t.resolve(r.args);
     const role = [...roles.values()].find((x) => x.roleName === a.role);
@@ -489,7 +559,7 @@ export async function provisionStage(rec: RecordedStage, opts: ProvisionOptions)
       `${r.name}: moto has no Glue Data Quality API (the rules run as SQL in the ETL run instead)`,
     );
 
-  // ---- Athena, alarms, secrets ---------------------------------------------------------
+  // ---- Athena, alarms, functions -------------------------------------------------------
   const wgRes = one('aws.athena.Workgroup');
   const wg = t.resolve(wgRes.args);
   await admin.athena.send(
@@ -505,11 +575,6 @@ export async function provisionStage(rec: RecordedStage, opts: ProvisionOptions)
     }),
   );
   t.set(wgRes, { name: wg.name, id: wg.name });
-  for (const r of all('sst.Secret')) {
-    const value = opts.secrets[r.name] ?? (typeof r.args === 'string' ? r.args : undefined);
-    if (value === undefined) throw new Error(`secret ${r.name} has no value and no placeholder`);
-    t.set(r, { value });
-  }
   for (const r of all('sst.aws.Function')) {
     const a = r.args;
     t.set(r, { name: a.name, arn: `arn:aws:lambda:${region}:${accountId}:function:${a.name}` });

@@ -72,6 +72,18 @@ describe.skipIf(!hasMoto)('stage rehearsal on moto with IAM enforced', () => {
     );
     expect(Object.values(summary.dlqDepths).every((d) => d === 0)).toBe(true);
     expect(Object.values(summary.workers).every((w) => w.accessDenied === 0)).toBe(true);
+    // The subscription declared for the rehearsal: its rule on the pipeline bus, connection,
+    // API destination and target got every ETL Run Completed to the loopback receiver, with
+    // the connection's API-key header, and none of the other events the scenario published.
+    const completed = summary.pipelineEvents['ETL Run Completed'] ?? 0;
+    expect(completed).toBeGreaterThan(0);
+    expect(Object.keys(summary.pipelineEvents).length).toBeGreaterThan(1);
+    expect(summary.subscription).toEqual({
+      received: { 'ETL Run Completed': completed },
+      withApiKey: completed,
+      withEventIdKey: completed,
+    });
+    expect(summary.skipped.some((s) => s.includes('RedrivePipe'))).toBe(true);
   }, 240_000);
 
   // One statement removed from one function's policy: that function's calls are denied.
@@ -100,6 +112,7 @@ describe.skipIf(!hasMoto)('stage rehearsal on moto with IAM enforced', () => {
         steps: n.steps,
         services: n.services,
         removeStatements: { [`${stageName}-${n.service}-fn`]: [n.sid] },
+        subscription: false,
         stepTimeoutMs: 30_000,
       });
       expect(summary.ok).toBe(false);

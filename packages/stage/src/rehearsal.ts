@@ -4,7 +4,7 @@
  * Lambda entries run on its queues with their own policies, and a scenario through every hop.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +16,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-s
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { redriveDlq } from '@ohlcv/aws';
-import { tables } from '@ohlcv/core';
+import { SUBSCRIPTIONS_FILE_ENV, tables } from '@ohlcv/core';
 import { GLUE_JOB_STATE_CHANGE, GLUE_SOURCE } from '@ohlcv/events';
 import { renderInputTemplate } from '@ohlcv/infra/input-template';
 import { recordStage } from '@ohlcv/infra/record-stage';
@@ -67,7 +67,21 @@ export interface RehearsalOptions {
   keepWorkDir?: boolean;
   /** Put the sample CSV with this AWS CLI (`aws s3 cp`) instead of the SDK. */
   awsCli?: string;
+  /**
+   * Declare the rehearsal's subscription (ETL Run Completed → a receiver on loopback) in place
+   * of subscriptions.json, and check its deliveries in the drops step (default true).
+   */
+  subscription?: boolean;
 }
+
+/** The rehearsal's one subscription: the pipeline's ETL Run Completed, nothing else. */
+export const REHEARSAL_SUBSCRIPTION = {
+  name: 'rehearsal',
+  source: 'ohlcv.catalog-sync',
+  detailType: 'ETL Run Completed',
+  header: 'X-Api-Key',
+  secret: 'RehearsalSubscriberKey',
+} as const;
 
 export interface StepResult {
   step: ScenarioStep;
@@ -87,6 +101,8 @@ export interface RehearsalSummary {
   dlqDepths: Record<string, number>;
   steps: StepResult[];
   workers: Record<string, { batches: number; records: number; failedRecords: number; accessDenied: number }>;
+  /** What the rehearsal subscription's receiver got, per detail-type, and how many carried the key. */
+  subscription?: { received: Record<string, number>; withApiKey: number; withEventIdKey: number };
   skipped: string[];
   workDir: string;
 }
@@ -155,6 +171,8 @@ export class Rehearsal {
   readonly endpoint: Endpoint;
   private tap!: PipelineTap;
   private webhook!: WebhookReceiver;
+  private subscriber?: WebhookReceiver;
+  private readonly subscriberKey = `sub-${Math.random().toString(36).slice(2, 10)}`;
   private workers!: Workers;
   private glue!: GlueRuns;
   private announcer!: RawAnnouncer;
@@ -190,10 +208,44 @@ export class Rehearsal {
   }
 
   private async provision(stageName: string): Promise<void> {
-    const recorded = recordStage(stageName, {
-      env: { OHLCV_AWS_REGION: this.endpoint.region, OHLCV_WATCHLIST: 'AAPL,EUR/USD' },
-      root: REPO_ROOT,
-    });
+    const env = { OHLCV_AWS_REGION: this.endpoint.region, OHLCV_WATCHLIST: 'AAPL,EUR/USD' };
+    let recorded: ReturnType<typeof recordStage>;
+    if (this.opts.subscription ?? true) {
+      this.subscriber = await startWebhookReceiver('/subscriber/events');
+      const sub = REHEARSAL_SUBSCRIPTION;
+      const file = join(this.workDir, 'subscriptions.json');
+      writeFileSync(
+        file,
+        JSON.stringify({
+          subscriptions: [
+            {
+              name: sub.name,
+              pattern: { source: [sub.source], 'detail-type': [sub.detailType] },
+              endpoint: this.subscriber.url,
+              auth: { header: sub.header, secret: sub.secret },
+              retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeSeconds: 60 },
+            },
+          ],
+        }),
+      );
+      // infra reads the declaration (and whether a loopback endpoint is allowed) from
+      // process.env; recordStage is synchronous, so the swap is seen by nothing else.
+      const saved = { file: process.env[SUBSCRIPTIONS_FILE_ENV], endpoint: process.env.AWS_ENDPOINT_URL };
+      process.env[SUBSCRIPTIONS_FILE_ENV] = file;
+      process.env.AWS_ENDPOINT_URL = this.endpoint.url;
+      try {
+        recorded = recordStage(stageName, { env, root: REPO_ROOT });
+      } finally {
+        for (const [k, v] of [
+          [SUBSCRIPTIONS_FILE_ENV, saved.file],
+          ['AWS_ENDPOINT_URL', saved.endpoint],
+        ] as const)
+          if (v === undefined) delete process.env[k];
+          else process.env[k] = v;
+      }
+    } else {
+      recorded = recordStage(stageName, { env, root: REPO_ROOT });
+    }
     this.webhook = await startWebhookReceiver();
     const td = await startEmbeddedTwelveData({ apiKey: 'rehearsal-key' });
     this.closeTd = () => td.close();
@@ -201,7 +253,12 @@ export class Rehearsal {
     this.stage = await provisionStage(recorded, {
       endpoint: this.endpoint,
       admin: this.admin,
-      secrets: { TwelveDataApiKey: 'rehearsal-key', AlertWebhookUrl: this.webhook.url, SlackWebhookUrl: '' },
+      secrets: {
+        TwelveDataApiKey: 'rehearsal-key',
+        AlertWebhookUrl: this.webhook.url,
+        SlackWebhookUrl: '',
+        [REHEARSAL_SUBSCRIPTION.secret]: this.subscriberKey,
+      },
       removeStatements: this.opts.removeStatements,
       suffix: Math.random().toString(36).slice(2, 8),
       ...(identity.Account ? { accountId: identity.Account } : {}),
@@ -318,6 +375,50 @@ export class Rehearsal {
     this.steps.push({ step, ok: checks.every((c) => c.ok), checks });
   }
 
+  /**
+   * The subscription's rule, connection, API destination and target as provisioned: every
+   * matching event the bus carried reached the receiver, with the connection's API-key header
+   * and the event id as idempotency key, and nothing the pattern does not match did.
+   */
+  private checkSubscription(check: (what: string, ok: boolean, detail?: string) => void) {
+    const sub = REHEARSAL_SUBSCRIPTION;
+    const got = this.subscriptionDeliveries();
+    const matching = this.tap.events.filter(
+      (e) => e.detailType === sub.detailType && e.source === sub.source,
+    ).length;
+    check(
+      `the subscription's receiver got each ${sub.detailType} of the bus`,
+      matching >= 1 && got.received[sub.detailType] === matching,
+      `bus ${matching}, receiver ${JSON.stringify(got.received)}`,
+    );
+    const total = Object.values(got.received).reduce((a, b) => a + b, 0);
+    check(
+      'with the connection’s API-key header and the event id as Idempotency-Key',
+      total > 0 && got.withApiKey === total && got.withEventIdKey === total,
+      `${got.withApiKey}/${total} with ${sub.header}, ${got.withEventIdKey}/${total} with the event id`,
+    );
+    const others = this.tap.events.filter((e) => e.detailType !== sub.detailType);
+    check(
+      'no event the pattern does not match reached it',
+      others.length > 0 && total === got.received[sub.detailType],
+      `${others.length} other events on the bus (${[...new Set(others.map((e) => e.detailType))].join(', ')})`,
+    );
+  }
+
+  private subscriptionDeliveries(): NonNullable<RehearsalSummary['subscription']> {
+    const received: Record<string, number> = {};
+    let withApiKey = 0;
+    let withEventIdKey = 0;
+    for (const r of this.subscriber?.received ?? []) {
+      const b = r.body as { id?: string; 'detail-type'?: string };
+      const dt = b['detail-type'] ?? '(no body)';
+      received[dt] = (received[dt] ?? 0) + 1;
+      if (r.headers[REHEARSAL_SUBSCRIPTION.header.toLowerCase()] === this.subscriberKey) withApiKey += 1;
+      if (b.id && r.headers['idempotency-key'] === b.id) withEventIdKey += 1;
+    }
+    return { received, withApiKey, withEventIdKey };
+  }
+
   private alertsOf(kind: string) {
     return this.webhook.received.filter((r) => JSON.stringify(r.body).includes(kind)).length;
   }
@@ -361,6 +462,7 @@ export class Rehearsal {
           );
           check('ETL Run Completed on the pipeline bus', this.tap.count('ETL Run Completed') >= 1);
           check('Partitions Registered on the pipeline bus', this.tap.count('Partitions Registered') >= 1);
+          if (this.subscriber) this.checkSubscription(check);
         });
       if (step === 'quarantine-alert')
         await this.step(step, async (check) => {
@@ -547,6 +649,7 @@ export class Rehearsal {
       dlqDepths,
       steps: this.steps,
       workers,
+      ...(this.subscriber ? { subscription: this.subscriptionDeliveries() } : {}),
       skipped: this.stage.skipped,
       workDir: this.workDir,
     };
@@ -555,6 +658,7 @@ export class Rehearsal {
   async close(): Promise<void> {
     await this.workers?.stop();
     await this.webhook?.close();
+    await this.subscriber?.close();
     await this.closeTd();
     if (!this.opts.emulator) await this.emulator.stop();
     if (!this.opts.keepWorkDir) rmSync(this.workDir, { recursive: true, force: true });
