@@ -36,9 +36,6 @@ function dateExpression(table: TableName): string {
   return 'CAST("date" AS DATE)';
 }
 
-/** A path for DuckDB's COPY: it takes no parameter there, so it is quoted as a literal. */
-const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
-
 export const exportCommand: Command = {
   name: 'export',
   summary: 'Write a table (or a slice of it) to one Parquet or CSV file',
@@ -114,7 +111,7 @@ export const exportCommand: Command = {
       const counted = await local.queryEngine.query(`SELECT count(*) AS n FROM (${select})`, params);
       const rows = Number(counted[0]?.n ?? 0);
       const options = format === 'parquet' ? "FORMAT PARQUET, COMPRESSION 'zstd'" : 'FORMAT CSV, HEADER';
-      await local.queryEngine.query(`COPY (${select}) TO ${sqlString(out)} (${options})`, params);
+      await local.exportQuery(select, params, out, options);
       if (values.json) io.stdout(`${toJson({ table, format, file: out, rows })}\n`);
       else io.stdout(`wrote ${rows.toLocaleString('en-US')} rows of ohlcv.${table} to ${out}\n`);
       return 0;

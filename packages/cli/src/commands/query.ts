@@ -42,28 +42,6 @@ function parseParams(pairs: readonly string[]): Record<string, ParamValue> {
   return out;
 }
 
-/** What `query --sql` runs: reads. Writes and DDL are refused before DuckDB sees them. */
-const READ_STATEMENT = /^(select|with|from|values|table|describe|show|summarize|explain|pivot|unpivot)\b/i;
-
-/** Strips leading comments and parentheses so the first keyword can be read. */
-const firstKeyword = (sql: string): string =>
-  sql.replace(/^(\s|--[^\n]*\n?|\/\*[\s\S]*?\*\/|\()+/, '').slice(0, 40);
-
-/** The text with literals, quoted names and comments blanked: what is left is SQL syntax. */
-const syntaxOnly = (sql: string): string =>
-  sql.replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*|\/\*[\s\S]*?\*\//g, ' ');
-
-function refuseWrites(sql: string): void {
-  // `SELECT 1; DROP VIEW ...` would run both: one statement at a time.
-  if (/;\s*\S/.test(syntaxOnly(sql)))
-    throw new UsageError('--sql runs one statement at a time; remove what follows the ";"');
-  const head = firstKeyword(sql);
-  if (!READ_STATEMENT.test(head))
-    throw new UsageError(
-      `--sql runs read-only statements (SELECT, WITH, DESCRIBE, SHOW, ...); refused: "${head.split(/\s/)[0]}"`,
-    );
-}
-
 /** The session's sandbox refusing a statement (a typed error with this code). */
 const isRefused = (err: unknown): boolean =>
   (err as { code?: string }).code === 'StatementRefused' ||
@@ -128,7 +106,6 @@ export const queryCommand: Command = {
     let params: Record<string, ParamValue>;
     if (values.sql !== undefined) {
       if (positionals.length > 0) throw new UsageError('give a query NAME or --sql, not both');
-      refuseWrites(values.sql);
       sql = values.sql;
       params = given;
     } else {

@@ -23,13 +23,23 @@ export interface ViewSource {
 export interface DuckSession {
   connection: DuckDBConnection;
   query(sql: string, params?: Record<string, ParamValue>): Promise<Record<string, unknown>[]>;
+  /**
+   * Writes a read-only SELECT's result to `out` with COPY: the one write a session allows,
+   * to a file named when it was opened (`writableFiles`); `options` is ours, never user text.
+   */
+  copyTo(select: string, params: Record<string, ParamValue>, out: string, options: string): Promise<void>;
   close(): void;
 }
 
 export async function openDuckSession(
   lakeRoot: string,
   sources: readonly ViewSource[],
-  opts: { threads?: number; unionByName?: boolean; memoryLimit?: string } = {},
+  opts: {
+    threads?: number;
+    unionByName?: boolean;
+    memoryLimit?: string;
+    writableFiles?: readonly string[];
+  } = {},
 ): Promise<DuckSession> {
   const instance = await DuckDBInstance.create(
     ':memory:',
@@ -48,13 +58,33 @@ export async function openDuckSession(
     const files: string[] = [];
     for (const source of sources)
       files.push(...(await createView(connection, lakeRoot, source, opts.unionByName ?? false)));
-    await lockDownSession(connection, files, opts.memoryLimit);
+    await lockDownSession(connection, [...files, ...(opts.writableFiles ?? [])], opts.memoryLimit);
   } catch (err) {
     close();
     throw err;
   }
+  const failed = (err: unknown): unknown => {
+    if (isSqlRefused(err)) return err;
+    const refused = refusalOr(err);
+    if (refused !== err) return refused;
+    return new AppError('QueryFailed', `DuckDB: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
+  };
   return {
     connection,
+    async copyTo(select, params, out, options) {
+      if (!(opts.writableFiles ?? []).includes(out)) {
+        throw new AppError('QueryFailed', `${out} was not named writable when this session was opened`);
+      }
+      const bound = toDuckDb(select, params);
+      try {
+        await assertReadOnly(connection, bound.sql);
+        await connection.run(`COPY (${bound.sql}) TO ${quotePath(out)} (${options})`, bound.values);
+      } catch (err) {
+        throw failed(err);
+      }
+    },
     async query(sql, params = {}) {
       const bound = toDuckDb(sql, params);
       try {
@@ -62,12 +92,7 @@ export async function openDuckSession(
         const reader = await connection.runAndReadAll(bound.sql, bound.values);
         return toRows(reader);
       } catch (err) {
-        if (isSqlRefused(err)) throw err;
-        const refused = refusalOr(err);
-        if (refused !== err) throw refused;
-        throw new AppError('QueryFailed', `DuckDB: ${err instanceof Error ? err.message : String(err)}`, {
-          cause: err,
-        });
+        throw failed(err);
       }
     },
     close,

@@ -48,6 +48,8 @@ export interface LocalCatalog {
   queryEngine: QueryEngine;
   /** Opens a session for several statements (dashboard, bench); close it when done. */
   openSession(unionByName?: boolean): Promise<DuckSession>;
+  /** Writes a read-only SELECT's result to the file `out` (the sandbox's one writable file). */
+  exportQuery(select: string, params: QueryParams, out: string, copyOptions: string): Promise<void>;
   /** The partitions registered for a table, in key order. */
   partitions(table: TableName): { values: Record<string, string>; location: string }[];
   /** The table's current schema version (1 after its first registration). */
@@ -101,11 +103,12 @@ export function openLocalCatalog(opts: LocalCatalogOptions): LocalCatalog {
       partitions: state.partitions(spec.name),
     }));
 
-  const openSession = (unionByName = false) =>
+  const openSession = (unionByName = false, writableFiles: readonly string[] = []) =>
     openDuckSession(lakeRoot, viewSources(), {
       threads: opts.threads,
       unionByName,
       memoryLimit: opts.queryMemoryLimit,
+      writableFiles,
     });
 
   const runOnce = async (sql: string, params: QueryParams, unionByName: boolean) => {
@@ -134,10 +137,21 @@ export function openLocalCatalog(opts: LocalCatalogOptions): LocalCatalog {
     },
   };
 
+  const exportQuery = async (select: string, params: QueryParams, out: string, copyOptions: string) => {
+    const file = path.resolve(out);
+    const session = await openSession(false, [file]);
+    try {
+      await session.copyTo(select, params, file, copyOptions);
+    } finally {
+      session.close();
+    }
+  };
+
   return {
     catalog,
     queryEngine,
-    openSession,
+    openSession: (unionByName = false) => openSession(unionByName),
+    exportQuery,
     partitions: (table) => state.partitions(table),
     schemaVersion: (table) => state.schema(table)?.version,
     close() {

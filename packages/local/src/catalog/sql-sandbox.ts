@@ -73,7 +73,7 @@ export async function assertReadOnly(conn: DuckDBConnection, sql: string): Promi
     throw refusalOr(err);
   }
   if (extracted.count !== 1) {
-    throw new SqlRefusedError(`give exactly one statement, got ${extracted.count}`);
+    throw new SqlRefusedError(`run one statement at a time (got ${extracted.count})`);
   }
   let type: StatementType;
   try {
