@@ -1,4 +1,3 @@
--- materialize: table
 -- Every quarantine rule, as a comma-separated list of reason codes ('' = clean row).
 -- A record the reader could not parse carries only its stage error.
 -- (x - x) = 0 is the portable finiteness test: false for NaN and +-Infinity (both

@@ -1,4 +1,3 @@
--- materialize: table
 -- The winners with their derived values. pct_change looks back across partitions
 -- (the context rows supply the previous bar); vwap is the running session VWAP per
 -- UTC date, null where the bar has no volume. is_new marks this run's winners (the

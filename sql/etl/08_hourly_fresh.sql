@@ -1,4 +1,3 @@
--- materialize: table
 -- Hourly rollup of every rewritten bars partition (complete symbol-days), intraday
 -- intervals up to one hour only. vwap over the hour's bars that have volume.
 SELECT

@@ -1,4 +1,3 @@
--- materialize: table
 -- One daily row per symbol, exchange and UTC date of the rewritten symbol-days. A
 -- source daily bar (1day) is taken as is; otherwise the finest intraday interval
 -- present that day is rolled up, so two intervals of one symbol never double count.
