@@ -132,7 +132,8 @@ describe('sst.config.ts run() against recorders', () => {
     expect(wg.enforceWorkgroupConfiguration).toBe(true);
     expect(wg.bytesScannedCutoffPerQuery).toBeGreaterThan(0);
     expect(wg.resultConfiguration.outputLocation).toMatch(/athena-results\/$/);
-    expect(g.find('aws.glue.DataQualityRuleset', 'BarsQualityRuleset')!.args.ruleset).toMatch(/^Rules = \[/);
+    // Quality is the job's own sql/quality rules: no DQDL ruleset that nothing evaluates.
+    expect(g.ofType('aws.glue.DataQualityRuleset')).toEqual([]);
   });
 
   it('sends all alarms to one topic and covers every alarm kind', () => {
@@ -191,24 +192,33 @@ const withoutConditions = (policy: string): string => {
 };
 
 describe('Glue assets', () => {
-  it('ships the job script and every sql/etl/*.sql file, in order, to glue-assets/', () => {
+  it('ships the job script, its modules and every non-.ts file of sql/etl and sql/quality to glue-assets/', () => {
     const root = mkdtempSync(join(tmpdir(), 'infra-assets-'));
     try {
-      mkdirSync(join(root, 'sql/etl'), { recursive: true });
-      for (const f of ['20_dedupe.sql', '10_clean.sql', 'README.md'])
-        writeFileSync(join(root, 'sql/etl', f), 'select 1');
+      mkdirSync(join(root, 'sql/etl/partitions'), { recursive: true });
+      mkdirSync(join(root, 'sql/quality'), { recursive: true });
+      for (const f of ['etl/20_dedupe.sql', 'etl/10_clean.sql', 'etl/plan.json', 'etl/partitions/p.sql', 'etl/x.test.ts', 'quality/q.sql'])
+        writeFileSync(join(root, 'sql', f), 'select 1');
       const g = synth('dev', sharedTopology, root);
       const objects = g.ofType('aws.s3.BucketObjectv2').map((o) => [o.args.key, o.args.source.path]);
+      const bucket = token('aws.s3.Bucket', 'DataLake', 'bucket');
       expect(objects).toEqual([
         ['glue-assets/etl_job.py', join(root, 'packages/etl/glue/etl_job.py')],
+        ['glue-assets/etl_runner.py', join(root, 'packages/etl/glue/etl_runner.py')],
+        ['glue-assets/etl_plan.py', join(root, 'packages/etl/glue/etl_plan.py')],
+        ['glue-assets/etl_staging.py', join(root, 'packages/etl/glue/etl_staging.py')],
         ['glue-assets/sql/etl/10_clean.sql', join(root, 'sql/etl/10_clean.sql')],
         ['glue-assets/sql/etl/20_dedupe.sql', join(root, 'sql/etl/20_dedupe.sql')],
+        ['glue-assets/sql/etl/partitions/p.sql', join(root, 'sql/etl/partitions/p.sql')],
+        ['glue-assets/sql/etl/plan.json', join(root, 'sql/etl/plan.json')],
+        ['glue-assets/sql/quality/q.sql', join(root, 'sql/quality/q.sql')],
       ]);
       const job = g.find('aws.glue.Job', 'EtlJob')!;
-      expect(job.args.defaultArguments['--sql_files']).toBe('10_clean.sql,20_dedupe.sql');
-      expect(job.args.command.scriptLocation).toBe(
-        `s3://${token('aws.s3.Bucket', 'DataLake', 'bucket')}/glue-assets/etl_job.py`,
+      expect(job.args.defaultArguments['--sql_prefix']).toBe(`s3://${bucket}/glue-assets/sql/`);
+      expect(job.args.defaultArguments['--extra-py-files']).toBe(
+        ['etl_runner.py', 'etl_plan.py', 'etl_staging.py'].map((f) => `s3://${bucket}/glue-assets/${f}`).join(','),
       );
+      expect(job.args.command.scriptLocation).toBe(`s3://${bucket}/glue-assets/etl_job.py`);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -43,6 +43,7 @@ export interface StagingContract {
   intradayInterval: string;
   ndjsonSuffixes: string[];
   errors: { line: string; object: string };
+  unreadableGzip: string;
 }
 
 export interface Plan {

@@ -85,8 +85,8 @@ export async function stageObjects(
     if (wasGzip) {
       try {
         bytes = gunzipSync(bytes);
-      } catch (e) {
-        others.push({ ...unreadableObject(`unreadable gzip: ${(e as Error).message}`), ...meta });
+      } catch {
+        others.push({ ...unreadableObject(loadPlan().staging.unreadableGzip), ...meta });
         return;
       }
     }
