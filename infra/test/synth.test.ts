@@ -197,7 +197,14 @@ describe('Glue assets', () => {
     try {
       mkdirSync(join(root, 'sql/etl/partitions'), { recursive: true });
       mkdirSync(join(root, 'sql/quality'), { recursive: true });
-      for (const f of ['etl/20_dedupe.sql', 'etl/10_clean.sql', 'etl/plan.json', 'etl/partitions/p.sql', 'etl/x.test.ts', 'quality/q.sql'])
+      for (const f of [
+        'etl/20_dedupe.sql',
+        'etl/10_clean.sql',
+        'etl/plan.json',
+        'etl/partitions/p.sql',
+        'etl/x.test.ts',
+        'quality/q.sql',
+      ])
         writeFileSync(join(root, 'sql', f), 'select 1');
       const g = synth('dev', sharedTopology, root);
       const objects = g.ofType('aws.s3.BucketObjectv2').map((o) => [o.args.key, o.args.source.path]);
@@ -216,7 +223,9 @@ describe('Glue assets', () => {
       const job = g.find('aws.glue.Job', 'EtlJob')!;
       expect(job.args.defaultArguments['--sql_prefix']).toBe(`s3://${bucket}/glue-assets/sql/`);
       expect(job.args.defaultArguments['--extra-py-files']).toBe(
-        ['etl_runner.py', 'etl_plan.py', 'etl_staging.py'].map((f) => `s3://${bucket}/glue-assets/${f}`).join(','),
+        ['etl_runner.py', 'etl_plan.py', 'etl_staging.py']
+          .map((f) => `s3://${bucket}/glue-assets/${f}`)
+          .join(','),
       );
       expect(job.args.command.scriptLocation).toBe(`s3://${bucket}/glue-assets/etl_job.py`);
     } finally {

@@ -1,4 +1,4 @@
-import { LocalRuntime, localServices, resolveHome } from '@ohlcv/local';
+import { etlEngineFromEnv, LocalRuntime, localServices, resolveHome } from '@ohlcv/local';
 import type { IngestionProgress } from '@ohlcv/service-ingestion';
 import { type EmbeddedTwelveData, marketDataFromEnv } from '@ohlcv/twelvedata';
 import type { CommandIO } from './command.ts';
@@ -25,7 +25,7 @@ export async function openPipeline(
   io: CommandIO,
   opts: PipelineSessionOptions = {},
 ): Promise<PipelineSession> {
-  const rt = LocalRuntime.open({ home: resolveHome(io.env, io.cwd) });
+  const rt = LocalRuntime.open({ home: resolveHome(io.env, io.cwd), etlEngine: etlEngineFromEnv(io.env) });
   let market: Awaited<ReturnType<typeof marketDataFromEnv>> | undefined;
   try {
     const env = opts.creditsPerMinute

@@ -12,7 +12,14 @@ import { openDuckSession, sqlString, sqlStringList } from './duckdb.ts';
 import { partitionPath } from './hive-path.ts';
 import { listPartitions, parquetFiles, publishPartition, removeDir, writeFileAtomic } from './lake.ts';
 import type { ExistingSpec } from './plan.ts';
-import { loadDialect, loadEtlSteps, loadPlan, loadQualityRules, partitionSelectSql, renderSql } from './plan.ts';
+import {
+  loadDialect,
+  loadEtlSteps,
+  loadPlan,
+  loadQualityRules,
+  partitionSelectSql,
+  renderSql,
+} from './plan.ts';
 import { stageObjects } from './stage-duckdb.ts';
 
 export interface RunEtlJobInput {
@@ -248,7 +255,12 @@ const pathOnlyKeys = (table: TableName): string[] =>
  * `lake_partitions`, the plan's selection SQL picks the ones to read (with is_context),
  * and their rows are read with the partition keys taken from the paths.
  */
-async function loadExisting(db: DuckSession, lakeRoot: string, name: string, spec: ExistingSpec): Promise<void> {
+async function loadExisting(
+  db: DuckSession,
+  lakeRoot: string,
+  name: string,
+  spec: ExistingSpec,
+): Promise<void> {
   const { table } = spec;
   const keys = tables[table].partitionKeys;
   const cols = [
@@ -257,7 +269,9 @@ async function loadExisting(db: DuckSession, lakeRoot: string, name: string, spe
     'is_context INTEGER',
   ];
   await db.run(`CREATE OR REPLACE TEMP TABLE ${name} (${cols.join(', ')})`);
-  await db.run(`CREATE OR REPLACE TEMP TABLE lake_partitions (${keys.map((k) => `${k} VARCHAR`).join(', ')})`);
+  await db.run(
+    `CREATE OR REPLACE TEMP TABLE lake_partitions (${keys.map((k) => `${k} VARCHAR`).join(', ')})`,
+  );
   const dir = tableDir(lakeRoot, table);
   for (const p of listPartitions(dir, keys)) {
     await db.run(

@@ -116,7 +116,7 @@ export class SparkEngine {
   private async send(job: SparkJobRun): Promise<RunSummary> {
     if (this.exited) throw this.exited;
     const id = this.nextId++;
-    const argv = [job.script, ...Object.entries(job.arguments).flatMap(([k, v]) => [k, v])];
+    const argv = [job.script, ...Object.entries(job.arguments).flat()];
     const reply = new Promise<Reply>((resolve) => this.waiting.set(id, resolve));
     this.child.stdin!.write(
       `${JSON.stringify({ id, script: job.script, pyFiles: job.pyFiles, argv, s3Root: job.s3Root, now: job.now })}\n`,

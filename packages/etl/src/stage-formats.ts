@@ -64,7 +64,8 @@ const unreadable = (lineNumber: number, raw: string, code = contract.errors.line
   unknown_keys: null,
 });
 
-export const unreadableObject = (reason: string): StagedRecord => unreadable(1, reason, contract.errors.object);
+export const unreadableObject = (reason: string): StagedRecord =>
+  unreadable(1, reason, contract.errors.object);
 
 // ---- CSV ----------------------------------------------------------------------------
 

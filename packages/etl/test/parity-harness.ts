@@ -124,7 +124,10 @@ export function withinTolerance<T>(actual: T, expected: unknown): T {
     return actual.map((v, i) => withinTolerance(v, expected[i])) as T;
   if (actual && expected && typeof actual === 'object' && typeof expected === 'object') {
     return Object.fromEntries(
-      Object.entries(actual).map(([k, v]) => [k, withinTolerance(v, (expected as Record<string, unknown>)[k])]),
+      Object.entries(actual).map(([k, v]) => [
+        k,
+        withinTolerance(v, (expected as Record<string, unknown>)[k]),
+      ]),
     ) as T;
   }
   return actual;

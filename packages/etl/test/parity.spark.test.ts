@@ -88,7 +88,13 @@ describe.runIf(run)('Glue job on pyspark vs the DuckDB runner', { timeout: 900_0
           key: 'raw/td-batch.json',
           body: JSON.stringify({
             AAPL: {
-              meta: { symbol: 'AAPL', interval: '1day', exchange: 'NASDAQ', currency: 'USD', type: 'Common Stock' },
+              meta: {
+                symbol: 'AAPL',
+                interval: '1day',
+                exchange: 'NASDAQ',
+                currency: 'USD',
+                type: 'Common Stock',
+              },
               values: [
                 { datetime: '2024-01-03', open: '10', high: '11', low: '9', close: '10.5', volume: '100' },
                 { datetime: '2024-01-02', open: '9', high: '10', low: '8', close: '9.5', volume: '90' },
@@ -144,9 +150,7 @@ describe.runIf(run)('Glue job on pyspark vs the DuckDB runner', { timeout: 900_0
         {
           key: 'raw/dialect.ndjson',
           body: cases
-            .map((over, i) =>
-              withField({ ts: `2024-01-02T15:${String(i).padStart(2, '0')}:00Z`, ...over }),
-            )
+            .map((over, i) => withField({ ts: `2024-01-02T15:${String(i).padStart(2, '0')}:00Z`, ...over }))
             .join('\n'),
         },
         {
@@ -204,7 +208,12 @@ describe.runIf(run)('Glue job on pyspark vs the DuckDB runner', { timeout: 900_0
         },
       ],
       // Late: an earlier bar of the first day, and a day between existing ones.
-      [{ key: 'raw/late.ndjson', body: [bar('2024-01-30T14:30:00Z', 10), bar('2024-02-02T14:30:00Z', 20)].join('\n') }],
+      [
+        {
+          key: 'raw/late.ndjson',
+          body: [bar('2024-01-30T14:30:00Z', 10), bar('2024-02-02T14:30:00Z', 20)].join('\n'),
+        },
+      ],
     ]);
     const bars = await lakes.duck.dump('bars');
     expect(bars.find((b) => String(b.ts).startsWith('2024-02-05'))?.pct_change).toBeCloseTo(14 / 20 - 1, 12);

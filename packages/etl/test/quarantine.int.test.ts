@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { RunSummary } from '@ohlcv/core';
 import { runSummaryKey, runSummarySchema } from '@ohlcv/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { corpus, expected, good } from './fixtures/bad-input.ts';
+import { corpus, expected } from './fixtures/bad-input.ts';
 import { TestLake } from './lake-harness.ts';
 
 describe('quarantine corpus', () => {

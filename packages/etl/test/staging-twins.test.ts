@@ -20,7 +20,11 @@ import { stagingEdges } from './fixtures/staging-edges.ts';
 import { TestLake } from './lake-harness.ts';
 
 const python = venvPython();
-const run = requireToolchain('Python 3.11 (the test venv)', python !== undefined, 'run .ci/prepare.d/10-python.sh');
+const run = requireToolchain(
+  'Python 3.11 (the test venv)',
+  python !== undefined,
+  'run .ci/prepare.d/10-python.sh',
+);
 const stagingPy = fileURLToPath(new URL('../glue/etl_staging.py', import.meta.url));
 
 const objects = [...stagingEdges, ...corpus, ...pool];

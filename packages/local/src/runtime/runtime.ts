@@ -7,7 +7,6 @@ import {
   type IdGenerator,
   type Logger,
   type Metrics,
-  manifestSchema,
   type QueueName,
   type QueueSender,
   queueNames,
@@ -20,12 +19,12 @@ import {
   systemClock,
   tableNames,
 } from '@ohlcv/core';
-import { runEtlJob } from '@ohlcv/etl';
 import { type LocalCatalog, openLocalCatalog } from '../catalog/index.ts';
 import type { HomeLayout } from '../home.ts';
 import { FsObjectStore } from '../object-store/fs-object-store.ts';
 import { ensureTopologyQueues, QueuePoller, SqliteQueueStore } from '../queue/index.ts';
 import { EngineLock } from './engine-lock.ts';
+import { createEtlEngine, type EtlEngine, type EtlEngineConfig, etlEngineFromEnv } from './etl-engine.ts';
 import { EventLog } from './event-log.ts';
 import { EventRouter } from './event-router.ts';
 import { JsonLogger } from './json-logger.ts';
@@ -45,6 +44,8 @@ export interface LocalRuntimeOptions {
   clock?: Clock;
   ids?: IdGenerator;
   etl?: { memoryLimit?: string; threads?: number };
+  /** The ETL engine; default from OHLCV_ETL_ENGINE / SPARK_MASTER (DuckDB unless told otherwise). */
+  etlEngine?: EtlEngineConfig;
   jobTimeoutMs?: number;
 }
 
@@ -70,6 +71,7 @@ export class LocalRuntime {
   readonly publisher: LocalPublisher;
   readonly jobRunner: LocalJobRunner;
   readonly catalog: LocalCatalog;
+  readonly etlEngine: EtlEngine;
   private readonly pollers = new Map<QueueName, QueuePoller>();
   private engineLock: EngineLock | undefined;
   private servicesRunning = false;
@@ -108,6 +110,15 @@ export class LocalRuntime {
     this.publisher = new LocalPublisher(this.router, this.clock, this.ids);
     this.catalog = openLocalCatalog({ db: this.db, lakeRoot: home.lake });
     const etlLogger = this.logger.child('etl-job');
+    this.etlEngine = createEtlEngine({
+      config: opts.etlEngine ?? etlEngineFromEnv(),
+      lakeRoot: home.lake,
+      bucket: LOCAL_BUCKET,
+      readObject: (key) => this.store.get(key),
+      clock: this.clock,
+      logger: etlLogger,
+      duckdb: opts.etl,
+    });
     this.jobRunner = new LocalJobRunner({
       db: this.db,
       router: this.router,
@@ -118,19 +129,7 @@ export class LocalRuntime {
         [ETL_JOB_NAME]: async (run) => {
           const key = run.arguments['--manifest_key'];
           if (!key) throw new AppError('MissingArgument', 'job run has no --manifest_key');
-          const manifest = manifestSchema.parse(
-            JSON.parse(Buffer.from(await this.store.get(key)).toString('utf8')),
-          );
-          await runEtlJob({
-            lakeRoot: home.lake,
-            manifest,
-            jobRunId: run.jobRunId,
-            jobName: run.jobName,
-            clock: this.clock,
-            logger: etlLogger,
-            memoryLimit: opts.etl?.memoryLimit,
-            threads: opts.etl?.threads,
-          });
+          await this.etlEngine.run({ manifestKey: key, jobRunId: run.jobRunId, jobName: run.jobName });
         },
       },
     });
@@ -290,6 +289,7 @@ export class LocalRuntime {
       await Promise.all([...this.pollers.values()].map((p) => p.stop()));
     }
     await this.jobRunner.stop();
+    await this.etlEngine.close();
     await this.rawZone.close();
     this.engineLock?.release();
     this.catalog.close();

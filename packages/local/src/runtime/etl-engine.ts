@@ -1,0 +1,105 @@
+/**
+ * Which engine runs the local ETL job: DuckDB in process (default) or Spark
+ * (`OHLCV_ETL_ENGINE=spark`): the Glue job script on a long-lived Spark driver, at
+ * `SPARK_MASTER` (default `local[*]`, or any cluster that can see the lake folder). Both
+ * run the same plan and SQL; the job runner only gets a "run the job" function.
+ */
+import { AppError, type Clock, type Logger, manifestSchema, type RunSummary } from '@ohlcv/core';
+import { runEtlJob } from '@ohlcv/etl';
+import { sqlRootDir } from '@ohlcv/etl/plan';
+import { localSparkJobRun, SparkEngine } from '@ohlcv/etl/spark-engine';
+
+export type EtlEngineName = 'duckdb' | 'spark';
+
+export interface EtlEngineConfig {
+  engine: EtlEngineName;
+  sparkMaster: string;
+}
+
+export function etlEngineFromEnv(env: NodeJS.ProcessEnv = process.env): EtlEngineConfig {
+  const engine = (env.OHLCV_ETL_ENGINE ?? 'duckdb').trim().toLowerCase();
+  if (engine !== 'duckdb' && engine !== 'spark') {
+    throw new AppError(
+      'InvalidConfig',
+      `OHLCV_ETL_ENGINE must be duckdb or spark, not ${JSON.stringify(engine)}`,
+    );
+  }
+  return { engine, sparkMaster: env.SPARK_MASTER?.trim() || 'local[*]' };
+}
+
+export interface EtlJobInput {
+  manifestKey: string;
+  jobRunId: string;
+  jobName: string;
+}
+
+export interface EtlEngine {
+  readonly name: EtlEngineName;
+  run(input: EtlJobInput): Promise<RunSummary>;
+  close(): Promise<void>;
+}
+
+export interface EtlEngineOptions {
+  config: EtlEngineConfig;
+  lakeRoot: string;
+  /** The bucket name the lake answers to (`--bucket`). */
+  bucket: string;
+  readObject: (key: string) => Promise<Uint8Array>;
+  clock: Clock;
+  logger: Logger;
+  duckdb?: { memoryLimit?: string; threads?: number };
+}
+
+export function createEtlEngine(o: EtlEngineOptions): EtlEngine {
+  if (o.config.engine === 'duckdb') {
+    return {
+      name: 'duckdb',
+      async run({ manifestKey, jobRunId, jobName }) {
+        const manifest = manifestSchema.parse(
+          JSON.parse(Buffer.from(await o.readObject(manifestKey)).toString('utf8')),
+        );
+        return runEtlJob({
+          lakeRoot: o.lakeRoot,
+          manifest,
+          jobRunId,
+          jobName,
+          clock: o.clock,
+          logger: o.logger,
+          memoryLimit: o.duckdb?.memoryLimit,
+          threads: o.duckdb?.threads,
+        });
+      },
+      close: async () => {},
+    };
+  }
+  // Spark starts once, on the first run (seconds), and serves every run after it.
+  let engine: Promise<SparkEngine> | undefined;
+  return {
+    name: 'spark',
+    async run({ manifestKey, jobRunId, jobName }) {
+      engine ??= SparkEngine.start({
+        master: o.config.sparkMaster,
+        onLog: (line) => {
+          if (/\b(ERROR|Exception)\b/.test(line)) o.logger.warn('spark', { line });
+        },
+      });
+      const spark = await engine;
+      o.logger.info('etl run on spark', { jobRunId, master: o.config.sparkMaster });
+      return spark.run(
+        localSparkJobRun({
+          lakeRoot: o.lakeRoot,
+          bucket: o.bucket,
+          manifestKey,
+          jobRunId,
+          jobName,
+          sqlRoot: sqlRootDir,
+        }),
+      );
+    },
+    async close() {
+      const started = engine;
+      engine = undefined;
+      if (started) await (await started.catch(() => undefined))?.close();
+    },
+  };
+}
