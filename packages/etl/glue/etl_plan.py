@@ -12,7 +12,12 @@ TOKEN = re.compile(r"\{\{([a-z_]+)\}\}")
 
 
 def _strip_comments(doc):
-    return {k: v for k, v in doc.items() if k != "$comment"}
+    """`$comment` keys document the files; they are not part of the data (at any depth)."""
+    if isinstance(doc, dict):
+        return {k: _strip_comments(v) for k, v in doc.items() if k != "$comment"}
+    if isinstance(doc, list):
+        return [_strip_comments(v) for v in doc]
+    return doc
 
 
 class Plan:

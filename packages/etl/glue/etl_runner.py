@@ -107,7 +107,7 @@ def run_job(spark, storage, args, now=None):
         "finishedAt": _iso(datetime.now(timezone.utc)), "objects": len(unique_objects(manifest["objects"])),
         "rowsIn": int(counts["rows_in"]), "rowsKept": int(counts["rows_kept"]),
         "rowsQuarantined": int(counts["rows_quarantined"]), "duplicates": int(counts["duplicates"]),
-        "partitionsWritten": written, "dataQuality": data_quality,
+        "partitionsWritten": written, "dataQuality": data_quality, "planVersion": plan.version(),
     }
     if summary["rowsIn"] != summary["rowsKept"] + summary["rowsQuarantined"] + summary["duplicates"]:
         raise RowAccountingMismatch(f"rows in {summary['rowsIn']} != kept + quarantined + duplicates")

@@ -23,6 +23,7 @@ def session():
             .master(os.environ.get("SPARK_MASTER", "local[*]"))
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.default.parallelism", os.environ.get("OHLCV_SPARK_PARALLELISM", "2"))
             .config("spark.sql.shuffle.partitions", os.environ.get("OHLCV_SPARK_SHUFFLE_PARTITIONS", "8"))
             .config("spark.driver.memory", os.environ.get("OHLCV_SPARK_DRIVER_MEMORY", "1g"))
             .getOrCreate())

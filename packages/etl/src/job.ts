@@ -140,6 +140,7 @@ export async function runEtlJob(input: RunEtlJobInput): Promise<RunSummary> {
       duplicates: Number(counts.duplicates ?? 0),
       partitionsWritten,
       dataQuality,
+      planVersion: planVersion(plan),
     };
     if (summary.rowsIn !== summary.rowsKept + summary.rowsQuarantined + summary.duplicates) {
       throw new AppError(

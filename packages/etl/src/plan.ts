@@ -62,11 +62,18 @@ export interface DialectFile {
   duckdbPrelude: string[];
 }
 
-const readJson = <T>(path: string): T => {
-  const doc = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-  for (const k of Object.keys(doc)) if (k === '$comment') delete doc[k];
-  return doc as T;
+/** `$comment` keys document the files; they are not part of the data (at any depth). */
+const withoutComments = (v: unknown): unknown => {
+  if (Array.isArray(v)) return v.map(withoutComments);
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([k]) => k !== '$comment')
+        .map(([k, x]) => [k, withoutComments(x)]),
+    );
+  return v;
 };
+const readJson = <T>(path: string): T => withoutComments(JSON.parse(readFileSync(path, 'utf8'))) as T;
 
 let cachedPlan: Plan | undefined;
 export const loadPlan = (): Plan => {

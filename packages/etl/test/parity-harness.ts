@@ -25,7 +25,13 @@ export function pysparkPython(): string | undefined {
 
 /** One Spark session for a whole test file: local[2], 4 shuffle partitions, no UI. */
 export const startTestSpark = (python: string): Promise<SparkEngine> =>
-  SparkEngine.start({ python, master: 'local[2]', shufflePartitions: 4 });
+  SparkEngine.start({
+    python,
+    master: 'local[2]',
+    shufflePartitions: 4,
+    // OHLCV_ETL_TIMING=1: the Spark runner's phase timings on stderr.
+    onLog: process.env.OHLCV_ETL_TIMING ? (line) => process.stderr.write(`${line}\n`) : undefined,
+  });
 
 export class ParityLakes {
   readonly duck = new TestLake();
@@ -102,6 +108,7 @@ export function comparableSummary(s: RunSummary) {
       `${a.table} ${a.location}`.localeCompare(`${b.table} ${b.location}`),
     ),
     dataQuality: s.dataQuality,
+    planVersion: s.planVersion,
   };
 }
 
