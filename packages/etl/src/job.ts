@@ -18,6 +18,7 @@ import {
   loadPlan,
   loadQualityRules,
   partitionSelectSql,
+  planVersion,
   renderSql,
 } from './plan.ts';
 import { stageObjects } from './stage-duckdb.ts';
