@@ -78,7 +78,9 @@ def run_job(spark, storage, args, now=None):
             _load_existing(spark, storage, plan, name)
         df = spark.sql(plan.render(plan.step_sql(step)))
         if step["materialize"] == "table":
-            df = df.cache()
+            # Computed once, here, with its lineage cut: every later step and rule then
+            # reads a small in-memory table instead of re-planning the steps before it.
+            df = df.localCheckpoint(eager=True)
         df.createOrReplaceTempView(step["relation"])
         timer(step["file"])
 
@@ -112,7 +114,6 @@ def run_job(spark, storage, args, now=None):
     if summary["rowsIn"] != summary["rowsKept"] + summary["rowsQuarantined"] + summary["duplicates"]:
         raise RowAccountingMismatch(f"rows in {summary['rowsIn']} != kept + quarantined + duplicates")
     storage.write(f"_runs/{job_run_id}/summary.json", (json.dumps(summary, indent=2) + "\n").encode())
-    spark.catalog.clearCache()
     return summary
 
 

@@ -6,6 +6,7 @@ import { eventsCommand } from './events.ts';
 import { ingestCommand } from './ingest.ts';
 import { demoCommand, drainCommand, startCommand } from './pipeline.ts';
 import { queryCommand } from './query.ts';
+import { reprocessCommand } from './reprocess.ts';
 import { statusCommand } from './status.ts';
 
 export const commands: Command[] = [
@@ -15,6 +16,7 @@ export const commands: Command[] = [
   dropCommand,
   drainCommand,
   queryCommand,
+  reprocessCommand,
   statusCommand,
   dashboardCommand,
   dlqCommand,
