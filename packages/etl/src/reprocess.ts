@@ -6,10 +6,11 @@
  * renamed in, as a job run publishes) or, when the rebuild has none, removed.
  *
  * Scope: bars partitions with date in [from, to] (and symbol in symbols), plus per symbol
- * the next partition after the range (its first pct_change depends on the range); hourly
- * partitions with date in range; daily partitions whose month meets the range, plus the
- * month after; quarantine partitions only for an unscoped reprocess (they are keyed by the
- * raw object's write date, not the bar's).
+ * the rebuild's next partition after the range (its first pct_change depends on the
+ * range); hourly partitions with date in range; daily partitions whose month meets the
+ * range, plus the rebuild's month after; quarantine partitions only for an unscoped
+ * reprocess (they are keyed by the raw object's write date, not the bar's). Outside the
+ * scope nothing is touched.
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
@@ -56,8 +57,10 @@ const unscoped = (s: ReprocessScope) => !s.from && !s.to && !s.symbols?.length;
 function scopeOf(
   table: TableName,
   s: ReprocessScope,
-  all: Record<string, string>[],
+  rebuilt: Record<string, string>[],
+  current: Record<string, string>[],
 ): Record<string, string>[] {
+  const all = [...rebuilt, ...current];
   const key = (p: Record<string, string>) => JSON.stringify(p);
   const chosen = new Map<string, Record<string, string>>();
   const add = (p: Record<string, string>) => chosen.set(key(p), p);
@@ -66,7 +69,8 @@ function scopeOf(
     for (const p of all) if (inRange(p.date!, s) && symbolOk(p.symbol!)) add(p);
     if (s.to) {
       const after = new Map<string, string>();
-      for (const p of all) {
+      // Only a partition the rebuild has: one after the range is never removed.
+      for (const p of rebuilt) {
         if (
           p.date! > s.to &&
           symbolOk(p.symbol!) &&
@@ -80,7 +84,7 @@ function scopeOf(
     for (const p of all) if (inRange(p.date!, s)) add(p);
   } else if (table === 'bars_daily') {
     for (const p of all) if (monthMeets(p.month!, s)) add(p);
-    const next = all
+    const next = rebuilt
       .map((p) => p.month!)
       .filter((m) => s.to && m > s.to.slice(0, 7))
       .sort()[0];
@@ -110,7 +114,7 @@ export async function reprocessFromRaw(input: ReprocessInput): Promise<Reprocess
       const written = new Map(
         summary.partitionsWritten.filter((w) => w.table === table).map((w) => [JSON.stringify(w.values), w]),
       );
-      for (const p of scopeOf(table, scope, [...rebuilt, ...current])) {
+      for (const p of scopeOf(table, scope, rebuilt, current)) {
         const rel = partitionPath(keys, p);
         const location = `${spec.location}${rel}/`;
         const target = join(lakeRoot, spec.location, rel);
