@@ -302,7 +302,11 @@ describe('the synth assertions fail on a broken graph', () => {
       },
       rules: [
         ...sharedTopology.rules,
-        { ...sharedTopology.rules[4]!, name: 'backfill-requested', target: 'backfill' },
+        {
+          ...sharedTopology.rules.find((r) => r.name === 'pipeline-problems')!,
+          name: 'backfill-requested',
+          target: 'backfill',
+        },
       ],
     };
     const g = synth('dev', extended);
