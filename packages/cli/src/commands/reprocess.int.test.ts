@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UsageError } from '../command.ts';
 import { captureIO } from '../testing/capture-io.ts';
 import { dropCommand } from './drop.ts';
 import { drainCommand } from './pipeline.ts';
@@ -44,13 +45,13 @@ describe('ohlcv reprocess', () => {
     expect(JSON.parse(q.out.stdout)).toEqual([{ n: 2 }]);
   });
 
-  it('answers bad input with exit 2 and names the option', async () => {
-    const t = io();
-    expect(
-      await reprocessCommand.run(['--from', '2024-01-05', '--to', '2024-01-01'], t.io).catch(() => 2),
-    ).toBe(2);
+  it('rejects bad input as a usage error (exit 2) naming the option', async () => {
+    await expect(
+      reprocessCommand.run(['--from', '2024-01-05', '--to', '2024-01-01'], io().io),
+    ).rejects.toThrow(UsageError);
     await expect(reprocessCommand.run(['--from', '2024-13-01'], io().io)).rejects.toThrow(
       /--from must be a date/,
     );
+    await expect(reprocessCommand.run(['--symbols', ','], io().io)).rejects.toThrow(/--symbols/);
   });
 });
