@@ -5,9 +5,9 @@
  * credit budget used and the 429s seen.
  */
 import { silentLogger } from '@ohlcv/core';
+import { memoryObjectStore } from '@ohlcv/core/contracts/in-memory';
 import {
   createIngestionHandler,
-  createMemoryObjectStore,
   DEMO_WATCHLIST,
   ingestionRequestBatch,
   planIngestionRequests,
@@ -36,7 +36,7 @@ async function ingestOnce(opts: {
     minuteMs: opts.minuteMs,
   });
   try {
-    const store = createMemoryObjectStore();
+    const store = memoryObjectStore();
     const client = createTwelveDataClient({
       apiKey: 'bench',
       baseUrl: server.url,

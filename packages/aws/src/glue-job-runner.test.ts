@@ -18,6 +18,9 @@ describeJobRunnerContract(
     const mock = mockClient(GlueClient);
     const started: StartJobRunInput[] = [];
     mock.on(StartJobRunCommand).callsFake((input: { JobName: string; Arguments: Record<string, string> }) => {
+      if (input.JobName !== 'ohlcv-etl') {
+        throw new EntityNotFoundException({ message: 'Entity Not Found', $metadata: {} });
+      }
       if (scenario === 'busy') {
         throw new ConcurrentRunsExceededException({ message: 'Concurrent runs exceeded', $metadata: {} });
       }

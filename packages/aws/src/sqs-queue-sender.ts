@@ -20,7 +20,12 @@ export function sqsQueueSender(opts: SqsQueueSenderOptions): QueueSender {
           new SendMessageCommand({ QueueUrl, MessageBody: body, DelaySeconds: sendOpts?.delaySeconds }),
         );
       } catch (err) {
-        throw new AppError('QueueSendFailed', `SendMessage to ${queue} failed: ${awsErrorName(err) ?? err}`, {
+        // SQS's own name for a queue that is not there (the query protocol's is longer).
+        const name = awsErrorName(err);
+        if (name === 'QueueDoesNotExist' || name === 'AWS.SimpleQueueService.NonExistentQueue') {
+          throw new AppError('UnknownQueue', `queue ${queue} does not exist at ${QueueUrl}`, { cause: err });
+        }
+        throw new AppError('QueueSendFailed', `SendMessage to ${queue} failed: ${name ?? err}`, {
           retryable: isTransientAwsError(err),
           cause: err,
         });

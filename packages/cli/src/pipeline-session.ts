@@ -1,5 +1,6 @@
-import { etlEngineFromEnv, LocalRuntime, localServices, resolveHome } from '@ohlcv/local';
+import { etlEngineFromEnv, LocalRuntime, resolveHome } from '@ohlcv/local';
 import type { IngestionProgress } from '@ohlcv/service-ingestion';
+import { localServices } from '@ohlcv/stack';
 import { type EmbeddedTwelveData, marketDataFromEnv } from '@ohlcv/twelvedata';
 import type { CommandIO } from './command.ts';
 

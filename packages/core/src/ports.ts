@@ -2,7 +2,8 @@
  * Ports: the small interfaces the services depend on. The AWS adapters (SDK v3) and
  * the local adapters (files, SQLite, DuckDB) implement them; services never know which.
  */
-import type { PipelineEventInput } from '@ohlcv/events';
+import type { PipelineEventInput, TwelveDataInterval } from '@ohlcv/events';
+import type { ErrorCode } from './error-codes.ts';
 
 export interface ObjectInfo {
   key: string;
@@ -81,6 +82,63 @@ export interface QueueSender {
   send(queue: string, body: string, opts?: { delaySeconds?: number }): Promise<void>;
 }
 
+/** An instrument as a market-data source names it. */
+export interface Instrument {
+  symbol: string;
+  /** '' when the source names none (forex). */
+  exchange: string;
+  mic_code: string | null;
+  currency: string | null;
+  instrument_type: string | null;
+}
+
+/** One bar in UTC, numbers parsed, before it is stamped with source and ingestion time. */
+export interface SourceBar {
+  ts: string;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number | null;
+}
+
+export interface InstrumentSeries {
+  instrument: Instrument;
+  /** IANA zone of the exchange (`meta.exchange_timezone`); decides its session hours. */
+  exchangeTimezone?: string;
+  interval: TwelveDataInterval;
+  /** Ascending by ts, unique ts. */
+  bars: SourceBar[];
+}
+
+export interface FetchBarsRequest {
+  symbols: readonly string[];
+  interval: TwelveDataInterval;
+  /** Inclusive. */
+  start: Date;
+  /** Exclusive. */
+  end: Date;
+}
+
+export interface SymbolError {
+  code: ErrorCode;
+  message: string;
+  retryable: boolean;
+}
+
+export type SymbolResult =
+  | { symbol: string; ok: true; series: InstrumentSeries }
+  | { symbol: string; ok: false; error: SymbolError };
+
+/** The port ingestion depends on: the Twelve Data client, or anything that returns bars like it. */
+export interface MarketDataSource {
+  /**
+   * One result per requested symbol. Per-symbol problems (unknown symbol) are results;
+   * request-wide ones (bad key, daily credits, retries exhausted) throw an `AppError`.
+   */
+  fetchBars(req: FetchBarsRequest): Promise<SymbolResult[]>;
+}
+
 export interface Clock {
   now(): Date;
 }
@@ -96,6 +154,25 @@ export interface Logger {
   error(message: string, extra?: Record<string, unknown>): void;
 }
 
+/**
+ * When to wake up, on a monotonic time line: injected (like the clock) so that waits —
+ * batching windows, idle polls, settle times — are tested by moving time, not by waiting.
+ */
+export interface Timers {
+  /** Monotonic milliseconds; only differences mean anything. */
+  now(): number;
+  /** Runs `fn` after `ms`; the answer cancels it. `unref`: the timer alone keeps no process alive. */
+  setTimeout(fn: () => void, ms: number, opts?: { unref?: boolean }): () => void;
+}
+
 export const systemClock: Clock = { now: () => new Date() };
+export const systemTimers: Timers = {
+  now: () => performance.now(),
+  setTimeout(fn, ms, opts) {
+    const t = setTimeout(fn, ms);
+    if (opts?.unref) t.unref();
+    return () => clearTimeout(t);
+  },
+};
 export const randomIds: IdGenerator = { next: () => crypto.randomUUID() };
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

@@ -120,4 +120,26 @@ describe('dependency rules', () => {
       expect(heavy, path.relative(repo, entry)).toEqual([]);
     }
   });
+  it('the workspace has no dependency cycle: adapter packages never depend on the services', () => {
+    const deps = (name: string): string[] => {
+      const pkg = JSON.parse(fs.readFileSync(path.join(repo, workspace[name]!, 'package.json'), 'utf8'));
+      return Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter((d) => d in workspace);
+    };
+    const cycles: string[] = [];
+    const walk = (name: string, trail: string[]): void => {
+      if (trail.includes(name)) {
+        cycles.push([...trail.slice(trail.indexOf(name)), name].join(' -> '));
+        return;
+      }
+      for (const d of deps(name)) walk(d, [...trail, name]);
+    };
+    for (const name of Object.keys(workspace)) walk(name, []);
+    expect(cycles).toEqual([]);
+    for (const adapter of ['@ohlcv/local', '@ohlcv/aws', '@ohlcv/twelvedata']) {
+      expect(
+        deps(adapter).filter((d) => d.startsWith('@ohlcv/service-')),
+        adapter,
+      ).toEqual([]);
+    }
+  });
 });

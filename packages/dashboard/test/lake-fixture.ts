@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LocalRuntime, localServices, resolveHome } from '@ohlcv/local';
+import { LocalRuntime, resolveHome } from '@ohlcv/local';
 import { fanOutIngestion } from '@ohlcv/service-ingestion';
+import { localServices } from '@ohlcv/stack';
 import { createTwelveDataClient, startEmbeddedTwelveData } from '@ohlcv/twelvedata';
 
 export const EVIL = '<script>alert(1)</script>';

@@ -8,7 +8,6 @@ export * from './runtime/event-router.ts';
 export * from './runtime/json-logger.ts';
 export * from './runtime/local-job-runner.ts';
 export * from './runtime/local-publisher.ts';
-export * from './runtime/local-services.ts';
 export * from './runtime/raw-zone.ts';
 export * from './runtime/runtime.ts';
-export * from './runtime/state-db.ts';
+export * from './state-db.ts';

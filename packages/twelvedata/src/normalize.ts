@@ -1,40 +1,13 @@
 /** Twelve Data series -> the canonical bar of the raw zone (DESIGN.md, "Data contracts"). */
+import type { Instrument, SourceBar } from '@ohlcv/core';
 import type { Interval, OkSeries, TimeSeriesMeta } from './client/schemas.ts';
 import { isIntraday } from './client/schemas.ts';
 import { parseWallTime, wallSeriesToUtc } from './time.ts';
-
-export interface Instrument {
-  symbol: string;
-  /** '' when the source names none (forex). */
-  exchange: string;
-  mic_code: string | null;
-  currency: string | null;
-  instrument_type: string | null;
-}
-
-/** One bar in UTC, numbers parsed, before it is stamped with source and ingestion time. */
-export interface SourceBar {
-  ts: string;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number | null;
-}
 
 export interface CanonicalBar extends Instrument, SourceBar {
   interval: string;
   source: 'twelvedata';
   ingested_at: string;
-}
-
-export interface InstrumentSeries {
-  instrument: Instrument;
-  /** IANA zone of the exchange (`meta.exchange_timezone`); decides its session hours. */
-  exchangeTimezone?: string;
-  interval: Interval;
-  /** Ascending by ts, unique ts. */
-  bars: SourceBar[];
 }
 
 const quoteCurrency = (symbol: string): string | null => {

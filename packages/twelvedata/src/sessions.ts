@@ -4,7 +4,7 @@
  * (equities, ETFs, indices) on weekdays, 09:30-16:00 in its exchange's zone (US hours,
  * the watchlists this serves; exchange holidays are not modelled).
  */
-import type { Instrument } from './normalize.ts';
+import type { Instrument } from '@ohlcv/core';
 import { formatWallTime } from './time.ts';
 
 const minutesOfDay = (wall: string): number => Number(wall.slice(11, 13)) * 60 + Number(wall.slice(14, 16));

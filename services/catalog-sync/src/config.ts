@@ -1,5 +1,5 @@
 /** Lambda configuration from the environment; fails at cold start, not mid-batch. */
-import { AppError } from '@ohlcv/core';
+import { requireEnv } from '@ohlcv/core';
 
 export interface CatalogSyncConfig {
   bucketName: string;
@@ -7,12 +7,6 @@ export interface CatalogSyncConfig {
   glueDatabase: string;
   jobName?: string;
 }
-
-const requireEnv = (env: NodeJS.ProcessEnv, name: string): string => {
-  const value = env[name];
-  if (!value) throw new AppError('ConfigMissing', `environment variable ${name} is not set`);
-  return value;
-};
 
 export const catalogSyncConfig = (env: NodeJS.ProcessEnv): CatalogSyncConfig => ({
   bucketName: requireEnv(env, 'BUCKET_NAME'),

@@ -3,18 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { silentLogger, tables } from '@ohlcv/core';
+import { memoryObjectStore, memoryPublisher } from '@ohlcv/core/contracts/in-memory';
 import { openLocalCatalog, openStateDb } from '@ohlcv/local/catalog/index';
 import { byDateSymbol, byMonth, dailyBars, writeTable } from '@ohlcv/local/catalog/testing/fixtures';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { createCatalogSyncHandler } from './handler.ts';
-import {
-  batch,
-  jobStateChange,
-  memoryStore,
-  putSummary,
-  recordingPublisher,
-  summary,
-} from './test-support.ts';
+import { batch, jobStateChange, putSummary, summary } from './testing/fixtures.ts';
 
 let dir: string;
 beforeEach(() => {
@@ -54,8 +48,8 @@ it('makes the partitions of a succeeded run queryable without any manual step', 
       ],
       byDateSymbol,
     );
-    const store = memoryStore();
-    const publisher = recordingPublisher();
+    const store = memoryObjectStore();
+    const publisher = memoryPublisher();
     await putSummary(
       store,
       summary({
@@ -86,7 +80,7 @@ it('makes the partitions of a succeeded run queryable without any manual step', 
     expect(await local.queryEngine.query('SELECT symbol, "date" FROM ohlcv.bars')).toEqual([
       { symbol: 'BTC/USD', date: '2024-01-02' },
     ]);
-    const registered = publisher.published[0]![1]!.detail as { tables: { table: string; added: number }[] };
+    const registered = publisher.batches[0]![1]!.detail as { tables: { table: string; added: number }[] };
     expect(registered.tables).toEqual([
       expect.objectContaining({ table: 'bars', added: 1 }),
       expect.objectContaining({ table: 'bars_daily', added: 2 }),
@@ -94,7 +88,7 @@ it('makes the partitions of a succeeded run queryable without any manual step', 
 
     // Redelivery: nothing changes, nothing is published again.
     await handler(batch(jobStateChange('jr_1')));
-    expect(publisher.published).toHaveLength(1);
+    expect(publisher.batches).toHaveLength(1);
     expect(local.partitions('bars_daily')).toHaveLength(2);
   } finally {
     db.close();

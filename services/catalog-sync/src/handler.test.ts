@@ -1,29 +1,29 @@
 import { silentLogger } from '@ohlcv/core';
+import {
+  type MemoryCatalog,
+  type MemoryObjectStore,
+  type MemoryPublisher,
+  memoryCatalog,
+  memoryObjectStore,
+  memoryPublisher,
+} from '@ohlcv/core/contracts/in-memory';
 import { etlRunCompletedDetailSchema, partitionsRegisteredDetailSchema } from '@ohlcv/events';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createCatalogSyncHandler } from './handler.ts';
-import { pendingMarkerKey, syncedMarkerKey } from './sync.ts';
-import {
-  batch,
-  jobStateChange,
-  memoryCatalog,
-  memoryStore,
-  putSummary,
-  recordingPublisher,
-  summary,
-} from './test-support.ts';
+import { pendingMarkerKey, syncedMarkerKey } from './logic.ts';
+import { batch, jobStateChange, putSummary, summary } from './testing/fixtures.ts';
 
-let store: ReturnType<typeof memoryStore>;
-let catalog: ReturnType<typeof memoryCatalog>;
-let publisher: ReturnType<typeof recordingPublisher>;
+let store: MemoryObjectStore;
+let catalog: MemoryCatalog;
+let publisher: MemoryPublisher;
 const clock = { now: () => new Date('2024-01-03T00:02:00Z') };
 const handler = () =>
   createCatalogSyncHandler({ store, catalog, publisher, logger: silentLogger, clock, jobName: 'ohlcv-etl' });
 
 beforeEach(async () => {
-  store = memoryStore();
+  store = memoryObjectStore();
   catalog = memoryCatalog();
-  publisher = recordingPublisher();
+  publisher = memoryPublisher();
   await putSummary(store, summary());
 });
 
@@ -40,8 +40,8 @@ describe('catalog-sync handler', () => {
       values: { date: '2024-01-02', symbol: 'BTC/USD' },
       location: 'processed/bars/date=2024-01-02/symbol=BTC%2FUSD/',
     });
-    expect(publisher.published).toHaveLength(1);
-    const [completed, registered] = publisher.published[0]!;
+    expect(publisher.batches).toHaveLength(1);
+    const [completed, registered] = publisher.batches[0]!;
     expect(completed).toEqual({
       source: 'ohlcv.catalog-sync',
       detailType: 'ETL Run Completed',
@@ -82,13 +82,13 @@ describe('catalog-sync handler', () => {
     expect(await handler()(batch(jobStateChange('jr_1'), jobStateChange('jr_1')))).toEqual({
       batchItemFailures: [],
     });
-    expect(publisher.published).toHaveLength(1);
+    expect(publisher.batches).toHaveLength(1);
     expect(catalog.calls).toHaveLength(3);
     expect(store.puts.length).toBe(putsBefore);
   });
 
   it('after a failed publish, the retry publishes the same details (not "all existing")', async () => {
-    publisher.failNext = Object.assign(new Error('PutEvents throttled'), { name: 'ThrottlingException' });
+    publisher.failNext(1, Object.assign(new Error('PutEvents throttled'), { name: 'ThrottlingException' }));
     expect(await handler()(batch(jobStateChange('jr_1')))).toEqual({
       batchItemFailures: [{ itemIdentifier: 'msg-1' }],
     });
@@ -96,8 +96,8 @@ describe('catalog-sync handler', () => {
     expect(store.objects.has(syncedMarkerKey('jr_1'))).toBe(false);
 
     expect(await handler()(batch(jobStateChange('jr_1')))).toEqual({ batchItemFailures: [] });
-    expect(publisher.published).toHaveLength(1);
-    const registered = publisher.published[0]![1]!.detail as { tables: { added: number }[] };
+    expect(publisher.batches).toHaveLength(1);
+    const registered = publisher.batches[0]![1]!.detail as { tables: { added: number }[] };
     expect(registered.tables.map((t) => t.added)).toEqual([2, 1, 1]);
     expect(catalog.calls).toHaveLength(3);
   });
@@ -106,7 +106,7 @@ describe('catalog-sync handler', () => {
     await handler()(batch(jobStateChange('jr_1')));
     await putSummary(store, summary({ jobRunId: 'jr_2', correlationId: 'corr-2' }));
     await handler()(batch(jobStateChange('jr_2')));
-    const registered = publisher.published[1]![1]!.detail as {
+    const registered = publisher.batches[1]![1]!.detail as {
       correlationId: string;
       tables: { added: number; existing: number }[];
     };
@@ -126,7 +126,7 @@ describe('catalog-sync handler', () => {
     ).toEqual({
       batchItemFailures: [],
     });
-    expect(publisher.published).toHaveLength(0);
+    expect(publisher.batches).toHaveLength(0);
     expect(catalog.calls).toHaveLength(0);
   });
 
@@ -135,13 +135,13 @@ describe('catalog-sync handler', () => {
       batch('not json', jobStateChange('jr_missing'), jobStateChange('jr_1'), { hello: 1 }),
     );
     expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['msg-1', 'msg-2', 'msg-4']);
-    expect(publisher.published).toHaveLength(1);
+    expect(publisher.batches).toHaveLength(1);
   });
 
   it('rejects a summary that belongs to another run', async () => {
     await putSummary(store, { ...summary({ jobRunId: 'jr_9' }) });
     store.objects.set('_runs/jr_8/summary.json', store.objects.get('_runs/jr_9/summary.json')!);
     expect((await handler()(batch(jobStateChange('jr_8')))).batchItemFailures).toHaveLength(1);
-    expect(publisher.published).toHaveLength(0);
+    expect(publisher.batches).toHaveLength(0);
   });
 });

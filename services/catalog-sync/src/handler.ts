@@ -20,6 +20,7 @@ import {
   noopMetrics,
   type ObjectStore,
   type RunSummary,
+  readJsonMarker,
   runSummaryKey,
   runSummarySchema,
   type SqsBatchHandler,
@@ -39,7 +40,7 @@ import {
   syncEvents,
   syncedMarkerKey,
   type TableOutcome,
-} from './sync.ts';
+} from './logic.ts';
 
 export interface CatalogSyncDeps {
   store: ObjectStore;
@@ -121,10 +122,9 @@ export function createCatalogSyncHandler(deps: CatalogSyncDeps): SqsBatchHandler
   async function syncRun(jobRunId: string): Promise<SyncOutcome> {
     if (await store.head(syncedMarkerKey(jobRunId))) return 'already-synced';
 
-    const pending = await readJson(pendingMarkerKey(jobRunId));
+    const pending = await readJsonMarker(store, pendingMarkerKey(jobRunId), pendingSchema);
     if (pending !== undefined) {
-      const parsed = pendingSchema.parse(pending);
-      await publishAndMark(jobRunId, parsed.events as PipelineEventInput[]);
+      await publishAndMark(jobRunId, pending.events as PipelineEventInput[]);
       return 'republished';
     }
 

@@ -1,3 +1,3 @@
 export { type CatalogSyncConfig, catalogSyncConfig } from './config.ts';
 export { type CatalogSyncDeps, createCatalogSyncHandler, type SyncOutcome } from './handler.ts';
-export { partitionsByTable, pendingMarkerKey, syncEvents, syncedMarkerKey } from './sync.ts';
+export { partitionsByTable, pendingMarkerKey, syncEvents, syncedMarkerKey } from './logic.ts';

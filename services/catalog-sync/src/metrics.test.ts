@@ -1,20 +1,20 @@
 import { METRIC, silentLogger } from '@ohlcv/core';
-import { memoryMetrics } from '@ohlcv/core/contracts/in-memory';
+import {
+  type MemoryCatalog,
+  type MemoryObjectStore,
+  type MemoryPublisher,
+  memoryCatalog,
+  memoryMetrics,
+  memoryObjectStore,
+  memoryPublisher,
+} from '@ohlcv/core/contracts/in-memory';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createCatalogSyncHandler } from './handler.ts';
-import {
-  batch,
-  jobStateChange,
-  memoryCatalog,
-  memoryStore,
-  putSummary,
-  recordingPublisher,
-  summary,
-} from './test-support.ts';
+import { batch, jobStateChange, putSummary, summary } from './testing/fixtures.ts';
 
-let store: ReturnType<typeof memoryStore>;
-let catalog: ReturnType<typeof memoryCatalog>;
-let publisher: ReturnType<typeof recordingPublisher>;
+let store: MemoryObjectStore;
+let catalog: MemoryCatalog;
+let publisher: MemoryPublisher;
 let metrics: ReturnType<typeof memoryMetrics>;
 const handler = () =>
   createCatalogSyncHandler({
@@ -28,9 +28,9 @@ const handler = () =>
   });
 
 beforeEach(async () => {
-  store = memoryStore();
+  store = memoryObjectStore();
   catalog = memoryCatalog();
-  publisher = recordingPublisher();
+  publisher = memoryPublisher();
   metrics = memoryMetrics();
   await putSummary(store, summary());
 });
@@ -49,7 +49,7 @@ describe('catalog-sync metrics', () => {
   });
 
   it('a run republished after a failed publish counts what its first attempt registered', async () => {
-    publisher.failNext = new Error('PutEvents throttled');
+    publisher.failNext(1, new Error('PutEvents throttled'));
     expect((await handler()(batch(jobStateChange('jr_1')))).batchItemFailures).toHaveLength(1);
     expect(metrics.points).toEqual([]);
     await handler()(batch(jobStateChange('jr_1')));

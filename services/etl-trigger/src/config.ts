@@ -1,11 +1,5 @@
 /** Lambda configuration from the environment; fails at cold start, not mid-batch. */
-import { AppError } from '@ohlcv/core';
-
-export const requireEnv = (env: NodeJS.ProcessEnv, name: string): string => {
-  const value = env[name];
-  if (!value) throw new AppError('ConfigMissing', `environment variable ${name} is not set`);
-  return value;
-};
+import { requireEnv } from '@ohlcv/core';
 
 export interface EtlTriggerConfig {
   bucketName: string;

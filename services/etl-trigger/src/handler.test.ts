@@ -9,7 +9,7 @@ import {
 import { etlRunRequestedDetailSchema } from '@ohlcv/events';
 import { describe, expect, it } from 'vitest';
 import { createEtlTriggerHandler, runMarkerKey } from './handler.ts';
-import { batch, objectCreated } from './test-records.ts';
+import { batch, objectCreated } from './testing/fixtures.ts';
 
 function setup() {
   const clock = fixedClock('2024-03-01T10:00:10Z');
@@ -163,5 +163,21 @@ describe('etl-trigger handler', () => {
       code: 'JobNotFound',
       retryable: false,
     });
+  });
+
+  it('a run marker that is not a run marker fails the records, naming the field, and starts nothing', async () => {
+    const t = setup();
+    const event = batch(objectCreated('raw/a.csv', 'e1'));
+    await t.handler(event);
+    const manifestId = (t.publisher.events[0]?.detail as { manifestId: string }).manifestId;
+    // Same manifest, a marker some other writer left: parsed, not cast.
+    await t.store.put(runMarkerKey(manifestId), JSON.stringify({ manifestId, jobRunId: 'jr_1' }));
+    const res = await t.handler(event);
+    expect(res).toEqual({ batchItemFailures: [{ itemIdentifier: 'msg-1' }] });
+    expect(t.jobRunner.started).toHaveLength(1);
+    const logged = t.logger.lines.find((l) => l.level === 'error')?.extra;
+    expect(logged).toMatchObject({ code: 'MarkerInvalid', retryable: false });
+    expect(String(logged?.error)).toContain('startedAt');
+    expect(String(logged?.error)).toContain(runMarkerKey(manifestId));
   });
 });

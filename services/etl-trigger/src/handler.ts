@@ -18,11 +18,13 @@ import {
   manifestKey,
   noopMetrics,
   type ObjectStore,
+  readJsonMarker,
   type SqsBatchHandler,
   type SqsRecord,
 } from '@ohlcv/core';
 import { parseEnvelope, pipelineEventInput, s3ObjectCreatedEventSchema } from '@ohlcv/events';
-import { buildManifest, manifestIdOf, type RawObjectRef, type SkipReason, skipReasonOf } from './manifest.ts';
+import { z } from 'zod';
+import { buildManifest, manifestIdOf, type RawObjectRef, type SkipReason, skipReasonOf } from './logic.ts';
 
 export interface EtlTriggerDeps {
   store: ObjectStore;
@@ -46,12 +48,13 @@ export interface EtlTriggerDeps {
 /** Written next to the manifest once its run started: what makes a redelivered batch idempotent. */
 export const runMarkerKey = (manifestId: string): string => `_manifests/${manifestId}.run.json`;
 
-interface RunMarker {
-  manifestId: string;
-  jobRunId: string;
-  startedAt: string;
-  correlationId: string;
-}
+export const runMarkerSchema = z.object({
+  manifestId: z.string(),
+  jobRunId: z.string().min(1),
+  startedAt: z.iso.datetime({ offset: true }),
+  correlationId: z.string(),
+});
+type RunMarker = z.infer<typeof runMarkerSchema>;
 
 type Classified =
   | { kind: 'object'; messageId: string; object: RawObjectRef; correlationId: string }
@@ -79,10 +82,8 @@ export function createEtlTriggerHandler(deps: EtlTriggerDeps): SqsBatchHandler {
   const guardMs = (deps.restartGuardSeconds ?? 15 * 60) * 1000;
   const metrics = deps.metrics ?? noopMetrics;
 
-  const readMarker = async (manifestId: string): Promise<RunMarker | undefined> => {
-    if (!(await store.head(runMarkerKey(manifestId)))) return undefined;
-    return JSON.parse(new TextDecoder().decode(await store.get(runMarkerKey(manifestId)))) as RunMarker;
-  };
+  const readMarker = (manifestId: string): Promise<RunMarker | undefined> =>
+    readJsonMarker(store, runMarkerKey(manifestId), runMarkerSchema);
 
   const startRun = async (manifest: Manifest): Promise<{ jobRunId: string; reused: boolean }> => {
     const marker = await readMarker(manifest.manifestId);

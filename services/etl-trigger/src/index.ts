@@ -1,3 +1,3 @@
 export * from './config.ts';
 export * from './handler.ts';
-export * from './manifest.ts';
+export * from './logic.ts';

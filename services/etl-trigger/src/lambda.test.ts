@@ -4,7 +4,7 @@ import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s
 import { s3Error } from '@ohlcv/aws/testing/s3-errors';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { batch, objectCreated } from './test-records.ts';
+import { batch, objectCreated } from './testing/fixtures.ts';
 
 describe('etl-trigger Lambda entry (AWS adapters on mocked clients)', () => {
   const s3 = mockClient(S3Client);

@@ -9,7 +9,7 @@ import {
 } from '@ohlcv/core/contracts/in-memory';
 import { describe, expect, it } from 'vitest';
 import { createEtlTriggerHandler } from './handler.ts';
-import { batch, objectCreated } from './test-records.ts';
+import { batch, objectCreated } from './testing/fixtures.ts';
 
 function setup() {
   const clock = fixedClock('2024-03-01T10:00:10Z');

@@ -10,6 +10,7 @@ import {
   errorMessage,
   forEachRecord,
   type Logger,
+  type MarketDataSource,
   METRIC,
   type Metrics,
   noopMetrics,
@@ -30,8 +31,7 @@ import {
   parseEnvelope,
   SCHEMA_VERSION,
 } from '@ohlcv/events';
-import type { MarketDataSource } from '@ohlcv/twelvedata';
-import { type IngestionProgress, ingestRequest } from './ingest.ts';
+import { type IngestionProgress, ingestRequest } from './logic.ts';
 
 export interface IngestionHandlerDeps {
   store: ObjectStore;

@@ -1,7 +1,6 @@
 export * from './handler.ts';
-export * from './ingest.ts';
+export * from './logic.ts';
 export * from './schedule.ts';
 export * from './state.ts';
-export * from './testing/memory-store.ts';
-export * from './testing/sqs-event.ts';
+export { ingestionRequestBatch } from './testing/fixtures.ts';
 export * from './watchlist.ts';

@@ -1,14 +1,8 @@
 /** Lambda entry: wires the AWS adapters into the ingestion handler. Nothing else lives here. */
 import { eventBridgePublisher, readSecret, s3ObjectStore, withPowertools } from '@ohlcv/aws';
-import { AppError, systemClock } from '@ohlcv/core';
+import { requireEnv, systemClock } from '@ohlcv/core';
 import { createTwelveDataClient } from '@ohlcv/twelvedata';
 import { createIngestionHandler } from './handler.ts';
-
-const required = (env: NodeJS.ProcessEnv, name: string): string => {
-  const v = env[name];
-  if (!v) throw new AppError('MissingConfig', `environment variable ${name} is not set`);
-  return v;
-};
 
 const optionalNumber = (v: string | undefined): number | undefined =>
   v === undefined || v === '' ? undefined : Number(v);
@@ -27,8 +21,8 @@ export const handler = withPowertools('ingestion', async ({ logger, metrics, env
     logger,
   });
   return createIngestionHandler({
-    store: s3ObjectStore({ bucket: required(env, 'BUCKET_NAME'), clock: systemClock }),
-    publisher: eventBridgePublisher({ busName: required(env, 'PIPELINE_BUS_NAME') }),
+    store: s3ObjectStore({ bucket: requireEnv(env, 'BUCKET_NAME'), clock: systemClock }),
+    publisher: eventBridgePublisher({ busName: requireEnv(env, 'PIPELINE_BUS_NAME') }),
     client,
     clock: systemClock,
     logger,

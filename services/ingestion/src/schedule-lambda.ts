@@ -3,7 +3,7 @@
  * watchlist from the environment and sends one message per symbol batch to the queue.
  */
 import { createPowertoolsLogger, powertoolsLogger, sqsQueueSender } from '@ohlcv/aws';
-import { AppError, randomIds, systemClock } from '@ohlcv/core';
+import { randomIds, requireEnv, systemClock } from '@ohlcv/core';
 import { fanOutIngestion } from './schedule.ts';
 import { DEMO_WATCHLIST, watchlistSchema } from './watchlist.ts';
 
@@ -11,8 +11,7 @@ const log = powertoolsLogger(createPowertoolsLogger('ingestion-scheduler'));
 
 export async function handler(): Promise<{ correlationId: string; messages: number }> {
   const env = process.env;
-  const queueUrl = env.INGESTION_REQUESTS_QUEUE_URL;
-  if (!queueUrl) throw new AppError('MissingConfig', 'INGESTION_REQUESTS_QUEUE_URL is not set');
+  const queueUrl = requireEnv(env, 'INGESTION_REQUESTS_QUEUE_URL');
   const watchlist = env.WATCHLIST_JSON
     ? watchlistSchema.parse(JSON.parse(env.WATCHLIST_JSON))
     : DEMO_WATCHLIST;

@@ -1,5 +1,5 @@
 /** Lambda configuration from the environment; fails at cold start, not mid-batch. */
-import { AppError } from '@ohlcv/core';
+import { AppError, requireEnv } from '@ohlcv/core';
 
 export interface QualityAlertConfig {
   bucketName: string;
@@ -8,12 +8,6 @@ export interface QualityAlertConfig {
 }
 
 export const DEFAULT_QUARANTINE_THRESHOLD = 0.05;
-
-const required = (env: NodeJS.ProcessEnv, name: string): string => {
-  const value = env[name];
-  if (!value) throw new AppError('ConfigMissing', `environment variable ${name} is not set`);
-  return value;
-};
 
 export function parseThreshold(raw: string | undefined): number {
   if (raw === undefined || raw === '') return DEFAULT_QUARANTINE_THRESHOLD;
@@ -25,7 +19,7 @@ export function parseThreshold(raw: string | undefined): number {
 }
 
 export const qualityAlertConfig = (env: NodeJS.ProcessEnv): QualityAlertConfig => ({
-  bucketName: required(env, 'BUCKET_NAME'),
-  busName: required(env, 'PIPELINE_BUS_NAME'),
+  bucketName: requireEnv(env, 'BUCKET_NAME'),
+  busName: requireEnv(env, 'PIPELINE_BUS_NAME'),
   quarantineThreshold: parseThreshold(env.QUARANTINE_THRESHOLD),
 });

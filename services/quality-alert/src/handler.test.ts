@@ -8,8 +8,8 @@ import {
 } from '@ohlcv/core/contracts/in-memory';
 import { alertRaisedDetailSchema, qualityEvaluatedDetailSchema } from '@ohlcv/events';
 import { describe, expect, it } from 'vitest';
-import { alertIdOf } from './alerts.ts';
 import { alertMarkerKey, createQualityAlertHandler } from './handler.ts';
+import { alertIdOf } from './logic.ts';
 import {
   batch,
   dqResults,
@@ -17,7 +17,7 @@ import {
   ingestionFailed,
   jobStateChange,
   runSummary,
-} from './test-events.ts';
+} from './testing/fixtures.ts';
 
 function setup(threshold = 0.05) {
   const clock = fixedClock('2024-03-01T11:00:05Z');

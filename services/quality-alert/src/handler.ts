@@ -16,19 +16,21 @@ import {
   type Notifier,
   noopMetrics,
   type ObjectStore,
+  readJsonMarker,
   runSummaryKey,
   runSummarySchema,
   type SqsBatchHandler,
 } from '@ohlcv/core';
 import { type PipelineEventInput, pipelineEventInput } from '@ohlcv/events';
+import { z } from 'zod';
+import { type Inbound, parseInbound } from './inbound.ts';
 import {
   type Decision,
   decideDataQualityResults,
   decideEtlRunCompleted,
   decideGlueJobStateChange,
   decideIngestionFailed,
-} from './alerts.ts';
-import { type Inbound, parseInbound } from './inbound.ts';
+} from './logic.ts';
 
 export interface QualityAlertDeps {
   store: ObjectStore;
@@ -46,11 +48,12 @@ export interface QualityAlertDeps {
 /** Which notifiers already delivered an alert: a redelivered record does not page twice. */
 export const alertMarkerKey = (alertId: string): string => `_alerts/${alertId}.json`;
 
-interface AlertMarker {
-  alertId: string;
-  delivered: string[];
-  updatedAt: string;
-}
+export const alertMarkerSchema = z.object({
+  alertId: z.string(),
+  delivered: z.array(z.string()),
+  updatedAt: z.string(),
+});
+type AlertMarker = z.infer<typeof alertMarkerSchema>;
 
 export const notifierName = (n: Notifier, i: number): string => {
   const name = (n as { name?: unknown }).name;
@@ -83,7 +86,7 @@ export function createQualityAlertHandler(deps: QualityAlertDeps): SqsBatchHandl
       case 'etl-run-completed': {
         const key = runSummaryKey(inbound.event.detail.jobRunId);
         const parsed = runSummarySchema.safeParse(await readJson(key));
-        if (!parsed.success) throw new AppError('InvalidRunSummary', `${key}: ${parsed.error.message}`);
+        if (!parsed.success) throw new AppError('RunSummaryInvalid', `${key}: ${parsed.error.message}`);
         return {
           ...decideEtlRunCompleted(inbound.event, parsed.data, quarantineThreshold),
           rowsQuarantined: parsed.data.rowsQuarantined,
@@ -101,7 +104,7 @@ export function createQualityAlertHandler(deps: QualityAlertDeps): SqsBatchHandl
 
   const deliver = async (alert: Alert): Promise<void> => {
     const markerKey = alertMarkerKey(alert.alertId);
-    const marker = (await store.head(markerKey)) ? ((await readJson(markerKey)) as AlertMarker) : undefined;
+    const marker = await readJsonMarker(store, markerKey, alertMarkerSchema);
     const done = new Set(marker?.delivered ?? []);
     const pending = notifiers
       .map((n, i) => ({ n, name: notifierName(n, i) }))
@@ -134,7 +137,7 @@ export function createQualityAlertHandler(deps: QualityAlertDeps): SqsBatchHandl
   return (event) =>
     forEachRecord(event, logger, async (record) => {
       const parsed = parseInbound(record.body);
-      if (!parsed.success) throw new AppError('InvalidRecord', parsed.error);
+      if (!parsed.success) throw new AppError('InvalidEvent', parsed.error);
       const decision = await decide(parsed.data);
       const sourceId = parsed.data.event.id;
       if (decision.alerts.length === 0 && !decision.qualityEvaluated) {

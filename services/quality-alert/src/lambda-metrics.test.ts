@@ -3,7 +3,7 @@ import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s
 import { s3Error } from '@ohlcv/aws/testing/s3-errors';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { batch, jobStateChange } from './test-events.ts';
+import { batch, jobStateChange } from './testing/fixtures.ts';
 
 describe('quality-alert Lambda entry emits its business metrics as EMF', () => {
   const s3 = mockClient(S3Client);

@@ -4,7 +4,7 @@ import { s3Error } from '@ohlcv/aws/testing/s3-errors';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseThreshold } from './config.ts';
-import { batch, jobStateChange } from './test-events.ts';
+import { batch, jobStateChange } from './testing/fixtures.ts';
 
 describe('quality-alert Lambda entry (AWS adapters on mocked clients)', () => {
   const s3 = mockClient(S3Client);

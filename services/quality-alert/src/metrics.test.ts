@@ -16,7 +16,7 @@ import {
   ingestionFailed,
   jobStateChange,
   runSummary,
-} from './test-events.ts';
+} from './testing/fixtures.ts';
 
 function setup() {
   const clock = fixedClock('2024-03-01T11:00:05Z');

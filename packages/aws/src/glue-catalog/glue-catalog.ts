@@ -204,13 +204,16 @@ function tableInput(t: Table, columns: Column[]): TableInput {
   };
 }
 
-async function call<T>(op: string, fn: () => Promise<T>): Promise<T> {
+async function call<T>(
+  op: 'GetTable' | 'UpdateTable' | 'BatchCreatePartition',
+  fn: () => Promise<T>,
+): Promise<T> {
   try {
     return await fn();
   } catch (err) {
     const name = err instanceof Error ? err.name : 'UnknownError';
     throw new AppError(
-      name === 'EntityNotFoundException' ? 'GlueTableMissing' : `Glue${op}Failed`,
+      name === 'EntityNotFoundException' ? 'GlueTableMissing' : (`Glue${op}Failed` as const),
       `Glue ${op}: ${name}: ${(err as Error)?.message ?? String(err)}`,
       {
         retryable: RETRYABLE.has(name),

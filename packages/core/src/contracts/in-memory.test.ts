@@ -28,7 +28,7 @@ describeEventPublisherContract(
 describeJobRunnerContract(
   'memoryJobRunner',
   (scenario) => {
-    const runner = memoryJobRunner();
+    const runner = memoryJobRunner('jr_', ['ohlcv-etl']);
     runner.busy = scenario === 'busy';
     return {
       runner,

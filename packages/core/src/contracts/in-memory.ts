@@ -13,6 +13,7 @@ import {
 } from '../metrics.ts';
 import type {
   Alert,
+  Catalog,
   Clock,
   EventPublisher,
   IdGenerator,
@@ -21,8 +22,10 @@ import type {
   Notifier,
   ObjectInfo,
   ObjectStore,
+  PartitionSpec,
   QueueSender,
   StartJobRunInput,
+  Timers,
 } from '../ports.ts';
 
 const encoder = new TextEncoder();
@@ -36,22 +39,38 @@ const fnv1a = (bytes: Uint8Array): string => {
 
 export interface MemoryObjectStore extends ObjectStore {
   readonly objects: Map<string, { body: Uint8Array; info: ObjectInfo }>;
+  /** The key of every successful `put`, in order (a retry that overwrote shows twice). */
+  readonly puts: string[];
   /** The body as text, or undefined. */
   text(key: string): string | undefined;
+  /** The next `put` whose key matches throws a retryable `SimulatedCrash` (a run killed mid-way). */
+  failPutWhen(predicate: ((key: string) => boolean) | undefined): void;
 }
 
+/** The one in-memory `ObjectStore` for tests and benchmarks; it passes the ObjectStore contract. */
 export function memoryObjectStore(clock: Clock = { now: () => new Date() }): MemoryObjectStore {
   const objects = new Map<string, { body: Uint8Array; info: ObjectInfo }>();
+  const puts: string[] = [];
+  let failWhen: ((key: string) => boolean) | undefined;
   return {
     objects,
+    puts,
     text: (key) => {
       const o = objects.get(key);
       return o ? new TextDecoder().decode(o.body) : undefined;
     },
+    failPutWhen(predicate) {
+      failWhen = predicate;
+    },
     async put(key, body) {
+      if (failWhen?.(key)) {
+        failWhen = undefined;
+        throw new AppError('SimulatedCrash', `crash before writing ${key}`, { retryable: true });
+      }
       const bytes = typeof body === 'string' ? encoder.encode(body) : new Uint8Array(body);
       const info = { key, size: bytes.byteLength, etag: fnv1a(bytes), lastModified: clock.now() };
       objects.set(key, { body: bytes, info });
+      puts.push(key);
       return { ...info };
     },
     async get(key) {
@@ -73,18 +92,47 @@ export function memoryObjectStore(clock: Clock = { now: () => new Date() }): Mem
   };
 }
 
+/** A catalog that remembers partitions by table and location, like the real ones. */
+export interface MemoryCatalog extends Catalog {
+  readonly calls: { table: string; partitions: PartitionSpec[] }[];
+}
+
+export function memoryCatalog(): MemoryCatalog {
+  const known = new Set<string>();
+  const calls: { table: string; partitions: PartitionSpec[] }[] = [];
+  return {
+    calls,
+    async registerPartitions(table, partitions) {
+      calls.push({ table, partitions: [...partitions] });
+      let added = 0;
+      for (const p of partitions) {
+        const k = `${table}|${p.location}`;
+        if (!known.has(k)) {
+          known.add(k);
+          added += 1;
+        }
+      }
+      return { added, existing: partitions.length - added };
+    },
+  };
+}
+
 export interface MemoryPublisher extends EventPublisher {
   readonly events: PipelineEventInput[];
+  /** Each `publish` call's events, in call order (what one PutEvents request carried). */
+  readonly batches: PipelineEventInput[][];
   /** Makes the next `n` publish calls throw `err`. */
   failNext(n: number, err: Error): void;
 }
 
 export function memoryPublisher(): MemoryPublisher {
   const events: PipelineEventInput[] = [];
+  const batches: PipelineEventInput[][] = [];
   let failures = 0;
   let failure: Error | undefined;
   return {
     events,
+    batches,
     failNext(n, err) {
       failures = n;
       failure = err;
@@ -94,7 +142,9 @@ export function memoryPublisher(): MemoryPublisher {
         failures--;
         throw failure;
       }
-      events.push(...structuredClone([...batch]));
+      const copy = structuredClone([...batch]);
+      batches.push(copy);
+      events.push(...copy);
     },
   };
 }
@@ -105,12 +155,16 @@ export interface MemoryJobRunner extends JobRunner {
   busy: boolean;
 }
 
-export function memoryJobRunner(prefix = 'jr_'): MemoryJobRunner {
+/** `jobs`: the job names that exist; any other is `JobNotFound`. Unset: every name exists. */
+export function memoryJobRunner(prefix = 'jr_', jobs?: readonly string[]): MemoryJobRunner {
   const started: (StartJobRunInput & { jobRunId: string })[] = [];
   const runner: MemoryJobRunner = {
     started,
     busy: false,
     async startJobRun(input) {
+      if (jobs && !jobs.includes(input.jobName)) {
+        throw new AppError('JobNotFound', `no job named ${input.jobName}`);
+      }
       if (runner.busy) {
         throw new AppError('ConcurrentRunsExceeded', `job ${input.jobName} is busy`, { retryable: true });
       }
@@ -175,6 +229,52 @@ export function fixedClock(
     set: (v) => {
       t = new Date(v).getTime();
     },
+  };
+}
+
+export interface ManualTimers extends Timers {
+  /**
+   * Moves time forward by `ms`, firing the timers that fall due in order, and lets the
+   * work each one starts run (to its next wait) before the next fires.
+   */
+  advance(ms: number): Promise<void>;
+  /** Delays of the timers now waiting, from now, soonest first. */
+  pending(): number[];
+}
+
+/** Timers that only fire when the test moves time: no test waits on the wall clock. */
+export function manualTimers(): ManualTimers {
+  let now = 0;
+  let seq = 0;
+  const waiting = new Map<number, { due: number; fn: () => void }>();
+  // One turn of the event loop: every promise continuation queued so far has run.
+  const settle = () => new Promise<void>((r) => setImmediate(r));
+  const next = (until: number) =>
+    [...waiting.entries()]
+      .filter(([, t]) => t.due <= until)
+      .sort(([a, x], [b, y]) => x.due - y.due || a - b)[0];
+  return {
+    now: () => now,
+    setTimeout(fn, ms) {
+      const id = ++seq;
+      waiting.set(id, { due: now + Math.max(0, ms), fn });
+      return () => {
+        waiting.delete(id);
+      };
+    },
+    async advance(ms) {
+      const until = now + ms;
+      await settle();
+      for (let t = next(until); t; t = next(until)) {
+        waiting.delete(t[0]);
+        now = t[1].due;
+        t[1].fn();
+        await settle();
+      }
+      now = until;
+      await settle();
+    },
+    pending: () => [...waiting.values()].map((t) => t.due - now).sort((a, b) => a - b),
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * The JobRunner contract: a run starts with its arguments and gets an id; a busy runner
  * answers `ConcurrentRunsExceeded`, retryable, so the caller can hand the work back to
- * its queue.
+ * its queue; a job that does not exist is `JobNotFound`, not retryable (Glue's
+ * `EntityNotFoundException` is mapped onto it by the Glue adapter).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { isAppError } from '../errors.ts';
@@ -52,6 +53,16 @@ export function describeJobRunnerContract(
       expect(isAppError(err)).toBe(true);
       expect(isAppError(err) && err.code).toBe('ConcurrentRunsExceeded');
       expect(isAppError(err) && err.retryable).toBe(true);
+    });
+
+    it('answers JobNotFound, not retryable, for a job that does not exist; nothing starts', async () => {
+      const f = await open('idle');
+      const err = await f.runner
+        .startJobRun({ jobName: `${jobName}-missing`, arguments: { '--manifest_key': '_manifests/m3.json' } })
+        .catch((e: unknown) => e);
+      expect(isAppError(err) && err.code).toBe('JobNotFound');
+      expect(isAppError(err) && err.retryable).toBe(false);
+      expect(await f.started()).toEqual([]);
     });
   });
 }

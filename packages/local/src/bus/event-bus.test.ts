@@ -210,7 +210,7 @@ describe('LocalEventBus rules and putEnvelope', () => {
     expect(bus.matchingRules({ source: 'x' })).toEqual([]);
   });
 
-  it('routes thousands of events per second through several rules', async () => {
+  it('routes 5,000 events through 8 rules, each to the one rule it matches', async () => {
     const bus = newBus();
     let delivered = 0;
     for (let i = 0; i < 8; i++) {
@@ -226,11 +226,8 @@ describe('LocalEventBus rules and putEnvelope', () => {
       });
     }
     const batch = Array.from({ length: 10 }, (_, i) => entry({ Source: `ohlcv.s${i % 8}` }));
-    const started = performance.now();
     for (let i = 0; i < 500; i++) await bus.putEvents(batch);
-    const perSecond = 5000 / ((performance.now() - started) / 1000);
+    // Its rate is measured by `pnpm bench` (ratios in one sitting), not by a timed test.
     expect(delivered).toBe(5000);
-    // A loose floor: the bus must never be what limits the 5,000 events/s target (it does ~50k/s warm).
-    expect(perSecond).toBeGreaterThan(2000);
   });
 });

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { type ColumnSpec, type TableName, type TableSpec, tables } from '@ohlcv/core';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openStateDb } from '../state-db.ts';
 import { openLocalCatalog } from './local-catalog.ts';
-import { openStateDb } from './state-db.ts';
 import { byDateSymbol, byMonth, dailyBars, writeTable } from './testing/fixtures.ts';
 
 let dir: string;

@@ -9,8 +9,8 @@ import { tables } from '@ohlcv/core';
 import { getQuery, materializeSql, queryRegistry, resolveParams } from '@ohlcv/sql/queries';
 import type Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStateDb } from '../state-db.ts';
 import { type LocalCatalog, openLocalCatalog } from './local-catalog.ts';
-import { openStateDb } from './state-db.ts';
 import { byDateSymbol, byMonth, type DailyBar, dailyBars, writeTable } from './testing/fixtures.ts';
 
 let dir: string;

@@ -3,15 +3,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import type { StatePragmas } from '../state-db.ts';
 import { QueuePoller } from './queue-poller.ts';
-import type { QueuePragmas } from './sqlite-queue-store.ts';
 import { SqliteQueueStore } from './sqlite-queue-store.ts';
 
 export interface QueueBenchOptions {
   messages: number;
   /** Messages per receive + delete round (a Lambda batch). Default 10. */
   batchSize?: number;
-  synchronous?: QueuePragmas['synchronous'];
+  synchronous?: StatePragmas['synchronous'];
 }
 
 export interface QueueBenchResult {

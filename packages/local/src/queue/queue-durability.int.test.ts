@@ -5,10 +5,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteQueueStore } from './sqlite-queue-store.ts';
-import { FakeClock, tempDb } from './test-support/temp-db.ts';
+import { FakeClock, tempDb } from './testing/temp-db.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const worker = path.join(here, 'test-support', 'queue-worker.ts');
+const worker = path.join(here, 'testing', 'queue-worker.ts');
 const repoRoot = path.resolve(here, '../../../..');
 
 let tmp: ReturnType<typeof tempDb>;

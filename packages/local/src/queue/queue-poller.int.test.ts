@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { SqsBatchResponse, SqsEvent } from '@ohlcv/core';
-import { systemClock } from '@ohlcv/core';
+import { type ManualTimers, manualTimers } from '@ohlcv/core/contracts/in-memory';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { QueuePoller } from './queue-poller.ts';
 import { SqliteQueueStore } from './sqlite-queue-store.ts';
-import { FakeClock, tempDb } from './test-support/temp-db.ts';
+import { FakeClock, tempDb } from './testing/temp-db.ts';
 
 let tmp: ReturnType<typeof tempDb>;
 
@@ -40,7 +40,20 @@ function recorder(
   return { events, handler };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A promise with its settled state readable synchronously. */
+function settled<T>(p: Promise<T>): { done: boolean; value: Promise<T> } {
+  const out = { done: false, value: p };
+  out.value = p.finally(() => {
+    out.done = true;
+  });
+  return out;
+}
+
+/** Lets queued work run, turn by turn, without moving time, until `check` holds. */
+async function turnsUntil(timers: ManualTimers, check: () => boolean, turns = 100): Promise<void> {
+  for (let i = 0; i < turns && !check(); i++) await timers.advance(0);
+  expect(check()).toBe(true);
+}
 
 describe('QueuePoller', () => {
   it('feeds the Lambda SQS event shape and deletes a successful batch', async () => {
@@ -165,35 +178,39 @@ describe('QueuePoller', () => {
   });
 
   it('waits up to the batching window to fill a batch, and no longer once it is full', async () => {
-    const store = setup(systemClock, { batchSize: 5, window: 0.6 });
+    const timers = manualTimers();
+    const store = setup(new FakeClock(), { batchSize: 5, window: 0.6 });
     const { events, handler } = recorder();
-    const poller = new QueuePoller({ store, queue: 'work', handler, idlePollMs: 50 });
+    const poller = new QueuePoller({ store, queue: 'work', handler, idlePollMs: 50, timers });
 
     store.sendBatch('work', [{ body: 'a' }, { body: 'b' }]);
-    let t0 = performance.now();
-    await poller.pollOnce();
-    const partialMs = performance.now() - t0;
+    const partial = settled(poller.pollOnce());
+    await timers.advance(550);
+    expect(partial.done).toBe(false); // still inside the 600 ms window
+    await timers.advance(50);
+    expect(partial.done).toBe(true);
+    expect(await partial.value).toEqual({ received: 2, failed: 0 });
     expect(events[0]!.Records.map((r) => r.body)).toEqual(['a', 'b']);
-    expect(partialMs).toBeGreaterThanOrEqual(590);
 
     store.sendBatch('work', [{ body: 'c' }, { body: 'd' }]);
-    t0 = performance.now();
-    const filling = poller.pollOnce();
-    await sleep(50);
+    const start = timers.now();
+    const filling = settled(poller.pollOnce());
+    await timers.advance(50);
+    expect(filling.done).toBe(false);
     store.sendBatch('work', [{ body: 'e' }, { body: 'f' }, { body: 'g' }, { body: 'h' }]);
-    await filling;
-    const fullMs = performance.now() - t0;
+    await turnsUntil(timers, () => filling.done);
     expect(events[1]!.Records.map((r) => r.body)).toEqual(['c', 'd', 'e', 'f', 'g']);
-    expect(fullMs).toBeLessThan(550); // filled before the 600 ms window ended
+    expect(timers.now() - start).toBe(50); // filled by the send, long before the window ended
+    expect(timers.pending()).toEqual([]);
 
-    t0 = performance.now();
     // 'h' is left over: a partial batch goes at once when the window is not awaited (drain).
     expect(await poller.pollOnce({ waitForBatchingWindow: false })).toEqual({ received: 1, failed: 0 });
-    expect(performance.now() - t0).toBeLessThan(550);
+    expect(timers.now() - start).toBe(50);
   });
 
   it('runs until stopped, wakes on a send at once, and finishes the batch in flight on stop', async () => {
-    const store = setup(systemClock);
+    const timers = manualTimers();
+    const store = setup(new FakeClock());
     let release: () => void = () => {};
     const started: string[] = [];
     const done: string[] = [];
@@ -201,6 +218,7 @@ describe('QueuePoller', () => {
       store,
       queue: 'work',
       idlePollMs: 10_000,
+      timers,
       handler: async (e) => {
         started.push(...e.Records.map((r) => r.body));
         if (e.Records.some((r) => r.body === 'slow')) await new Promise<void>((r) => (release = r));
@@ -209,37 +227,41 @@ describe('QueuePoller', () => {
       },
     });
     poller.start();
-    await sleep(20); // the loop is now idle, sleeping up to 10 s
-    const t0 = performance.now();
+    await timers.advance(0);
+    expect(timers.pending()).toEqual([10_000]); // the loop is idle, sleeping 10 s
     store.send('work', 'fast');
-    while (!done.includes('fast')) await sleep(2);
-    expect(performance.now() - t0).toBeLessThan(2000); // the idle sleep was 10 s
+    await turnsUntil(timers, () => done.includes('fast'));
+    expect(timers.now()).toBe(0); // woken by the send, not by the idle sleep
 
     store.send('work', 'slow');
-    while (!started.includes('slow')) await sleep(2);
-    const stopped = poller.stop();
-    await sleep(20);
+    await turnsUntil(timers, () => started.includes('slow'));
+    const stopped = settled(poller.stop());
+    await timers.advance(0);
+    expect(stopped.done).toBe(false);
     expect(done).not.toContain('slow');
     release();
-    await stopped;
+    await stopped.value;
     expect(done).toContain('slow');
     expect(poller.running).toBe(false);
     expect(store.stats('work')).toMatchObject({ visible: 0, inFlight: 0 });
   });
 
   it('wakes on notify() for sends from another connection', async () => {
-    const store = setup(systemClock);
-    const otherProcess = new SqliteQueueStore(tmp.open(), systemClock);
+    const timers = manualTimers();
+    const clock = new FakeClock();
+    const store = setup(clock);
+    const otherProcess = new SqliteQueueStore(tmp.open(), clock);
     const { events, handler } = recorder();
-    const poller = new QueuePoller({ store, queue: 'work', handler, idlePollMs: 10_000 });
+    const poller = new QueuePoller({ store, queue: 'work', handler, idlePollMs: 10_000, timers });
     poller.start();
-    await sleep(20);
+    await timers.advance(0);
     otherProcess.send('work', 'x');
-    await sleep(50);
+    await timers.advance(0);
     expect(events).toHaveLength(0); // no send notification crosses connections
     poller.notify();
-    while (events.length === 0) await sleep(2);
+    await turnsUntil(timers, () => events.length > 0);
     await poller.close();
     expect(events[0]!.Records[0]!.body).toBe('x');
+    expect(timers.now()).toBe(0);
   });
 });

@@ -3,8 +3,8 @@
  * source mapping does: batch size, batching window, visibility timeout, and partial batch
  * responses (`batchItemFailures`). A handler runs unchanged here and on AWS.
  */
-import type { Logger, SqsBatchHandler, SqsBatchResponse, SqsEvent, SqsRecord } from '@ohlcv/core';
-import { errorCode, errorMessage, silentLogger } from '@ohlcv/core';
+import type { Logger, SqsBatchHandler, SqsBatchResponse, SqsEvent, SqsRecord, Timers } from '@ohlcv/core';
+import { errorCode, errorMessage, silentLogger, systemTimers } from '@ohlcv/core';
 import type { ReceivedMessage } from './queue-types.ts';
 import type { SqliteQueueStore } from './sqlite-queue-store.ts';
 import { LOCAL_REGION, queueArn } from './sqlite-queue-store.ts';
@@ -29,6 +29,8 @@ export interface QueuePollerOptions {
   /** How often the running loop drops messages past retention. */
   sweepIntervalMs?: number;
   logger?: Logger;
+  /** The batching window, idle sleeps and sweeps run on these (tests move them by hand). */
+  timers?: Timers;
 }
 
 export interface PollOnceOptions {
@@ -48,17 +50,19 @@ export class QueuePoller {
   readonly queue: string;
   private readonly opts: QueuePollerOptions;
   private readonly logger: Logger;
+  private readonly timers: Timers;
   private readonly unsubscribe: () => void;
   private loop: Promise<void> | undefined;
   private stopping = false;
   private pendingWake = false;
   private wakeWaiter: (() => void) | undefined;
-  private lastSweep = 0;
+  private lastSweep: number | undefined;
 
   constructor(opts: QueuePollerOptions) {
     this.opts = opts;
     this.queue = opts.queue;
     this.logger = opts.logger ?? silentLogger;
+    this.timers = opts.timers ?? systemTimers;
     this.unsubscribe = opts.store.onSend((q) => {
       if (q === this.queue) this.notify();
     });
@@ -96,9 +100,9 @@ export class QueuePoller {
     const messages = receive(batchSize);
     if (messages.length === 0) return { received: 0, failed: 0 };
     if (windowMs > 0 && pollOpts.waitForBatchingWindow !== false) {
-      const deadline = performance.now() + windowMs;
+      const deadline = this.timers.now() + windowMs;
       while (messages.length < batchSize && !this.stopping) {
-        const left = deadline - performance.now();
+        const left = deadline - this.timers.now();
         if (left <= 0) break;
         await this.waitForWake(Math.min(left, this.idlePollMs()));
         this.pendingWake = false;
@@ -153,8 +157,8 @@ export class QueuePoller {
   }
 
   private maybeSweep(): void {
-    const now = Date.now();
-    if (now - this.lastSweep < (this.opts.sweepIntervalMs ?? 60_000)) return;
+    const now = this.timers.now();
+    if (this.lastSweep !== undefined && now - this.lastSweep < (this.opts.sweepIntervalMs ?? 60_000)) return;
     this.lastSweep = now;
     const dropped = this.opts.store.sweepExpired();
     if (dropped > 0) this.logger.info('queue retention dropped messages', { queue: this.queue, dropped });
@@ -166,12 +170,12 @@ export class QueuePoller {
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
+      const cancel = this.timers.setTimeout(() => {
         this.wakeWaiter = undefined;
         resolve();
       }, ms);
       this.wakeWaiter = () => {
-        clearTimeout(timer);
+        cancel();
         resolve();
       };
     });

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { DLQ_RETENTION_SECONDS, dlqName, queues } from '@ohlcv/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { STATE_DB_BUSY_TIMEOUT_MS } from '../state-db.ts';
 import { SqliteQueueStore } from './sqlite-queue-store.ts';
-import { FakeClock, tempDb } from './test-support/temp-db.ts';
+import { FakeClock, tempDb } from './testing/temp-db.ts';
 import { ensureTopologyQueues } from './topology-queues.ts';
 
 let tmp: ReturnType<typeof tempDb>;
@@ -28,7 +29,7 @@ describe('SqliteQueueStore', () => {
   it('configures the connection for WAL and durable-enough commits', () => {
     expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(store.db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
-    expect(store.db.pragma('busy_timeout', { simple: true })).toBe(5000);
+    expect(store.db.pragma('busy_timeout', { simple: true })).toBe(STATE_DB_BUSY_TIMEOUT_MS);
   });
 
   it('creates queues idempotently, with the DLQ, and updates settings', () => {
@@ -88,7 +89,7 @@ describe('SqliteQueueStore', () => {
   });
 
   it('rejects unknown queues and bad parameters with stable codes', () => {
-    expect(() => store.send('nope', 'x')).toThrow(expect.objectContaining({ code: 'QueueDoesNotExist' }));
+    expect(() => store.send('nope', 'x')).toThrow(expect.objectContaining({ code: 'UnknownQueue' }));
     expect(() => store.send('work', '')).toThrow(expect.objectContaining({ code: 'InvalidParameterValue' }));
     expect(() => store.send('work', 'x', { delaySeconds: 901 })).toThrow(/delaySeconds/);
     expect(() => store.receive('work', { maxMessages: 0 })).toThrow(/maxMessages/);

@@ -13,14 +13,32 @@
  * single-message sends at a few hundred per second, far below the 5,000 events/s target.
  * Pass `{ synchronous: 'FULL' }` where power-loss durability matters more than rate.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Clock, IdGenerator } from '@ohlcv/core';
 import { AppError, DLQ_RETENTION_SECONDS, systemClock } from '@ohlcv/core';
 import type BetterSqlite3 from 'better-sqlite3';
+import { applyStatePragmas, type StatePragmas } from '../state-db.ts';
+import {
+  invalidParam,
+  MAX_BODY_BYTES,
+  MAX_DELAY_SECONDS,
+  MAX_RECEIVE_BATCH,
+  MAX_VISIBILITY_SECONDS,
+  requireInt,
+  requireRange,
+  validateQueueName,
+} from './queue-limits.ts';
+import {
+  encodeReceiptHandle,
+  LOCAL_ACCOUNT_ID,
+  md5,
+  parseReceiptHandle,
+  toConfig,
+  toPeeked,
+  toReceived,
+} from './queue-rows.ts';
+import { prepareQueueStatements, QUEUE_SCHEMA, type QueueStatements } from './queue-sql.ts';
 import type {
-  MessageAttributeInput,
-  MessageAttributeValue,
-  MessageState,
   PeekedMessage,
   QueueConfig,
   QueueConfigInput,
@@ -34,18 +52,10 @@ import type {
   SendOptions,
 } from './queue-types.ts';
 
+export { LOCAL_ACCOUNT_ID, LOCAL_REGION, queueArn } from './queue-rows.ts';
+
 type Database = BetterSqlite3.Database;
 
-export const LOCAL_REGION = 'local';
-export const LOCAL_ACCOUNT_ID = '000000000000';
-export const queueArn = (queue: string): string => `arn:aws:sqs:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:${queue}`;
-
-const MAX_DELAY_SECONDS = 900;
-const MAX_VISIBILITY_SECONDS = 43_200;
-const MAX_RECEIVE_BATCH = 10_000;
-/** SQS's message size limit (raised to 1 MiB in 2025). */
-const MAX_BODY_BYTES = 1_048_576;
-const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
 const DEFAULT_DLQ_VISIBILITY_SECONDS = 30;
 const CONFIG_CACHE_TTL_MS = 1000;
 
@@ -54,146 +64,7 @@ export interface SqliteQueueStoreOptions {
   /** SenderId attribute of sent messages. */
   senderId?: string;
   /** Connection pragmas applied by the constructor; `false` leaves the connection as is. */
-  pragmas?: false | QueuePragmas;
-}
-
-export interface QueuePragmas {
-  synchronous?: 'NORMAL' | 'FULL';
-  busyTimeoutMs?: number;
-}
-
-/** WAL, busy timeout, sync level: per connection except WAL, which sticks to the file. */
-export function applyQueuePragmas(db: Database, pragmas: QueuePragmas = {}): void {
-  db.pragma('journal_mode = WAL');
-  db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(pragmas.busyTimeoutMs ?? 5000))}`);
-  db.pragma(`synchronous = ${pragmas.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
-}
-
-interface MessageRow {
-  seq: number;
-  message_id: string;
-  queue: string;
-  body: string;
-  md5: string;
-  message_attributes: string | null;
-  sender_id: string;
-  sent_at: number;
-  visible_at: number;
-  expires_at: number;
-  receive_count: number;
-  first_received_at: number | null;
-  receipt_token: string | null;
-  source_queue: string | null;
-}
-
-interface QueueRow {
-  name: string;
-  visibility_timeout_s: number;
-  max_receive_count: number | null;
-  retention_s: number;
-  dlq_name: string | null;
-  batch_size: number;
-  max_batching_window_s: number;
-}
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS queue_queues (
-  name TEXT PRIMARY KEY,
-  visibility_timeout_s REAL NOT NULL,
-  max_receive_count INTEGER,
-  retention_s REAL NOT NULL,
-  dlq_name TEXT,
-  batch_size INTEGER NOT NULL,
-  max_batching_window_s REAL NOT NULL,
-  created_at INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS queue_messages (
-  seq INTEGER PRIMARY KEY,
-  message_id TEXT NOT NULL,
-  queue TEXT NOT NULL,
-  body TEXT NOT NULL,
-  md5 TEXT NOT NULL,
-  message_attributes TEXT,
-  sender_id TEXT NOT NULL,
-  sent_at INTEGER NOT NULL,
-  visible_at INTEGER NOT NULL,
-  expires_at INTEGER NOT NULL,
-  receive_count INTEGER NOT NULL DEFAULT 0,
-  first_received_at INTEGER,
-  receipt_token TEXT,
-  source_queue TEXT
-);
-CREATE INDEX IF NOT EXISTS queue_messages_by_visibility ON queue_messages (queue, visible_at);
-`;
-
-function prepareStatements(db: Database) {
-  return {
-    getQueue: db.prepare<[string], QueueRow>('SELECT * FROM queue_queues WHERE name = ?'),
-    listQueues: db.prepare<[], QueueRow>('SELECT * FROM queue_queues ORDER BY name'),
-    queuesWithDlq: db.prepare<[string], { name: string }>(
-      'SELECT name FROM queue_queues WHERE dlq_name = ? ORDER BY name',
-    ),
-    upsertQueue: db.prepare(
-      `INSERT INTO queue_queues (name, visibility_timeout_s, max_receive_count, retention_s, dlq_name,
-         batch_size, max_batching_window_s, created_at)
-       VALUES (@name, @vt, @mrc, @retention, @dlq, @batchSize, @window, @now)
-       ON CONFLICT (name) DO UPDATE SET visibility_timeout_s = excluded.visibility_timeout_s,
-         max_receive_count = excluded.max_receive_count, retention_s = excluded.retention_s,
-         dlq_name = excluded.dlq_name, batch_size = excluded.batch_size,
-         max_batching_window_s = excluded.max_batching_window_s`,
-    ),
-    insertMessage: db.prepare(
-      `INSERT INTO queue_messages (message_id, queue, body, md5, message_attributes, sender_id, sent_at,
-         visible_at, expires_at)
-       VALUES (@messageId, @queue, @body, @md5, @attrs, @senderId, @now, @visibleAt, @expiresAt)`,
-    ),
-    selectVisible: db.prepare<[string, number, number, number], MessageRow>(
-      `SELECT * FROM queue_messages WHERE queue = ? AND visible_at <= ? AND expires_at > ?
-       ORDER BY visible_at, seq LIMIT ?`,
-    ),
-    markReceived: db.prepare(
-      `UPDATE queue_messages SET receive_count = receive_count + 1, receipt_token = @token,
-         visible_at = @visibleAt, first_received_at = COALESCE(first_received_at, @now) WHERE seq = @seq`,
-    ),
-    moveToDlq: db.prepare(
-      `UPDATE queue_messages SET queue = @dlq, source_queue = @source, receipt_token = NULL,
-         visible_at = @now, expires_at = @expiresAt WHERE seq = @seq`,
-    ),
-    deleteByHandle: db.prepare<[number, string, string]>(
-      'DELETE FROM queue_messages WHERE seq = ? AND queue = ? AND receipt_token = ?',
-    ),
-    changeVisibility: db.prepare<[number, number, string, string, number]>(
-      `UPDATE queue_messages SET visible_at = ? WHERE seq = ? AND queue = ? AND receipt_token = ?
-         AND visible_at > ?`,
-    ),
-    findByHandle: db.prepare<[number, string, string], { visible_at: number }>(
-      'SELECT visible_at FROM queue_messages WHERE seq = ? AND queue = ? AND receipt_token = ?',
-    ),
-    stats: db.prepare<
-      { queue: string; now: number },
-      { visible: number | null; in_flight: number | null; delayed: number | null; oldest: number | null }
-    >(
-      `SELECT SUM(visible_at <= @now) AS visible,
-         SUM(visible_at > @now AND receipt_token IS NOT NULL) AS in_flight,
-         SUM(visible_at > @now AND receipt_token IS NULL) AS delayed,
-         MIN(sent_at) AS oldest
-       FROM queue_messages WHERE queue = @queue AND expires_at > @now`,
-    ),
-    peek: db.prepare<[string, number, number], MessageRow>(
-      'SELECT * FROM queue_messages WHERE queue = ? AND expires_at > ? ORDER BY seq LIMIT ?',
-    ),
-    redriveCandidates: db.prepare<[string, number, number, number], MessageRow>(
-      `SELECT * FROM queue_messages WHERE queue = ? AND visible_at <= ? AND expires_at > ?
-       ORDER BY seq LIMIT ?`,
-    ),
-    redriveOne: db.prepare(
-      `UPDATE queue_messages SET queue = @queue, receive_count = 0, first_received_at = NULL,
-         receipt_token = NULL, source_queue = NULL, visible_at = @now, expires_at = @expiresAt
-       WHERE seq = @seq`,
-    ),
-    purge: db.prepare<[string]>('DELETE FROM queue_messages WHERE queue = ?'),
-    sweep: db.prepare<[number]>('DELETE FROM queue_messages WHERE expires_at <= ?'),
-  };
+  pragmas?: false | StatePragmas;
 }
 
 type SendListener = (queue: string) => void;
@@ -206,7 +77,7 @@ export class SqliteQueueStore {
   private readonly listeners = new Set<SendListener>();
   /** Settings read per send/receive; another process's `ensureQueue` shows within the TTL. */
   private readonly configCache = new Map<string, { config: QueueConfig; readAt: number }>();
-  private readonly stmt: ReturnType<typeof prepareStatements>;
+  private readonly stmt: QueueStatements;
   private readonly receiveTx: BetterSqlite3.Transaction<
     (queue: string, max: number, vtSeconds?: number) => ReceivedMessage[]
   >;
@@ -223,9 +94,9 @@ export class SqliteQueueStore {
     this.clock = clock;
     this.ids = opts.ids ?? { next: () => randomUUID() };
     this.senderId = opts.senderId ?? LOCAL_ACCOUNT_ID;
-    if (opts.pragmas !== false) applyQueuePragmas(db, opts.pragmas);
-    db.exec(SCHEMA);
-    this.stmt = prepareStatements(db);
+    if (opts.pragmas !== false) applyStatePragmas(db, opts.pragmas);
+    db.exec(QUEUE_SCHEMA);
+    this.stmt = prepareQueueStatements(db);
     this.receiveTx = db.transaction((queue: string, max: number, vtSeconds?: number) =>
       this.receiveInTx(queue, max, vtSeconds),
     );
@@ -413,7 +284,7 @@ export class SqliteQueueStore {
     if (cached && performance.now() - cached.readAt < CONFIG_CACHE_TTL_MS) return cached.config;
     const q = this.getQueue(name);
     if (q) this.configCache.set(name, { config: q, readAt: performance.now() });
-    if (!q) throw new AppError('QueueDoesNotExist', `queue ${JSON.stringify(name)} does not exist`);
+    if (!q) throw new AppError('UnknownQueue', `queue ${JSON.stringify(name)} does not exist`);
     return q;
   }
 
@@ -531,104 +402,4 @@ export class SqliteQueueStore {
     }
     return result;
   }
-}
-
-const md5 = (s: string): string => createHash('md5').update(s, 'utf8').digest('hex');
-
-/**
- * Opaque to callers. It names the row (its rowid, which never changes while the message
- * lives) and the token of the latest receive, so a lookup needs no extra index.
- */
-function encodeReceiptHandle(seq: number, token: string): string {
-  return Buffer.from(`${seq}.${token}`, 'utf8').toString('base64url');
-}
-
-function parseReceiptHandle(handle: string): { seq: number; token: string } {
-  const decoded = typeof handle === 'string' ? Buffer.from(handle, 'base64url').toString('utf8') : '';
-  const match = /^(\d{1,16})\.([0-9a-f-]{36})$/.exec(decoded);
-  if (!match) throw new AppError('ReceiptHandleIsInvalid', 'the receipt handle is not valid');
-  return { seq: Number(match[1]), token: match[2]! };
-}
-
-function toConfig(r: QueueRow): QueueConfig {
-  return {
-    name: r.name,
-    visibilityTimeoutSeconds: r.visibility_timeout_s,
-    maxReceiveCount: r.max_receive_count,
-    retentionSeconds: r.retention_s,
-    dlqName: r.dlq_name,
-    batchSize: r.batch_size,
-    maxBatchingWindowSeconds: r.max_batching_window_s,
-  };
-}
-
-function toMessageAttributes(json: string | null): Record<string, MessageAttributeValue> {
-  if (json === null) return {};
-  const input = JSON.parse(json) as Record<string, MessageAttributeInput>;
-  const out: Record<string, MessageAttributeValue> = {};
-  for (const [name, a] of Object.entries(input)) {
-    out[name] = {
-      dataType: a.dataType,
-      ...(a.stringValue !== undefined && { stringValue: a.stringValue }),
-      ...(a.binaryValue !== undefined && { binaryValue: a.binaryValue }),
-      stringListValues: [],
-      binaryListValues: [],
-    };
-  }
-  return out;
-}
-
-function toReceived(r: MessageRow, receiptHandle: string): ReceivedMessage {
-  return {
-    messageId: r.message_id,
-    receiptHandle,
-    body: r.body,
-    md5OfBody: r.md5,
-    attributes: {
-      ApproximateReceiveCount: String(r.receive_count),
-      SentTimestamp: String(r.sent_at),
-      SenderId: r.sender_id,
-      ApproximateFirstReceiveTimestamp: String(r.first_received_at),
-      ...(r.source_queue !== null && { DeadLetterQueueSourceArn: queueArn(r.source_queue) }),
-    },
-    messageAttributes: toMessageAttributes(r.message_attributes),
-  };
-}
-
-function stateOf(r: MessageRow, now: number): MessageState {
-  if (r.visible_at <= now) return 'visible';
-  return r.receipt_token === null ? 'delayed' : 'inFlight';
-}
-
-function toPeeked(r: MessageRow, now: number): PeekedMessage {
-  return {
-    messageId: r.message_id,
-    body: r.body,
-    md5OfBody: r.md5,
-    state: stateOf(r, now),
-    receiveCount: r.receive_count,
-    sentAt: new Date(r.sent_at),
-    firstReceivedAt: r.first_received_at === null ? null : new Date(r.first_received_at),
-    visibleAt: new Date(r.visible_at),
-    expiresAt: new Date(r.expires_at),
-    sourceQueue: r.source_queue,
-    messageAttributes: toMessageAttributes(r.message_attributes),
-  };
-}
-
-const invalidParam = (message: string): AppError => new AppError('InvalidParameterValue', message);
-
-function validateQueueName(name: string): void {
-  if (typeof name !== 'string' || !QUEUE_NAME.test(name))
-    throw invalidParam(`invalid queue name ${JSON.stringify(name)}: 1-80 of A-Z a-z 0-9 _ -`);
-}
-
-function requireRange(name: string, v: number, min: number, max: number): void {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max)
-    throw invalidParam(`${name} must be between ${min} and ${max}, got ${v}`);
-}
-
-function requireInt(name: string, v: number, min: number, max: number): void {
-  requireRange(name, v, min, max);
-  if (!Number.isInteger(v)) throw invalidParam(`${name} must be an integer, got ${v}`);
 }

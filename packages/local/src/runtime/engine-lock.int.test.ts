@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { fixedClock } from '@ohlcv/core/contracts/in-memory';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EngineLock } from './engine-lock.ts';
-import { type RuntimeKit, runtimeKit } from './test-kit.ts';
+import { type RuntimeKit, runtimeKit } from './testing/runtime-kit.ts';
 
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 
@@ -12,7 +12,7 @@ const here = (file: string): string => fileURLToPath(new URL(file, import.meta.u
 async function holderProcess(dbFile: string): Promise<{ child: ChildProcess; answer: unknown }> {
   const script = `
     import { EngineLock } from ${JSON.stringify(here('./engine-lock.ts'))};
-    import { openStateDb } from ${JSON.stringify(here('./state-db.ts'))};
+    import { openStateDb } from ${JSON.stringify(here('../state-db.ts'))};
     const lock = new EngineLock(openStateDb(process.argv[1]), { now: () => new Date() });
     process.stdout.write(JSON.stringify(lock.acquire() ?? null) + '\\n');
     setInterval(() => {}, 1000);`;

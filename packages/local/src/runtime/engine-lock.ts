@@ -1,5 +1,5 @@
 import type { Clock } from '@ohlcv/core';
-import type { StateDb } from './state-db.ts';
+import type { StateDb } from '../state-db.ts';
 
 /**
  * One process at a time runs the services and jobs of a data folder (`start`, `demo`,

@@ -30,7 +30,7 @@ export function etlEngineFromEnv(env: NodeJS.ProcessEnv = process.env): EtlEngin
   const engine = (env.OHLCV_ETL_ENGINE ?? 'duckdb').trim().toLowerCase();
   if (engine !== 'duckdb' && engine !== 'spark') {
     throw new AppError(
-      'InvalidConfig',
+      'ConfigInvalid',
       `OHLCV_ETL_ENGINE must be duckdb or spark, not ${JSON.stringify(engine)}`,
     );
   }

@@ -1,4 +1,4 @@
-import type { StateDb } from './state-db.ts';
+import type { StateDb } from '../state-db.ts';
 
 export interface LoggedEvent {
   seq: number;

@@ -6,7 +6,7 @@ import { eventCatalog } from '@ohlcv/events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventLog } from './event-log.ts';
 import { EventRouter, type QueueWriter } from './event-router.ts';
-import { type RuntimeKit, runtimeKit } from './test-kit.ts';
+import { type RuntimeKit, runtimeKit } from './testing/runtime-kit.ts';
 
 const samplesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../events/samples');
 // The names the samples use for our bucket and job.

@@ -6,8 +6,8 @@ import {
   type TopologyContext,
   rules as topologyRules,
 } from '@ohlcv/core';
+import type { StateDb } from '../state-db.ts';
 import type { EventLog } from './event-log.ts';
-import type { StateDb } from './state-db.ts';
 
 /** The part of the queue store routing needs: a synchronous, transactional send. */
 export interface QueueWriter {

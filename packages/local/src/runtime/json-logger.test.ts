@@ -3,7 +3,7 @@ import path from 'node:path';
 import { AppError } from '@ohlcv/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { JsonLogger, redactUrls } from './json-logger.ts';
-import { tempDir } from './test-kit.ts';
+import { tempDir } from './testing/runtime-kit.ts';
 
 function capture(opts: Partial<ConstructorParameters<typeof JsonLogger>[0]> = {}) {
   const lines: string[] = [];
@@ -109,13 +109,13 @@ describe('JsonLogger', () => {
     const { logger, parsed } = capture();
     const cause = new Error('socket hang up');
     logger.error('job run failed', {
-      err: new AppError('RateLimited', 'Twelve Data 429', { retryable: true, cause }),
+      err: new AppError('TwelveDataRateLimited', 'Twelve Data 429', { retryable: true, cause }),
     });
     const err = parsed()[0]?.err as Record<string, unknown>;
     expect(err).toMatchObject({
       name: 'AppError',
       message: 'Twelve Data 429',
-      code: 'RateLimited',
+      code: 'TwelveDataRateLimited',
       retryable: true,
     });
     expect(err.stack).toEqual(expect.stringContaining('Twelve Data 429'));

@@ -4,7 +4,7 @@ import { describeJobRunnerContract } from '@ohlcv/core/contracts/index';
 import { glueJobStateChangeEventSchema } from '@ohlcv/events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type JobBody, LocalJobRunner, type LocalJobRunnerOptions } from './local-job-runner.ts';
-import { eventually, type RuntimeKit, runtimeKit, TEST_JOB } from './test-kit.ts';
+import { eventually, type RuntimeKit, runtimeKit, TEST_JOB } from './testing/runtime-kit.ts';
 
 const args = (i: number) => ({ '--manifest_key': `_manifests/m${i}.json`, '--correlation_id': `c${i}` });
 
@@ -193,10 +193,10 @@ describe('LocalJobRunner', () => {
     expect(runner.counts()).toMatchObject({ SUCCEEDED: 3, WAITING: 0, RUNNING: 0 });
   });
 
-  it('an unknown job name is EntityNotFoundException, nothing recorded', async () => {
+  it('an unknown job name is JobNotFound, nothing recorded', async () => {
     const { runner } = setup(async () => {});
     const err = await runner.startJobRun({ jobName: 'nope', arguments: {} }).catch((e: unknown) => e);
-    expect(isAppError(err) && err.code).toBe('EntityNotFoundException');
+    expect(isAppError(err) && err.code).toBe('JobNotFound');
     expect(runner.runs()).toEqual([]);
   });
 

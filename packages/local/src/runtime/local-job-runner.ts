@@ -8,8 +8,8 @@ import {
   type StartJobRunInput,
 } from '@ohlcv/core';
 import { buildGlueJobStateChangeEvent } from '@ohlcv/events';
+import type { StateDb } from '../state-db.ts';
 import type { EventRouter } from './event-router.ts';
-import type { StateDb } from './state-db.ts';
 
 export type JobRunState = 'WAITING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMEOUT';
 
@@ -77,7 +77,7 @@ export class LocalJobRunner implements JobRunner {
 
   async startJobRun(input: StartJobRunInput): Promise<{ jobRunId: string }> {
     if (!this.o.jobs[input.jobName]) {
-      throw new AppError('EntityNotFoundException', `no job named ${input.jobName}`);
+      throw new AppError('JobNotFound', `no job named ${input.jobName}`);
     }
     const waiting = this.o.db
       .prepare("SELECT COUNT(*) AS n FROM job_runs WHERE job_name = ? AND state = 'WAITING'")

@@ -1,15 +1,12 @@
 import fs from 'node:fs';
 import { METRIC, type ServiceName, type SqsBatchHandler, serviceNames } from '@ohlcv/core';
 import { fixedClock } from '@ohlcv/core/contracts/in-memory';
-import { ingestionRequestBatch } from '@ohlcv/service-ingestion';
-import type { MarketDataSource } from '@ohlcv/twelvedata';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveHome } from '../home.ts';
+import { openStateDb, type StateDb } from '../state-db.ts';
 import { LocalMetrics } from './local-metrics.ts';
-import { localServices } from './local-services.ts';
 import { type HandlerFactory, LocalRuntime } from './runtime.ts';
-import { openStateDb, type StateDb } from './state-db.ts';
-import { tempDir } from './test-kit.ts';
+import { tempDir } from './testing/runtime-kit.ts';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -129,68 +126,6 @@ describe('the runtime wires metrics into the services', () => {
       const series = rt.status().metrics;
       expect(series.map((s) => s.service).sort()).toEqual([...serviceNames].sort());
       expect(series.every((s) => s.name === 'JobRunsStarted' && s.sum === 1)).toBe(true);
-    } finally {
-      await rt.close();
-    }
-  });
-
-  it('localServices hands the port to the ingestion handler', async () => {
-    const root = tempDir('ohlcv-metrics-home-');
-    cleanups.push(() => fs.rmSync(root, { recursive: true, force: true }));
-    const now = new Date('2024-03-11T15:00:30Z');
-    const rt = LocalRuntime.open({ home: resolveHome({ OHLCV_HOME: root }, '/'), clock: { now: () => now } });
-    const source: MarketDataSource = {
-      async fetchBars(req) {
-        return req.symbols.map((symbol) => ({
-          symbol,
-          ok: true as const,
-          series: {
-            instrument: {
-              symbol,
-              exchange: 'NASDAQ',
-              mic_code: 'XNGS',
-              currency: 'USD',
-              instrument_type: 'Common Stock',
-            },
-            interval: '1min' as const,
-            bars: [0, 1, 2].map((i) => ({
-              ts: new Date(Date.parse('2024-03-11T14:57:00Z') + i * 60_000).toISOString(),
-              open: 1,
-              high: 1,
-              low: 1,
-              close: 1,
-              volume: 1,
-            })),
-          },
-        }));
-      },
-    };
-    try {
-      const ingestion = localServices({ marketData: source, env: {} }).ingestion;
-      const handler = ingestion(rt, rt.logger.child('ingestion'), rt.metrics.forService('ingestion'));
-      const res = await handler(
-        ingestionRequestBatch([
-          {
-            schemaVersion: 1,
-            correlationId: 'c',
-            requestId: 'r',
-            symbols: ['AAPL'],
-            interval: '1min',
-            incremental: false,
-            start: '2024-03-11',
-            end: '2024-03-11',
-          },
-        ]),
-      );
-      expect(res.batchItemFailures).toEqual([]);
-      const series = rt.status().metrics;
-      expect(series.find((s) => s.name === 'BarsIngested')).toMatchObject({ service: 'ingestion', sum: 3 });
-      expect(series.find((s) => s.name === 'LatestBarAgeSeconds')).toMatchObject({
-        service: 'ingestion',
-        dims: { symbol: 'AAPL' },
-        last: 90,
-        unit: 'Seconds',
-      });
     } finally {
       await rt.close();
     }

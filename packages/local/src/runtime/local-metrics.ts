@@ -12,7 +12,7 @@ import {
   type MetricUnit,
   systemClock,
 } from '@ohlcv/core';
-import type { StateDb } from './state-db.ts';
+import type { StateDb } from '../state-db.ts';
 
 export interface LocalMetricsOptions {
   clock?: Clock;

@@ -8,7 +8,7 @@ import {
 } from '@ohlcv/events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalPublisher } from './local-publisher.ts';
-import { type RuntimeKit, runtimeKit } from './test-kit.ts';
+import { type RuntimeKit, runtimeKit } from './testing/runtime-kit.ts';
 
 const requested = (i: number) =>
   pipelineEventInput('ETL Run Requested', {

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { type Clock, systemClock } from '@ohlcv/core';
-import { fixedClock, memoryLogger, sequentialIds } from '@ohlcv/core/contracts/in-memory';
+import type { Clock, Timers } from '@ohlcv/core';
+import { fixedClock, manualTimers, memoryLogger, sequentialIds } from '@ohlcv/core/contracts/in-memory';
 import { s3ObjectCreatedEventSchema } from '@ohlcv/events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FsObjectStore } from '../object-store/fs-object-store.ts';
 import { RawZone } from './raw-zone.ts';
-import { eventually, type RuntimeKit, runtimeKit, TEST_BUCKET } from './test-kit.ts';
+import { eventually, type RuntimeKit, runtimeKit, TEST_BUCKET } from './testing/runtime-kit.ts';
 
 const SETTLE_MS = 500;
 const md5 = (s: string | Buffer): string => createHash('md5').update(s).digest('hex');
@@ -33,7 +33,7 @@ describe('RawZone: Object Created exactly once per key and etag', () => {
     const lakeRoot = path.join(kit.dir, 'lake');
     const entry = { kit, zones: [] as RawZone[] };
     opened.push(entry);
-    const zoneOn = (k: RuntimeKit, c: Clock = clock): RawZone => {
+    const zoneOn = (k: RuntimeKit, c: Clock = clock, timers?: Timers): RawZone => {
       const zone = new RawZone({
         db: k.db,
         lakeRoot,
@@ -43,6 +43,7 @@ describe('RawZone: Object Created exactly once per key and etag', () => {
         ids: sequentialIds(`evt-${entry.zones.length}-`),
         logger,
         settleMs: SETTLE_MS,
+        ...(timers ? { timers } : {}),
       });
       entry.zones.push(zone);
       return zone;
@@ -156,17 +157,29 @@ describe('RawZone: Object Created exactly once per key and etag', () => {
     expect(events().map((e) => e.detail.object.key)).toEqual(['raw/big.csv', 'raw/late.csv']);
   });
 
-  it('watch() picks up a dropped file with no call', async () => {
-    const { kit, zoneOn, rawFile, events } = setup();
-    const zone = zoneOn(kit, systemClock);
+  it('watch() picks up a dropped file with no call, once it has settled', async () => {
+    const { kit, clock, zoneOn, rawFile, events } = setup();
+    const timers = manualTimers();
+    const zone = zoneOn(kit, clock, timers);
     zone.watch(60_000);
     await eventually(async () => (await fs.stat(zone.rawDir).catch(() => undefined)) !== undefined);
-    const started = Date.now();
-    await rawFile('raw/watched/c.csv', 'symbol,close\nIBM,5\n');
-    await eventually(() => events().length === 1, 4000);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(SETTLE_MS - 50);
+    const file = await rawFile('raw/watched/c.csv', 'symbol,close\nIBM,5\n');
+    const written = (await fs.stat(file)).mtimeMs;
+    clock.set(new Date(written));
+    // The watcher's event (real, from the OS) schedules a scan 100 ms later.
+    await eventually(() => timers.pending().includes(100));
+    await timers.advance(100);
+    // The file is fresh: the scan defers it (and schedules another within the settle time).
+    await eventually(() => zone.unsettled() === 1);
+    expect(events()).toHaveLength(0);
+    expect(timers.pending()[0]).toBeLessThanOrEqual(SETTLE_MS);
+    clock.set(new Date(written + SETTLE_MS + 1));
+    await timers.advance(SETTLE_MS);
+    await eventually(() => events().length === 1);
     expect(events()[0]!.detail.object.key).toBe('raw/watched/c.csv');
-    await new Promise((r) => setTimeout(r, 200));
+    // Later scans (the periodic one included) do not announce it again.
+    await timers.advance(60_000);
+    expect(await zone.scan()).toBe(0);
     expect(events()).toHaveLength(1);
   });
 

@@ -1,12 +1,19 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import type { Clock, IdGenerator, Logger, ObjectInfo } from '@ohlcv/core';
+import {
+  type Clock,
+  type IdGenerator,
+  type Logger,
+  type ObjectInfo,
+  systemTimers,
+  type Timers,
+} from '@ohlcv/core';
 import { buildS3ObjectCreatedEvent } from '@ohlcv/events';
 import { md5File, walkFiles } from '../object-store/fs-object-store.ts';
 import { pathToKey } from '../object-store/object-key.ts';
+import type { StateDb } from '../state-db.ts';
 import type { EventRouter } from './event-router.ts';
-import type { StateDb } from './state-db.ts';
 
 export interface RawZoneOptions {
   db: StateDb;
@@ -18,6 +25,8 @@ export interface RawZoneOptions {
   logger: Logger;
   /** A copied-in file is announced once it has not changed for this long. */
   settleMs?: number;
+  /** Periodic and settle-time scans run on these (tests move them by hand). */
+  timers?: Timers;
 }
 
 /**
@@ -34,7 +43,7 @@ export class RawZone {
   private readonly countStmt;
   private readonly touchStmt;
   private watcher: fs.FSWatcher | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private cancelTick: (() => void) | undefined;
   private scanning: Promise<number> | undefined;
   private queuedScan: Promise<number> | undefined;
   private readonly warned = new Set<string>();
@@ -43,7 +52,7 @@ export class RawZone {
   private closed = false;
 
   constructor(opts: RawZoneOptions) {
-    this.o = { settleMs: 750, ...opts };
+    this.o = { settleMs: 750, timers: systemTimers, ...opts };
     opts.db.exec(`CREATE TABLE IF NOT EXISTS object_ledger (
       key TEXT PRIMARY KEY,
       etag TEXT NOT NULL,
@@ -184,20 +193,22 @@ export class RawZone {
     const tick = (): void => {
       if (this.closed) return;
       void this.scan().catch((err) => this.o.logger.error('raw/ scan failed', { err: String(err) }));
-      this.timer = setTimeout(tick, intervalMs);
-      this.timer.unref();
+      this.cancelTick = this.o.timers.setTimeout(tick, intervalMs, { unref: true });
     };
     tick();
   }
 
-  private pendingScan: NodeJS.Timeout | undefined;
+  private pendingScan: (() => void) | undefined;
   private scheduleScan(delayMs: number): void {
     if (this.pendingScan || this.closed) return;
-    this.pendingScan = setTimeout(() => {
-      this.pendingScan = undefined;
-      void this.scan().catch((err) => this.o.logger.error('raw/ scan failed', { err: String(err) }));
-    }, delayMs);
-    this.pendingScan.unref();
+    this.pendingScan = this.o.timers.setTimeout(
+      () => {
+        this.pendingScan = undefined;
+        void this.scan().catch((err) => this.o.logger.error('raw/ scan failed', { err: String(err) }));
+      },
+      delayMs,
+      { unref: true },
+    );
   }
 
   announcedCount(): number {
@@ -206,8 +217,8 @@ export class RawZone {
 
   async close(): Promise<void> {
     this.watcher?.close();
-    if (this.timer) clearTimeout(this.timer);
-    if (this.pendingScan) clearTimeout(this.pendingScan);
+    this.cancelTick?.();
+    this.pendingScan?.();
     this.closed = true;
     await this.queuedScan?.catch(() => undefined);
     await this.scanning?.catch(() => undefined);

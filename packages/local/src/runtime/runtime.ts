@@ -17,12 +17,15 @@ import {
   serviceNames,
   services as serviceSpecs,
   systemClock,
+  systemTimers,
+  type Timers,
   tableNames,
 } from '@ohlcv/core';
 import { type LocalCatalog, openLocalCatalog } from '../catalog/index.ts';
 import type { HomeLayout } from '../home.ts';
 import { FsObjectStore } from '../object-store/fs-object-store.ts';
 import { ensureTopologyQueues, QueuePoller, SqliteQueueStore } from '../queue/index.ts';
+import { openStateDb, type StateDb } from '../state-db.ts';
 import { EngineLock } from './engine-lock.ts';
 import { createEtlEngine, type EtlEngine, type EtlEngineConfig, etlEngineFromEnv } from './etl-engine.ts';
 import { EventLog } from './event-log.ts';
@@ -32,7 +35,6 @@ import { LocalJobRunner } from './local-job-runner.ts';
 import { LocalMetrics, type MetricSeriesSummary } from './local-metrics.ts';
 import { LocalPublisher } from './local-publisher.ts';
 import { RawZone } from './raw-zone.ts';
-import { openStateDb, type StateDb } from './state-db.ts';
 
 /** The bucket name the local lake answers to in `Object Created` events. */
 export const LOCAL_BUCKET = 'ohlcv-local-lake';
@@ -42,6 +44,8 @@ export interface LocalRuntimeOptions {
   home: HomeLayout;
   logger?: JsonLogger;
   clock?: Clock;
+  /** Poll waits, batching windows, raw/ settle times and drain's back-off run on these. */
+  timers?: Timers;
   ids?: IdGenerator;
   etl?: { memoryLimit?: string; threads?: number };
   /** The ETL engine; default from OHLCV_ETL_ENGINE / SPARK_MASTER (DuckDB unless told otherwise). */
@@ -61,6 +65,7 @@ export class LocalRuntime {
   readonly db: StateDb;
   readonly logger: JsonLogger;
   readonly clock: Clock;
+  readonly timers: Timers;
   readonly ids: IdGenerator;
   readonly queues: SqliteQueueStore;
   readonly eventLog: EventLog;
@@ -81,6 +86,7 @@ export class LocalRuntime {
     opts: LocalRuntimeOptions,
   ) {
     this.clock = opts.clock ?? systemClock;
+    this.timers = opts.timers ?? systemTimers;
     this.ids = opts.ids ?? randomIds;
     this.logger = opts.logger ?? new JsonLogger({ service: 'ohlcv', destination: `${home.logs}/ohlcv.log` });
     this.db = openStateDb(home.stateDb);
@@ -100,6 +106,7 @@ export class LocalRuntime {
       clock: this.clock,
       ids: this.ids,
       logger: this.logger.child('raw-zone'),
+      timers: this.timers,
     });
     this.store = new FsObjectStore(home.lake, {
       // S3 notifies EventBridge of every object; only raw/ has a rule, so only raw/ is announced.
@@ -158,6 +165,7 @@ export class LocalRuntime {
           // laptop a retry after seconds is friendlier. Receive counts and the DLQ still apply.
           failedVisibilitySeconds: LOCAL_RETRY_SECONDS,
           logger,
+          timers: this.timers,
         }),
       );
     }
@@ -231,7 +239,7 @@ export class LocalRuntime {
       const pendingRaw = this.rawZone.unsettled();
       const soon = this.nextVisibleWithin(LOCAL_RETRY_SECONDS + 1);
       if (pendingRaw > 0 || soon) {
-        await sleep(250, opts.signal);
+        await sleep(this.timers, 250, opts.signal);
         continue;
       }
       progress.waitingRetry = queueNames.reduce((n, q) => {
@@ -320,11 +328,11 @@ export interface RuntimeStatus {
   metrics: MetricSeriesSummary[];
 }
 
-const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+const sleep = (timers: Timers, ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
+    const cancel = timers.setTimeout(resolve, ms);
     signal?.addEventListener('abort', () => {
-      clearTimeout(t);
+      cancel();
       resolve();
     });
   });

@@ -3,22 +3,24 @@
  * credit budget, retries what a retry can fix and nothing else, and turns every answer
  * into ascending UTC bars. The body decides what happened, whatever the HTTP status.
  */
-import { AppError, type Logger, silentLogger } from '@ohlcv/core';
-import { type Dispatcher, request } from 'undici';
-import type { InstrumentSeries, SourceBar } from '../normalize.ts';
-import { instrumentFromMeta, seriesTimeZone, toSourceBars } from '../normalize.ts';
-import { formatWallTime } from '../time.ts';
-import { backoffDelay } from './backoff.ts';
-import { CreditBudget, DAILY_EXHAUSTED } from './credit-budget.ts';
-import { redactText, redactUrl } from './redact.ts';
 import {
-  batchSchema,
-  type ErrorBody,
-  type Interval,
-  type OkSeries,
-  okSeriesSchema,
-  seriesOrErrorSchema,
-} from './schemas.ts';
+  AppError,
+  type FetchBarsRequest,
+  type Logger,
+  type MarketDataSource,
+  type SymbolResult,
+  silentLogger,
+} from '@ohlcv/core';
+import type { Dispatcher } from 'undici';
+import { seriesTimeZone } from '../normalize.ts';
+import { backoffDelay } from './backoff.ts';
+import { classifyAnswer, type Entry } from './classify.ts';
+import { concurrencyLimit } from './concurrency.ts';
+import { CreditBudget, DAILY_EXHAUSTED } from './credit-budget.ts';
+import { pageBack, rangeParams } from './paging.ts';
+import { redactUrl } from './redact.ts';
+import { type ErrorBody, type Interval, okSeriesSchema } from './schemas.ts';
+import { createTransport } from './transport.ts';
 
 export interface TwelveDataClientOptions {
   apiKey: string;
@@ -50,34 +52,6 @@ export interface TwelveDataClientOptions {
   budget?: CreditBudget;
 }
 
-export interface FetchBarsRequest {
-  symbols: readonly string[];
-  interval: Interval;
-  /** Inclusive. */
-  start: Date;
-  /** Exclusive. */
-  end: Date;
-}
-
-export interface SymbolError {
-  code: string;
-  message: string;
-  retryable: boolean;
-}
-
-export type SymbolResult =
-  | { symbol: string; ok: true; series: InstrumentSeries }
-  | { symbol: string; ok: false; error: SymbolError };
-
-/** The port ingestion depends on: the client, or anything that returns bars like it. */
-export interface MarketDataSource {
-  /**
-   * One result per requested symbol. Per-symbol problems (unknown symbol) are results;
-   * request-wide ones (bad key, daily credits, retries exhausted) throw an `AppError`.
-   */
-  fetchBars(req: FetchBarsRequest): Promise<SymbolResult[]>;
-}
-
 export interface TwelveDataClient extends MarketDataSource {
   readonly budget: CreditBudget;
   stats(): ClientStats;
@@ -92,11 +66,6 @@ export interface ClientStats {
   throttleWaitMs: number;
   lastCreditsLeft?: number;
 }
-
-type Entry = { kind: 'ok'; series: OkSeries } | { kind: 'empty' } | { kind: 'error'; body: ErrorBody };
-
-const NO_DATA = /no data is available/i;
-const WIDEN_MS = 14 * 3_600_000;
 
 export function createTwelveDataClient(opts: TwelveDataClientOptions): TwelveDataClient {
   const baseUrl = (opts.baseUrl ?? 'https://api.twelvedata.com').replace(/\/+$/, '');
@@ -127,52 +96,20 @@ export function createTwelveDataClient(opts: TwelveDataClientOptions): TwelveDat
     throttleWaits: 0,
     throttleWaitMs: 0,
   };
-  const redact = (t: string) => redactText(t, opts.apiKey);
-
-  function buildUrl(params: Record<string, string>): string {
-    const qs = new URLSearchParams({ ...params, apikey: opts.apiKey });
-    return `${baseUrl}/time_series?${qs.toString()}`;
-  }
-
-  /** One HTTP exchange; anything that is not a parseable JSON body is a retryable error. */
-  async function exchange(url: string): Promise<{ status: number; body: unknown }> {
-    stats.requests++;
-    let status: number;
-    let text: string;
-    try {
-      const res = await request(url, {
-        method: 'GET',
-        signal: AbortSignal.timeout(timeoutMs),
-        headers: { accept: 'application/json' },
-        ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}),
-      });
-      status = res.statusCode;
-      const left = Number(res.headers['api-credits-left']);
-      if (res.headers['api-credits-left'] !== undefined && Number.isFinite(left)) {
-        stats.lastCreditsLeft = left;
-        budget.observeServerCredits(left);
-      }
-      text = await res.body.text();
-    } catch (err) {
-      const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
-      throw new AppError(
-        timedOut ? 'TwelveDataTimeout' : 'TwelveDataNetworkError',
-        redact(
-          `${timedOut ? 'timed out' : 'network error'} calling ${redactUrl(url)}: ${(err as Error).message}`,
-        ),
-        { retryable: true },
-      );
-    }
-    try {
-      return { status, body: JSON.parse(text) };
-    } catch {
-      throw new AppError(
-        'TwelveDataBadResponse',
-        `HTTP ${status} with a non-JSON body (${text.length} bytes) from ${redactUrl(url)}`,
-        { retryable: true },
-      );
-    }
-  }
+  const transport = createTransport({
+    apiKey: opts.apiKey,
+    baseUrl,
+    timeoutMs,
+    dispatcher: opts.dispatcher,
+    onRequest: () => {
+      stats.requests++;
+    },
+    onCreditsLeft: (left) => {
+      stats.lastCreditsLeft = left;
+      budget.observeServerCredits(left);
+    },
+  });
+  const redact = transport.redact;
 
   function requestError(body: ErrorBody, url: string): AppError {
     const msg = redact(body.message);
@@ -193,83 +130,53 @@ export function createTwelveDataClient(opts: TwelveDataClientOptions): TwelveDat
     symbols: readonly string[],
     params: Record<string, string>,
   ): Promise<Map<string, Entry>> {
-    const url = buildUrl({ ...params, symbol: symbols.join(',') });
+    const url = transport.url({ ...params, symbol: symbols.join(',') });
     let attempt = 0;
     let rateWaits = 0;
     for (;;) {
       const release = await budget.acquire(symbols.length);
       stats.creditsSpent += symbols.length;
       try {
-        let answer: { status: number; body: unknown };
+        let exchanged: { status: number; body: unknown };
         try {
-          answer = await exchange(url);
+          exchanged = await transport.exchange(url);
         } finally {
           release();
         }
-        const { status, body } = answer;
-        const top = seriesOrErrorSchema.safeParse(body);
-        if (top.success && top.data.status === 'error') {
-          const err = top.data;
-          if (err.code === 429 || (status === 429 && !NO_DATA.test(err.message))) {
-            stats.rateLimited++;
-            if (/for the day|per day|daily/i.test(err.message)) {
-              budget.markDayExhausted();
-              throw new AppError(
-                DAILY_EXHAUSTED,
-                `Twelve Data daily credits exhausted: ${redact(err.message)}`,
-                {
-                  retryable: false,
-                },
-              );
-            }
-            if (++rateWaits > maxRateLimitWaits) {
-              throw new AppError('TwelveDataRateLimited', `still rate limited after ${rateWaits - 1} waits`, {
-                retryable: true,
-              });
-            }
-            logger.warn('twelvedata minute credits exhausted; waiting for the next minute', {
-              url: redactUrl(url),
-            });
-            budget.blockUntilNextWindow();
-            continue;
-          }
-          if (err.code === 400 && NO_DATA.test(err.message)) {
-            return new Map<string, Entry>(symbols.map((s) => [s, { kind: 'empty' }]));
-          }
-          // A single-symbol request's symbol error is that symbol's result, not the request's.
-          if (symbols.length === 1 && (err.code === 400 || err.code === 404)) {
-            return new Map<string, Entry>([[symbols[0]!, { kind: 'error', body: err }]]);
-          }
-          throw requestError(err, url);
-        }
-        if (top.success && symbols.length === 1) {
-          return new Map<string, Entry>([[symbols[0]!, { kind: 'ok', series: top.data as OkSeries }]]);
-        }
-        const batch = batchSchema.safeParse(body);
-        if (!batch.success) {
-          if (status >= 500) {
-            throw new AppError('TwelveDataServerError', `HTTP ${status} from ${redactUrl(url)}`, {
+        const answer = classifyAnswer(exchanged.status, exchanged.body, symbols);
+        if (answer.kind === 'entries') return answer.entries;
+        if (answer.kind === 'request-error') throw requestError(answer.body, url);
+        if (answer.kind === 'unreadable') {
+          if (answer.status >= 500) {
+            throw new AppError('TwelveDataServerError', `HTTP ${answer.status} from ${redactUrl(url)}`, {
               retryable: true,
             });
           }
           throw new AppError('TwelveDataBadResponse', `unexpected response shape from ${redactUrl(url)}`, {
             retryable: true,
-            cause: batch.error,
+            cause: answer.cause,
           });
         }
-        const out = new Map<string, Entry>();
-        for (const s of symbols) {
-          const e = batch.data[s];
-          if (!e)
-            out.set(s, {
-              kind: 'error',
-              body: { code: 404, message: 'missing from batch answer', status: 'error' },
-            });
-          else if (e.status === 'ok') out.set(s, { kind: 'ok', series: e as OkSeries });
-          else if (e.code === 400 && NO_DATA.test(e.message)) out.set(s, { kind: 'empty' });
-          else out.set(s, { kind: 'error', body: e });
+        stats.rateLimited++;
+        if (answer.daily) {
+          budget.markDayExhausted();
+          throw new AppError(
+            DAILY_EXHAUSTED,
+            `Twelve Data daily credits exhausted: ${redact(answer.message)}`,
+            {
+              retryable: false,
+            },
+          );
         }
-        return out;
+        if (++rateWaits > maxRateLimitWaits) {
+          throw new AppError('TwelveDataRateLimited', `still rate limited after ${rateWaits - 1} waits`, {
+            retryable: true,
+          });
+        }
+        logger.warn('twelvedata minute credits exhausted; waiting for the next minute', {
+          url: redactUrl(url),
+        });
+        budget.blockUntilNextWindow();
       } catch (err) {
         if (!(err instanceof AppError) || !err.retryable || err.code === 'TwelveDataRateLimited') throw err;
         attempt++;
@@ -291,72 +198,26 @@ export function createTwelveDataClient(opts: TwelveDataClientOptions): TwelveDat
     }
   }
 
-  function rangeParams(symbols: readonly string[], interval: Interval, start: number, end: number) {
-    const known = symbols.map((s) => zones.get(s));
-    const zone = known[0];
-    if (zone !== undefined && known.every((z) => z === zone)) {
-      return {
-        interval,
-        start_date: formatWallTime(start, zone),
-        end_date: formatWallTime(end, zone),
-        outputsize: String(outputsize),
-      };
-    }
-    // Zone not known yet: no exchange is more than 14 h off UTC, so this window, read in
-    // any zone, covers the range; the bars are filtered in UTC afterwards.
-    return {
-      interval,
-      start_date: formatWallTime(start - WIDEN_MS, 'UTC'),
-      end_date: formatWallTime(end + WIDEN_MS, 'UTC'),
-      outputsize: String(outputsize),
-    };
-  }
+  const paramsFor = (symbols: readonly string[], interval: Interval, start: number, end: number) =>
+    rangeParams(zones, outputsize, symbols, interval, start, end);
 
-  /** Pages one symbol backwards by end_date (overlapping one bar) until `start` is covered. */
-  async function pageBack(symbol: string, first: OkSeries, req: FetchBarsRequest): Promise<InstrumentSeries> {
+  /** The page of `symbol` that ends at `oldestLocal` and starts at the range's start. */
+  async function fetchOlder(symbol: string, req: FetchBarsRequest, oldestLocal: string) {
     const start = req.start.getTime();
-    const byTs = new Map<string, SourceBar>();
-    let page: OkSeries | undefined = first;
-    const instrument = instrumentFromMeta(first.meta, symbol);
-    let pages = 0;
-    while (page) {
-      pages++;
-      const bars = toSourceBars(page, req.interval);
-      let added = 0;
-      for (const b of bars) {
-        if (!byTs.has(b.ts)) {
-          byTs.set(b.ts, b);
-          added++;
-        }
-      }
-      const oldest = bars[0];
-      if (page.values.length < outputsize || !oldest || added === 0 || Date.parse(oldest.ts) <= start) break;
-      if (pages > 10_000) break;
-      // The API prints wall times zero-padded, so the smallest string is the oldest bar.
-      const oldestLocal: string = page.values.map((v) => v.datetime).sort()[0]!;
-      const next: Map<string, Entry> = await limit(() =>
-        timeSeries([symbol], {
-          interval: req.interval,
-          start_date: rangeParams([symbol], req.interval, start, start).start_date,
-          end_date: oldestLocal,
-          outputsize: String(outputsize),
-        }),
-      );
-      const e: Entry | undefined = next.get(symbol);
-      page = e?.kind === 'ok' ? e.series : undefined;
-    }
-    const end = req.end.getTime();
-    const bars = [...byTs.values()]
-      .filter((b) => {
-        const t = Date.parse(b.ts);
-        return t >= start && t < end;
-      })
-      .sort((a, b) => (a.ts < b.ts ? -1 : 1));
-    return { instrument, exchangeTimezone: first.meta.exchange_timezone, interval: req.interval, bars };
+    const next: Map<string, Entry> = await limit(() =>
+      timeSeries([symbol], {
+        interval: req.interval,
+        start_date: paramsFor([symbol], req.interval, start, start).start_date,
+        end_date: oldestLocal,
+        outputsize: String(outputsize),
+      }),
+    );
+    const e: Entry | undefined = next.get(symbol);
+    return e?.kind === 'ok' ? e.series : undefined;
   }
 
   async function fetchChunk(symbols: readonly string[], req: FetchBarsRequest): Promise<SymbolResult[]> {
-    const params = rangeParams(symbols, req.interval, req.start.getTime(), req.end.getTime());
+    const params = paramsFor(symbols, req.interval, req.start.getTime(), req.end.getTime());
     const entries = await limit(() => timeSeries(symbols, params));
     return Promise.all(
       symbols.map(async (symbol): Promise<SymbolResult> => {
@@ -386,7 +247,13 @@ export function createTwelveDataClient(opts: TwelveDataClientOptions): TwelveDat
         }
         const parsed = okSeriesSchema.parse(e.series);
         zones.set(symbol, seriesTimeZone(parsed.meta));
-        return { symbol, ok: true, series: await pageBack(symbol, parsed, req) };
+        return {
+          symbol,
+          ok: true,
+          series: await pageBack(symbol, parsed, req, outputsize, (oldest) =>
+            fetchOlder(symbol, req, oldest),
+          ),
+        };
       }),
     );
   }
@@ -411,21 +278,5 @@ export function createTwelveDataClient(opts: TwelveDataClientOptions): TwelveDat
       const results = await Promise.all(chunks.map((c) => fetchChunk(c, req)));
       return results.flat();
     },
-  };
-}
-
-/** At most `n` tasks in flight; the rest wait in order. */
-export function concurrencyLimit(n: number) {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async <T>(task: () => Promise<T>): Promise<T> => {
-    if (active >= n) await new Promise<void>((r) => waiting.push(r));
-    active++;
-    try {
-      return await task();
-    } finally {
-      active--;
-      waiting.shift()?.();
-    }
   };
 }

@@ -98,7 +98,6 @@ describe('notifiers over loopback HTTP', () => {
 
   it('times out a server that never answers, within the bounded retries', async () => {
     script = ['hang', 'hang'];
-    const started = Date.now();
     const err = await webhookNotifier({
       url: `${base}/hooks/s3cret`,
       timeoutMs: 150,
@@ -110,7 +109,7 @@ describe('notifiers over loopback HTTP', () => {
     expect(err).toMatchObject({ code: 'WebhookFailed', retryable: true });
     expect((err as Error).message).toContain('timed out after 150 ms');
     expect((err as Error).message).not.toContain('s3cret');
+    // Without the timeout a hanging server would hold the test until vitest's own timeout.
     expect(received).toHaveLength(2);
-    expect(Date.now() - started).toBeLessThan(3000);
   });
 });

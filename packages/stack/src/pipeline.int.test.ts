@@ -2,11 +2,12 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LocalRuntime, resolveHome } from '@ohlcv/local';
 import { fanOutIngestion } from '@ohlcv/service-ingestion';
 import { createTwelveDataClient, type EmbeddedTwelveData, startEmbeddedTwelveData } from '@ohlcv/twelvedata';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalRuntime, localServices, resolveHome } from '../src/index.ts';
-import { csvBars, tempHome } from './pipeline-fixtures.ts';
+import { localServices } from './local-services.ts';
+import { csvBars, tempHome } from './testing/pipeline-fixtures.ts';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 

@@ -1,7 +1,7 @@
 import { ingestionRequestedDetailSchema } from '@ohlcv/events';
 import { describe, expect, it } from 'vitest';
-import { fanOutIngestion } from '../src/schedule.ts';
-import { DEMO_WATCHLIST, planIngestionRequests, watchlistSchema } from '../src/watchlist.ts';
+import { fanOutIngestion } from './schedule.ts';
+import { DEMO_WATCHLIST, planIngestionRequests, watchlistSchema } from './watchlist.ts';
 
 const clock = { now: () => new Date('2024-03-20T12:00:00.000Z') };
 

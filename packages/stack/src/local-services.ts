@@ -1,4 +1,10 @@
-import { ETL_JOB_NAME, type Notifier, queues, type ServiceName } from '@ohlcv/core';
+/**
+ * The composition root of the embedded default: the four services' handlers built from
+ * the same factories their Lambda entries use, with local adapters in place of the AWS
+ * ones. It lives here, above both, so the adapter package never depends on its consumers.
+ */
+import { ETL_JOB_NAME, type MarketDataSource, type Notifier, queues, type ServiceName } from '@ohlcv/core';
+import type { HandlerFactory } from '@ohlcv/local';
 import { createCatalogSyncHandler } from '@ohlcv/service-catalog-sync';
 import { createEtlTriggerHandler } from '@ohlcv/service-etl-trigger';
 import { createIngestionHandler, type IngestionProgress } from '@ohlcv/service-ingestion';
@@ -9,8 +15,6 @@ import {
   slackNotifier,
   webhookNotifier,
 } from '@ohlcv/service-quality-alert';
-import type { MarketDataSource } from '@ohlcv/twelvedata';
-import type { HandlerFactory } from './runtime.ts';
 
 export interface LocalServicesOptions {
   /** The Twelve Data client: the embedded source by default, the real API with a key. */

@@ -7,10 +7,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Clock, QueueName } from '@ohlcv/core';
-import { ensureTopologyQueues, SqliteQueueStore } from '../queue/index.ts';
-import { EventLog } from './event-log.ts';
-import { EventRouter } from './event-router.ts';
-import { openStateDb, type StateDb } from './state-db.ts';
+import { ensureTopologyQueues, SqliteQueueStore } from '../../queue/index.ts';
+import { openStateDb, type StateDb } from '../../state-db.ts';
+import { EventLog } from '../event-log.ts';
+import { EventRouter } from '../event-router.ts';
 
 export const TEST_BUCKET = 'ohlcv-test-lake';
 export const TEST_JOB = 'ohlcv-etl';

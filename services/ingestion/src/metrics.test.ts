@@ -1,10 +1,9 @@
+import type { MarketDataSource, SourceBar, SymbolResult } from '@ohlcv/core';
 import { AppError, METRIC, silentLogger } from '@ohlcv/core';
-import { memoryMetrics } from '@ohlcv/core/contracts/in-memory';
-import type { MarketDataSource, SourceBar, SymbolResult } from '@ohlcv/twelvedata';
+import { memoryMetrics, memoryObjectStore, memoryPublisher } from '@ohlcv/core/contracts/in-memory';
 import { describe, expect, it } from 'vitest';
-import { createIngestionHandler } from '../src/handler.ts';
-import { createMemoryObjectStore } from '../src/testing/memory-store.ts';
-import { detail, recordingPublisher, sqsEventOf } from './helpers.ts';
+import { createIngestionHandler } from './handler.ts';
+import { detail, sqsEventOf } from './testing/fixtures.ts';
 
 const instrument = (symbol: string) => ({
   symbol,
@@ -37,7 +36,11 @@ function fakeSource(series: Record<string, SourceBar[]>, opts: { throwWith?: Err
                 ok: true,
                 series: { instrument: instrument(symbol), interval: '1min', bars: series[symbol] },
               }
-            : { symbol, ok: false, error: { code: 'SymbolNotFound', message: 'unknown', retryable: false } },
+            : {
+                symbol,
+                ok: false,
+                error: { code: 'TwelveDataSymbolError', message: 'unknown', retryable: false },
+              },
       );
     },
   };
@@ -48,8 +51,8 @@ const now = new Date('2024-03-11T15:00:30Z');
 function setup(source: MarketDataSource, at: Date = now) {
   const metrics = memoryMetrics();
   const handler = createIngestionHandler({
-    store: createMemoryObjectStore(),
-    publisher: recordingPublisher(),
+    store: memoryObjectStore(),
+    publisher: memoryPublisher(),
     client: source,
     clock: { now: () => at },
     logger: silentLogger,
@@ -108,8 +111,8 @@ describe('ingestion metrics', () => {
 
   it('works without a Metrics dependency', async () => {
     const handler = createIngestionHandler({
-      store: createMemoryObjectStore(),
-      publisher: recordingPublisher(),
+      store: memoryObjectStore(),
+      publisher: memoryPublisher(),
       client: fakeSource({ AAPL: bars('2024-03-11T14:50:00Z', 2) }),
       clock: { now: () => now },
       logger: silentLogger,

@@ -1,4 +1,4 @@
-/** Wraps request details into the SQS batch the handler receives (tests, benchmarks, local runs). */
+/** Builders and fakes for ingestion's tests, benchmarks and the composition root's tests. */
 import type { SqsEvent } from '@ohlcv/core';
 import { sqsRecord } from '@ohlcv/core/testing/sqs-record';
 import {
@@ -8,6 +8,7 @@ import {
   type IngestionRequestedDetail,
 } from '@ohlcv/events';
 
+/** Wraps request details into the SQS batch the handler receives. */
 export function ingestionRequestBatch(
   details: readonly IngestionRequestedDetail[],
   opts: { receiveCount?: number; time?: string } = {},
@@ -25,3 +26,16 @@ export function ingestionRequestBatch(
     ),
   };
 }
+
+export const sqsEventOf = (details: IngestionRequestedDetail[], receiveCount = 1): SqsEvent =>
+  ingestionRequestBatch(details, { receiveCount });
+
+export const detail = (over: Partial<IngestionRequestedDetail> = {}): IngestionRequestedDetail => ({
+  schemaVersion: 1,
+  correlationId: 'corr-1',
+  requestId: 'req-1',
+  symbols: ['AAPL'],
+  interval: '1min',
+  incremental: false,
+  ...over,
+});

@@ -1,7 +1,7 @@
 import { manifestSchema } from '@ohlcv/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildManifest, coalesceObjects, manifestIdOf, skipReasonOf } from './manifest.ts';
+import { buildManifest, coalesceObjects, manifestIdOf, skipReasonOf } from './logic.ts';
 
 const obj = (key: string, etag: string, lastModified = '2024-03-01T10:00:00.000Z') => ({
   key,

@@ -3,7 +3,14 @@
  * raw zone as NDJSON (one object per symbol, interval and UTC day), advance each
  * symbol's high-water mark after its object is written, and report what happened.
  */
-import { AppError, type Clock, type Logger, type ObjectStore } from '@ohlcv/core';
+import {
+  AppError,
+  type Clock,
+  type Logger,
+  type MarketDataSource,
+  type ObjectStore,
+  type SourceBar,
+} from '@ohlcv/core';
 import {
   type IngestionBatchCompletedDetail,
   type IngestionBatchFailedDetail,
@@ -15,9 +22,7 @@ import {
   type Interval,
   intervalMs,
   isInSession,
-  type MarketDataSource,
   rawObjectKey,
-  type SourceBar,
   toNdjson,
 } from '@ohlcv/twelvedata';
 import { advanceIngestionState, type IngestionState, readIngestionState } from './state.ts';
