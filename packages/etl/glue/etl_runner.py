@@ -29,6 +29,10 @@ SESSION_CONF = {
     "spark.sql.sources.partitionColumnTypeInference.enabled": "false",
     # The files carry TIMESTAMP without time zone, as the DuckDB runner writes them.
     "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+    # Proleptic Gregorian dates as they are (DuckDB's calendar): Spark otherwise refuses to
+    # write a date before 1582-10-15, which the timestamp grammar lets through (years >= 1000).
+    "spark.sql.parquet.datetimeRebaseModeInWrite": "CORRECTED",
+    "spark.sql.parquet.datetimeRebaseModeInRead": "CORRECTED",
 }
 
 
