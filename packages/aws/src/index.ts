@@ -1,6 +1,5 @@
 export * from './athena/index.ts';
 export * from './aws-errors.ts';
-export * from './correlation.ts';
 export * from './eventbridge-publisher.ts';
 export * from './glue-catalog/index.ts';
 export * from './glue-job-runner.ts';

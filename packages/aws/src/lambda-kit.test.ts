@@ -3,7 +3,6 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SqsEvent, SqsRecord } from '@ohlcv/core';
 import { sqsRecord } from '@ohlcv/core/testing/sqs-record';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { correlationIdOfEnvelope } from './correlation.ts';
 import { withPowertools } from './lambda-kit.ts';
 
 const record = (messageId: string, body: unknown): SqsRecord => sqsRecord(messageId, body, { queue: 'q' });
@@ -31,14 +30,6 @@ function captureStdout() {
 }
 
 afterEach(() => vi.restoreAllMocks());
-
-describe('correlationIdOfEnvelope', () => {
-  it('prefers detail.correlationId, else the envelope id', () => {
-    expect(correlationIdOfEnvelope({ id: 'env-1', detail: { correlationId: 'corr-1' } })).toBe('corr-1');
-    expect(correlationIdOfEnvelope({ id: 'env-1', detail: { bucket: {} } })).toBe('env-1');
-    expect(correlationIdOfEnvelope('nope')).toBeUndefined();
-  });
-});
 
 describe('withPowertools', () => {
   it('builds the handler once per cold start and logs each batch with its correlation id', async () => {

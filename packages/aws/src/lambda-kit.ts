@@ -7,16 +7,14 @@ import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, Metrics as PowertoolsMetrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import {
-  errorCode,
-  errorMessage,
   type Logger,
+  logBatch,
   METRICS_NAMESPACE,
   type Metrics,
   type SqsBatchHandler,
   type SqsBatchResponse,
   type SqsEvent,
 } from '@ohlcv/core';
-import { correlationIdOfBody } from './correlation.ts';
 import { logLevelFromEnv, powertoolsLogger } from './powertools-logger.ts';
 import { powertoolsMetrics } from './powertools-metrics.ts';
 
@@ -49,18 +47,6 @@ export interface WithPowertoolsOptions {
   metrics?: PowertoolsMetrics;
   tracer?: Tracer;
 }
-
-/** Distinct correlation ids of a batch, in record order. */
-export function batchCorrelationIds(event: SqsEvent): string[] {
-  const ids = new Set<string>();
-  for (const record of event.Records) {
-    const id = correlationIdOfBody(record.body);
-    if (id) ids.add(id);
-  }
-  return [...ids];
-}
-
-const MAX_LOGGED_IDS = 20;
 
 export function withPowertools(
   serviceName: string,
@@ -100,8 +86,6 @@ export function withPowertools(
     const wasColdStart = coldStart;
     coldStart = false;
     if (context) ptLogger.addContext(context as never);
-    const ids = batchCorrelationIds(event);
-    ptLogger.setCorrelationId(ids[0]);
     if (wasColdStart) metrics.captureColdStartMetric(context?.functionName);
 
     const tracing = tracer.isTracingEnabled();
@@ -115,10 +99,10 @@ export function withPowertools(
     }
 
     const started = Date.now();
-    ptLogger.info('batch received', {
-      records: event.Records.length,
-      coldStart: wasColdStart,
-      correlationIds: ids.slice(0, MAX_LOGGED_IDS),
+    const lines = logBatch(kit.logger, event, {
+      now: Date.now,
+      extra: { coldStart: wasColdStart },
+      setCorrelationId: (id) => ptLogger.setCorrelationId(id),
     });
     metrics.addMetric('RecordsReceived', MetricUnit.Count, event.Records.length);
     try {
@@ -129,16 +113,12 @@ export function withPowertools(
       metrics.addMetric('RecordsSucceeded', MetricUnit.Count, event.Records.length - failed);
       metrics.addMetric('BatchDuration', MetricUnit.Milliseconds, Date.now() - started);
       if (segment) tracer.putAnnotation('failedRecords', failed);
-      ptLogger.info('batch done', {
-        records: event.Records.length,
-        failed,
-        durationMs: Date.now() - started,
-      });
+      lines.done(result);
       return result;
     } catch (err) {
       metrics.addMetric('BatchErrors', MetricUnit.Count, 1);
       if (segment && err instanceof Error) tracer.addErrorAsMetadata(err);
-      ptLogger.error('batch failed', { code: errorCode(err), error: errorMessage(err) });
+      lines.failed(err);
       throw err;
     } finally {
       segment?.close();

@@ -1,3 +1,4 @@
+export * from './batch-log.ts';
 export * from './canonical-bar.ts';
 export * from './env.ts';
 export * from './error-codes.ts';

@@ -169,7 +169,7 @@ describe('etl-trigger handler', () => {
     const t = setup();
     const event = batch(objectCreated('raw/a.csv', 'e1'));
     await t.handler(event);
-    const manifestId = (t.publisher.events[0]?.detail as { manifestId: string }).manifestId;
+    const manifestId = (t.publisher.events[0]!.detail as { manifestId: string }).manifestId;
     // Same manifest, a marker some other writer left: parsed, not cast.
     await t.store.put(runMarkerKey(manifestId), JSON.stringify({ manifestId, jobRunId: 'jr_1' }));
     const res = await t.handler(event);

@@ -5,6 +5,7 @@ import {
   UpdateTableCommand,
 } from '@aws-sdk/client-glue';
 import { type ColumnSpec, type TableName, type TableSpec, tables } from '@ohlcv/core';
+import { describeCatalogContract } from '@ohlcv/core/contracts/index';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { glueCatalog } from './glue-catalog.ts';
@@ -36,6 +37,33 @@ const catalog = (t?: Record<TableName, TableSpec>) =>
   glueCatalog({ database: 'ohlcv_dev', client: glue as unknown as GlueClient, ...(t ? { tables: t } : {}) });
 
 beforeEach(() => glue.reset());
+
+describeCatalogContract('glueCatalog (mocked Glue)', () => {
+  // Glue as it answers: the declared tables exist; a partition created before is
+  // AlreadyExistsException in BatchCreatePartition's per-entry Errors.
+  const created = new Set<string>();
+  glue.on(GetTableCommand).callsFake((input: { Name: string }) => {
+    const spec = (tables as Record<string, TableSpec | undefined>)[input.Name];
+    if (!spec) throw Object.assign(new Error('Table not found'), { name: 'EntityNotFoundException' });
+    return glueTable(spec);
+  });
+  glue
+    .on(BatchCreatePartitionCommand)
+    .callsFake((input: { TableName: string; PartitionInputList: { Values: string[] }[] }) => {
+      const Errors = [];
+      for (const p of input.PartitionInputList) {
+        const id = `${input.TableName}|${p.Values.join('/')}`;
+        if (created.has(id)) {
+          Errors.push({
+            PartitionValues: p.Values,
+            ErrorDetail: { ErrorCode: 'AlreadyExistsException', ErrorMessage: 'exists' },
+          });
+        } else created.add(id);
+      }
+      return { Errors };
+    });
+  return { catalog: catalog() };
+});
 
 describe('glueCatalog', () => {
   it('adds partitions with values in key order and the table storage at the partition location', async () => {

@@ -1,6 +1,13 @@
 import { pipelineEventInput } from '@ohlcv/events';
+import { describeCatalogContract } from './catalog.contract.ts';
 import { describeEventPublisherContract } from './event-publisher.contract.ts';
-import { memoryJobRunner, memoryObjectStore, memoryPublisher, memoryQueueSender } from './in-memory.ts';
+import {
+  memoryCatalog,
+  memoryJobRunner,
+  memoryObjectStore,
+  memoryPublisher,
+  memoryQueueSender,
+} from './in-memory.ts';
 import { describeJobRunnerContract } from './job-runner.contract.ts';
 import { describeObjectStoreContract } from './object-store.contract.ts';
 import { describeQueueSenderContract } from './queue-sender.contract.ts';
@@ -42,3 +49,5 @@ describeQueueSenderContract('memoryQueueSender', () => {
   const sender = memoryQueueSender(['ingestion-requests']);
   return { sender, sent: async (q) => sender.sent.get(q) ?? [] };
 });
+
+describeCatalogContract('memoryCatalog', () => ({ catalog: memoryCatalog() }));

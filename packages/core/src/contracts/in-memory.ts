@@ -27,6 +27,7 @@ import type {
   StartJobRunInput,
   Timers,
 } from '../ports.ts';
+import { type TableSpec, tables } from '../tables.ts';
 
 const encoder = new TextEncoder();
 
@@ -92,17 +93,28 @@ export function memoryObjectStore(clock: Clock = { now: () => new Date() }): Mem
   };
 }
 
-/** A catalog that remembers partitions by table and location, like the real ones. */
+/**
+ * A catalog that remembers partitions by table and location, like the real ones, and
+ * checks them against the declared tables as they do.
+ */
 export interface MemoryCatalog extends Catalog {
   readonly calls: { table: string; partitions: PartitionSpec[] }[];
 }
 
-export function memoryCatalog(): MemoryCatalog {
+export function memoryCatalog(specs: Record<string, TableSpec> = tables): MemoryCatalog {
   const known = new Set<string>();
   const calls: { table: string; partitions: PartitionSpec[] }[] = [];
   return {
     calls,
     async registerPartitions(table, partitions) {
+      const spec = Object.hasOwn(specs, table) ? specs[table] : undefined;
+      if (!spec) throw new AppError('UnknownTable', `unknown table ${table}`);
+      for (const p of partitions) {
+        const missing = spec.partitionKeys.filter((k) => p.values[k] === undefined);
+        if (missing.length > 0) {
+          throw new AppError('InvalidPartition', `partition of ${table} lacks ${missing.join(', ')}`);
+        }
+      }
       calls.push({ table, partitions: [...partitions] });
       let added = 0;
       for (const p of partitions) {

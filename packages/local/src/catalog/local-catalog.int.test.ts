@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type ColumnSpec, type TableName, type TableSpec, tables } from '@ohlcv/core';
+import { describeCatalogContract } from '@ohlcv/core/contracts/index';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStateDb } from '../state-db.ts';
@@ -35,6 +36,20 @@ const intradayRow = (symbol: string, ts: string, close: number) => ({
   source: 'file',
   ingested_at: '2024-01-02T12:00:00Z',
   raw_object: 'raw/x.csv',
+});
+
+describeCatalogContract('local catalog (SQLite state, DuckDB views)', () => {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'ohlcv-catalog-contract-'));
+  const state = openStateDb(path.join(root, 'state', 'ohlcv.db'));
+  const local = openLocalCatalog({ db: state, lakeRoot: path.join(root, 'lake'), clock });
+  return {
+    catalog: local.catalog,
+    cleanup: () => {
+      local.close();
+      state.close();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
 });
 
 describe('local catalog', () => {

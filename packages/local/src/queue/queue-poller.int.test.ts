@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SqsBatchResponse, SqsEvent } from '@ohlcv/core';
-import { type ManualTimers, manualTimers } from '@ohlcv/core/contracts/in-memory';
+import { correlatedLogger } from '@ohlcv/core';
+import { type ManualTimers, manualTimers, memoryLogger } from '@ohlcv/core/contracts/in-memory';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { QueuePoller } from './queue-poller.ts';
 import { SqliteQueueStore } from './sqlite-queue-store.ts';
@@ -88,6 +89,44 @@ describe('QueuePoller', () => {
     for (const v of Object.values(record.attributes)) expect(typeof v).toBe('string');
     expect(store.stats('work')).toMatchObject({ visible: 0, inFlight: 0 });
     expect(await poller.pollOnce()).toEqual({ received: 0, failed: 0 });
+  });
+
+  it('logs each batch as the Lambda kit does, every line of it with the batch correlation id', async () => {
+    const store = setup(new FakeClock());
+    const envelope = (id: string, correlationId?: string) =>
+      JSON.stringify({ id, detail: correlationId ? { correlationId } : {} });
+    store.sendBatch('work', [{ body: envelope('e1', 'corr-1') }, { body: envelope('e2') }, { body: 'x' }]);
+    const lines = memoryLogger();
+    const logger = correlatedLogger(lines);
+    const handler = async (e: SqsEvent): Promise<SqsBatchResponse> => {
+      logger.info('handled', { n: e.Records.length });
+      return { batchItemFailures: [{ itemIdentifier: e.Records[2]!.messageId }] };
+    };
+    const poller = new QueuePoller({ store, queue: 'work', handler, logger, timers: manualTimers() });
+    await poller.pollOnce();
+    expect(lines.lines.map((l) => [l.message, l.extra])).toEqual([
+      ['batch received', { correlation_id: 'corr-1', records: 3, correlationIds: ['corr-1', 'e2'] }],
+      ['handled', { correlation_id: 'corr-1', n: 3 }],
+      ['batch done', { correlation_id: 'corr-1', records: 3, failed: 1, durationMs: 0 }],
+    ]);
+    logger.info('between batches');
+    expect(lines.lines.at(-1)?.extra).toBeUndefined();
+
+    store.send('work', envelope('e3', 'corr-3'));
+    const throwing = new QueuePoller({
+      store,
+      queue: 'work',
+      logger,
+      handler: async () => {
+        throw new Error('down');
+      },
+    });
+    await throwing.pollOnce();
+    expect(lines.lines.at(-1)).toMatchObject({
+      level: 'error',
+      message: 'batch failed',
+      extra: { correlation_id: 'corr-3', records: 1, code: 'Error', error: 'down' },
+    });
   });
 
   it('keeps only the batchItemFailures and deletes the rest', async () => {

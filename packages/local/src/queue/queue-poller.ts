@@ -4,7 +4,7 @@
  * responses (`batchItemFailures`). A handler runs unchanged here and on AWS.
  */
 import type { Logger, SqsBatchHandler, SqsBatchResponse, SqsEvent, SqsRecord, Timers } from '@ohlcv/core';
-import { errorCode, errorMessage, silentLogger, systemTimers } from '@ohlcv/core';
+import { errorCode, errorMessage, logBatch, silentLogger, systemTimers } from '@ohlcv/core';
 import type { ReceivedMessage } from './queue-types.ts';
 import type { SqliteQueueStore } from './sqlite-queue-store.ts';
 import { LOCAL_REGION, queueArn } from './sqlite-queue-store.ts';
@@ -28,7 +28,11 @@ export interface QueuePollerOptions {
   idlePollMs?: number;
   /** How often the running loop drops messages past retention. */
   sweepIntervalMs?: number;
-  logger?: Logger;
+  /**
+   * Batch lines go here, the same as the Lambda kit writes them. With `setCorrelationId`
+   * (a `correlatedLogger`, shared with the handler) every line about a batch carries its id.
+   */
+  logger?: Logger & { setCorrelationId?(id: string | undefined): void };
   /** The batching window, idle sleeps and sweeps run on these (tests move them by hand). */
   timers?: Timers;
 }
@@ -49,7 +53,7 @@ export interface PollResult {
 export class QueuePoller {
   readonly queue: string;
   private readonly opts: QueuePollerOptions;
-  private readonly logger: Logger;
+  private readonly logger: Logger & { setCorrelationId?(id: string | undefined): void };
   private readonly timers: Timers;
   private readonly unsubscribe: () => void;
   private loop: Promise<void> | undefined;
@@ -183,18 +187,20 @@ export class QueuePoller {
 
   private async invoke(messages: ReceivedMessage[]): Promise<PollResult> {
     const event: SqsEvent = { Records: messages.map((m) => toSqsRecord(this.queue, m)) };
+    const lines = logBatch(this.logger, event, {
+      now: () => this.timers.now(),
+      setCorrelationId: (id) => this.logger.setCorrelationId?.(id),
+    });
     let failed: Set<string>;
     try {
       failed = failedIds(await this.opts.handler(event), messages);
+      lines.done({ batchItemFailures: [...failed].map((itemIdentifier) => ({ itemIdentifier })) });
     } catch (err) {
       // Like Lambda: a thrown error fails the whole batch; every record comes back later.
-      this.logger.error('queue handler failed', {
-        queue: this.queue,
-        records: messages.length,
-        code: errorCode(err),
-        error: errorMessage(err),
-      });
+      lines.failed(err);
       failed = new Set(messages.map((m) => m.messageId));
+    } finally {
+      this.logger.setCorrelationId?.(undefined);
     }
     const succeeded = messages.filter((m) => !failed.has(m.messageId));
     this.opts.store.deleteMessageBatch(

@@ -1,6 +1,7 @@
 import {
   AppError,
   type Clock,
+  correlatedLogger,
   DATABASE,
   dlqName,
   ETL_JOB_NAME,
@@ -151,7 +152,8 @@ export class LocalRuntime {
     for (const name of serviceNames) {
       const spec = serviceSpecs[name];
       const qspec = queueSpecs[spec.queue];
-      const logger = this.logger.child(name);
+      // Like Powertools on Lambda: the poller stamps each batch's correlation id on every line.
+      const logger = correlatedLogger(this.logger.child(name));
       const handler = factories[name](this, logger, this.metrics.forService(name));
       this.pollers.set(
         spec.queue,

@@ -1,17 +1,7 @@
 /** Fakes and builders for catalog-sync tests. */
-import {
-  AppError,
-  type Catalog,
-  type EventPublisher,
-  type ObjectInfo,
-  type ObjectStore,
-  type PartitionSpec,
-  type RunSummary,
-  runSummaryKey,
-  type SqsEvent,
-} from '@ohlcv/core';
+import { type ObjectStore, type RunSummary, runSummaryKey, type SqsEvent } from '@ohlcv/core';
 import { sqsRecord } from '@ohlcv/core/testing/sqs-record';
-import { buildGlueJobStateChangeEvent, type GlueJobRunState, type PipelineEventInput } from '@ohlcv/events';
+import { buildGlueJobStateChangeEvent, type GlueJobRunState } from '@ohlcv/events';
 
 export const summary = (over: Partial<RunSummary> = {}): RunSummary => ({
   jobRunId: 'jr_1',
