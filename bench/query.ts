@@ -119,7 +119,8 @@ export async function run(): Promise<BenchResult[]> {
     const flat = await openScratchDuckDb();
     const flatConn = flat.connection;
     await flatConn.run(
-      `CREATE SCHEMA ohlcv; CREATE VIEW ohlcv.bars_daily AS SELECT * FROM read_parquet(${quotePath(path.join(root, 'flat', '*.parquet'))})`,
+      // sql/queries name no database: the unqualified tables resolve in `ohlcv`, as locally.
+      `CREATE SCHEMA ohlcv; CREATE VIEW ohlcv.bars_daily AS SELECT * FROM read_parquet(${quotePath(path.join(root, 'flat', '*.parquet'))}); SET schema = 'ohlcv'`,
     );
 
     const out: BenchResult[] = [

@@ -18,6 +18,7 @@ const suites: Record<string, () => Promise<{ run: () => Promise<BenchResult[]> }
   ingestion: () => import('./ingestion.ts'),
   etl: () => import('./etl.ts'),
   query: () => import('./query.ts'),
+  dashboard: () => import('./dashboard.ts'),
 };
 
 async function main(): Promise<void> {

@@ -12,6 +12,16 @@ import { resourceId } from './queues.ts';
 import type { StageConfig } from './stages.ts';
 import type { InfraTopology } from './topology.ts';
 
+export const ETL_JOB_FAILED_RULE = 'etl-job-failed';
+
+/** The event pattern of the topology's etl-job-failed rule, for this stage's job. */
+export function etlJobFailedPattern(topology: InfraTopology, etlJobName: string): Record<string, unknown> {
+  const rule = topology.rules.find((r) => r.name === ETL_JOB_FAILED_RULE);
+  if (!rule) throw new Error(`the topology has no ${ETL_JOB_FAILED_RULE} rule for the Glue failure alarm`);
+  // The pattern depends on the job name only; the bucket is not part of it.
+  return rule.pattern({ bucketName: '', etlJobName });
+}
+
 /** Created before the functions: quality-alert publishes to it too. */
 export const createAlarmTopic = (p: Platform): aws.sns.Topic =>
   new p.aws.sns.Topic('AlarmTopic', { name: physicalName(p, 'ohlcv-alarms') });
@@ -31,12 +41,9 @@ export function createAlarms(
 
   const glueFailed = new cloudwatch.EventRule('GlueJobFailedAlarmRule', {
     name: physicalName(p, 'etl-job-failed-alarm'),
-    description: 'The ETL job failed, timed out or errored: notify the alarm topic.',
-    eventPattern: JSON.stringify({
-      source: ['aws.glue'],
-      'detail-type': ['Glue Job State Change'],
-      detail: { jobName: [etlJobName], state: ['FAILED', 'TIMEOUT', 'ERROR'] },
-    }),
+    description: 'The ETL job failed, timed out or was stopped: notify the alarm topic.',
+    // The very pattern of the topology's etl-job-failed route: what alerts also alarms.
+    eventPattern: JSON.stringify(etlJobFailedPattern(topology, etlJobName)),
   });
 
   new sns.TopicPolicy('AlarmTopicPolicy', {

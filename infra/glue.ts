@@ -6,8 +6,8 @@
  * plan's sql/quality rules, evaluated by the job itself (results in the run summary); no
  * DQDL ruleset, since nothing would evaluate one.
  */
-import { readdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { type Dirent, readdirSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import { type TableSpec, tables } from '@ohlcv/core';
 import type * as aws from '@pulumi/aws';
 import { arn, assumeRolePolicy, physicalName, policyDocument } from './iam.ts';
@@ -22,31 +22,42 @@ export const GLUE_MODULES = [
   'packages/etl/glue/etl_plan.py',
   'packages/etl/glue/etl_staging.py',
 ];
-/** The sql trees the job reads: uploaded to glue-assets/sql/<path relative to sql/>. */
-export const GLUE_SQL_DIRS = ['sql/etl', 'sql/quality'];
+export const SQL_ROOT = 'sql';
+export const ETL_SQL_DIR = 'sql/etl';
+/** The folders of sql/ the job reads at run time (steps, dialect, plan; quality rules). */
+export const GLUE_SQL_DIRS = ['sql/etl', 'sql/quality'] as const;
+/** Where sql/ lands in the bucket; the job's `--sql_prefix` is `s3://<bucket>/` + this. */
+export const GLUE_SQL_PREFIX = `${PREFIXES.glueAssets}sql/`;
 
-/** Glue database names allow no '-': `ohlcv_<stage>`. */
-export const glueDatabaseName = (stage: string): string => `ohlcv_${stage.replace(/-/g, '_')}`;
-
-/** Every non-.ts file under the job's sql trees, relative to sql/, sorted (plan, SQL, JSON). */
-export function glueSqlFiles(root: string): string[] {
-  const out: string[] = [];
+/**
+ * Every file the job may read, as paths relative to sql/ (`etl/dialect.json`,
+ * `quality/bars_unique_key.sql`, ...), sorted: everything under GLUE_SQL_DIRS except the
+ * TypeScript that loads and tests them locally.
+ */
+export function glueSqlAssets(root: string): string[] {
+  const found: string[] = [];
   const walk = (dir: string) => {
-    let entries: import('node:fs').Dirent[];
+    let entries: Dirent[];
     try {
       entries = readdirSync(dir, { withFileTypes: true });
     } catch {
       return;
     }
     for (const e of entries) {
-      const path = join(dir, e.name);
-      if (e.isDirectory()) walk(path);
-      else if (!e.name.endsWith('.ts')) out.push(relative(join(root, 'sql'), path));
+      const full = join(dir, e.name);
+      if (e.isDirectory()) {
+        if (e.name !== 'node_modules') walk(full);
+      } else if (e.isFile() && !e.name.endsWith('.ts')) {
+        found.push(relative(join(root, SQL_ROOT), full).split(sep).join('/'));
+      }
     }
   };
   for (const d of GLUE_SQL_DIRS) walk(join(root, d));
-  return out.sort();
+  return found.sort();
 }
+
+/** Glue database names allow no '-': `ohlcv_<stage>`. */
+export const glueDatabaseName = (stage: string): string => `ohlcv_${stage.replace(/-/g, '_')}`;
 
 const PARQUET = {
   inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
@@ -69,7 +80,11 @@ export const glueTableArgs = (
     inputFormat: PARQUET.inputFormat,
     outputFormat: PARQUET.outputFormat,
     serDeInfo: { serializationLibrary: PARQUET.serdeLibrary, parameters: { 'serialization.format': '1' } },
-    columns: spec.columns.map((c) => ({ name: c.name, type: c.type, comment: c.comment })),
+    // A partition key (bars' `symbol`) lives in the path only: Glue and Athena list it under
+    // partitionKeys, never among the data columns (catalog-sync rejects a table that does).
+    columns: spec.columns
+      .filter((c) => !spec.partitionKeys.includes(c.name))
+      .map((c) => ({ name: c.name, type: c.type, comment: c.comment })),
   },
   partitionKeys: spec.partitionKeys.map((k) => ({ name: k, type: 'string' })),
 });
@@ -108,11 +123,11 @@ export function createGlue(
       source: new p.util.asset.FileAsset(join(p.root, file)),
     });
   }
-  for (const file of glueSqlFiles(p.root)) {
+  for (const file of glueSqlAssets(p.root)) {
     new s3.BucketObjectv2(`GlueSql_${file}`, {
       bucket: bucket.bucket,
-      key: `${PREFIXES.glueAssets}sql/${file}`,
-      source: new p.util.asset.FileAsset(join(p.root, 'sql', file)),
+      key: `${GLUE_SQL_PREFIX}${file}`,
+      source: new p.util.asset.FileAsset(join(p.root, SQL_ROOT, file)),
     });
   }
 
@@ -207,8 +222,8 @@ export function createGlue(
       '--enable-continuous-cloudwatch-log': 'true',
       '--bucket': bucket.bucket,
       '--database': databaseName,
-      // The root of the uploaded sql tree: the job reads <sql_prefix>etl/... and <sql_prefix>quality/...
-      '--sql_prefix': s3Url(`${PREFIXES.glueAssets}sql/`),
+      // The root of the sql/ tree: the job reads `<sql_prefix>etl/...` and `<sql_prefix>quality/...`.
+      '--sql_prefix': s3Url(GLUE_SQL_PREFIX),
       '--extra-py-files': p.util
         .output(bucket.bucket)
         .apply((b) => GLUE_MODULES.map((f) => `s3://${b}/${assetKey(f)}`).join(',')),

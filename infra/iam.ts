@@ -143,3 +143,23 @@ export const putEvents = (busArn: Input<string>): Statement => ({
   Action: ['events:PutEvents'],
   Resource: [busArn],
 });
+
+/**
+ * s3:ListBucket on the bucket, conditioned on the prefixes a service reads. Without it S3
+ * answers a GET/HEAD of a missing key with 403 instead of 404, so "not there yet" (an
+ * idempotency marker, a cursor) could not be told from "not allowed".
+ */
+export const listPrefixes = (sid: string, bucketArn: Input<string>, prefixes: string[]): Statement => ({
+  Sid: sid,
+  Effect: 'Allow',
+  Action: ['s3:ListBucket'],
+  Resource: [bucketArn],
+  Condition: { StringLike: { 's3:prefix': prefixes.map((p) => `${p}*`) } },
+});
+
+export const readWriteObjects = (sid: string, objectArns: Input<string>[]): Statement => ({
+  Sid: sid,
+  Effect: 'Allow',
+  Action: ['s3:GetObject', 's3:PutObject'],
+  Resource: objectArns,
+});

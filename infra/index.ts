@@ -15,6 +15,7 @@ import { createSchedule } from './schedule.ts';
 import { createSecrets } from './secrets.ts';
 import type { StageConfig } from './stages.ts';
 import { createStorage } from './storage.ts';
+import { createSchemaRegistry, createSubscriptions } from './subscriptions.ts';
 import { type InfraTopology, sharedTopology } from './topology.ts';
 
 export type { Platform } from './platform.ts';
@@ -48,7 +49,7 @@ export function deploy(p: Platform, stage: StageConfig, topology: InfraTopology 
       glueDatabase: glue.databaseName,
       athenaWorkgroup: workgroup.name,
       secrets,
-      quarantineThreshold: stage.alarms.quarantinedRowsPerHour,
+      quarantineThreshold: stage.alarms.quarantinedShareAlert,
     },
     servicePermissions(p, {
       region: stage.region,
@@ -67,6 +68,8 @@ export function deploy(p: Platform, stage: StageConfig, topology: InfraTopology 
     },
   );
   const alarms = createAlarms(p, stage, topology, pairs, functions, etlJobName, alarmsTopic);
+  const schemaRegistry = createSchemaRegistry(p);
+  const subscriptions = createSubscriptions(p, buses, alarmsTopic);
 
   return {
     bucket: bucket.bucket,
@@ -76,5 +79,13 @@ export function deploy(p: Platform, stage: StageConfig, topology: InfraTopology 
     athenaWorkgroup: workgroup.name,
     alarmTopic: alarms.topic.arn,
     queues: Object.fromEntries(Object.entries(pairs).map(([n, q]) => [n, q.queue.url])),
+    schemaRegistry: schemaRegistry.name,
+    // What `aws sqs start-message-move-task` needs to redrive one subscription (infra/README.md).
+    subscriptions: Object.fromEntries(
+      Object.entries(subscriptions).map(([n, s]) => [
+        n,
+        { dlq: s.dlq.arn, redriveQueue: s.redriveQueue.arn },
+      ]),
+    ),
   };
 }

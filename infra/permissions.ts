@@ -3,7 +3,15 @@
  * A service added to the topology without an entry here gets only that baseline.
  */
 import { tables } from '@ohlcv/core';
-import { arn, putEvents, readObjects, type Statement, writeObjects } from './iam.ts';
+import {
+  arn,
+  listPrefixes,
+  putEvents,
+  readObjects,
+  readWriteObjects,
+  type Statement,
+  writeObjects,
+} from './iam.ts';
 import type { Input, Platform } from './platform.ts';
 import { PREFIXES } from './storage.ts';
 
@@ -20,11 +28,19 @@ export function servicePermissions(p: Platform, r: PermissionRefs): Record<strin
   const objects = (prefix: string) => arn.objects(p, r.bucketArn, prefix);
   const job = arn.glueJob(p, r.region, r.etlJobName);
   return {
-    ingestion: [writeObjects('WriteRawZone', [objects(PREFIXES.raw)]), putEvents(r.pipelineBusArn)],
+    ingestion: [
+      writeObjects('WriteRawZone', [objects(PREFIXES.raw)]),
+      // The per-symbol cursor: read (missing on the first pull) and rewritten after each one.
+      readWriteObjects('IngestionState', [objects(PREFIXES.ingestionState)]),
+      listPrefixes('ListIngestionState', r.bucketArn, [PREFIXES.ingestionState]),
+      putEvents(r.pipelineBusArn),
+    ],
     'etl-trigger': [
       // HeadObject (etag, size for the manifest) is authorised by s3:GetObject.
       readObjects('ReadRawZone', [objects(PREFIXES.raw)]),
-      writeObjects('WriteManifests', [objects(PREFIXES.manifests)]),
+      // Manifests and their run markers (`_manifests/<id>.run.json`, HEAD before a start).
+      readWriteObjects('Manifests', [objects(PREFIXES.manifests)]),
+      listPrefixes('ListRawAndManifests', r.bucketArn, [PREFIXES.raw, PREFIXES.manifests]),
       {
         Sid: 'StartEtlJob',
         Effect: 'Allow',
@@ -34,13 +50,17 @@ export function servicePermissions(p: Platform, r: PermissionRefs): Record<strin
       putEvents(r.pipelineBusArn),
     ],
     'catalog-sync': [
-      readObjects('ReadRunSummaries', [objects(PREFIXES.runs)]),
+      // Run summaries (Glue writes them) and this service's own pending/synced markers.
+      readWriteObjects('RunSummariesAndMarkers', [objects(PREFIXES.runs)]),
+      listPrefixes('ListRuns', r.bucketArn, [PREFIXES.runs]),
       {
         Sid: 'RegisterPartitions',
         Effect: 'Allow',
         Action: [
           'glue:GetDatabase',
           'glue:GetTable',
+          // New columns in a table spec are added to the catalog table before partitions.
+          'glue:UpdateTable',
           'glue:GetPartition',
           'glue:GetPartitions',
           'glue:BatchGetPartition',
@@ -59,6 +79,9 @@ export function servicePermissions(p: Platform, r: PermissionRefs): Record<strin
     ],
     'quality-alert': [
       readObjects('ReadRunSummaries', [objects(PREFIXES.runs)]),
+      // Alert markers: one alert per failure, however often the event is redelivered.
+      readWriteObjects('AlertMarkers', [objects(PREFIXES.alerts)]),
+      listPrefixes('ListRunsAndAlerts', r.bucketArn, [PREFIXES.runs, PREFIXES.alerts]),
       putEvents(r.pipelineBusArn),
       {
         Sid: 'NotifyAlarmTopic',

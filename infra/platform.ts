@@ -12,7 +12,7 @@ export type Output<T> = pulumi.Output<T>;
 
 export type AwsApi = Pick<
   typeof aws,
-  's3' | 'sqs' | 'cloudwatch' | 'lambda' | 'iam' | 'glue' | 'athena' | 'sns'
+  's3' | 'sqs' | 'cloudwatch' | 'lambda' | 'iam' | 'glue' | 'athena' | 'sns' | 'schemas' | 'pipes'
 >;
 
 export type Duration = `${number} ${'second' | 'seconds' | 'minute' | 'minutes'}`;

@@ -3,6 +3,7 @@
  * `Ingestion Requested` envelope (source `ohlcv.scheduler`) for the stage's watchlist to the
  * ingestion-requests queue, so ingestion sees the same SQS batch of envelopes as locally.
  */
+import { SCHEMA_VERSION } from '@ohlcv/events';
 import { physicalName } from './iam.ts';
 import type { Platform } from './platform.ts';
 import type { QueuePair, QueueSender } from './queues.ts';
@@ -12,13 +13,18 @@ export const SCHEDULE_QUEUE = 'ingestion-requests';
 export const INGESTION_REQUESTED = 'Ingestion Requested';
 export const SCHEDULER_SOURCE = 'ohlcv.scheduler';
 
-/** EventBridge input template: `<id>`/`<time>` are filled (and quoted) from the tick. */
+/**
+ * EventBridge input template: `<id>`/`<time>`/... are filled (and quoted) from the tick. The
+ * detail is a complete `Ingestion Requested` detail (schemaVersion, requestId, correlationId:
+ * the tick's event id), so ingestion's own schema accepts it.
+ */
 export function ingestionRequestTemplate(stage: StageConfig): string {
-  const detail = JSON.stringify({
+  const fixed = JSON.stringify({
+    schemaVersion: SCHEMA_VERSION,
     symbols: stage.watchlist.symbols,
     interval: stage.watchlist.interval,
   });
-  return `{"version":"0","id":<id>,"detail-type":"${INGESTION_REQUESTED}","source":"${SCHEDULER_SOURCE}","account":<account>,"time":<time>,"region":<region>,"resources":[],"detail":${detail.slice(0, -1)},"correlationId":<id>}}`;
+  return `{"version":"0","id":<id>,"detail-type":"${INGESTION_REQUESTED}","source":"${SCHEDULER_SOURCE}","account":<account>,"time":<time>,"region":<region>,"resources":[],"detail":${fixed.slice(0, -1)},"requestId":<id>,"correlationId":<id>}}`;
 }
 
 export function createSchedule(

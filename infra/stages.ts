@@ -48,6 +48,11 @@ export interface StageConfig {
   alarms: {
     /** Rows quarantined per hour above which the quarantine alarm fires. */
     quarantinedRowsPerHour: number;
+    /**
+     * Share (0..1) of one run's rows quarantined above which quality-alert raises an alert
+     * (its QUARANTINE_THRESHOLD); a count would fail its config check at cold start.
+     */
+    quarantinedShareAlert: number;
     /** Failed ingestion requests per 15 minutes at or above which the alarm fires. */
     ingestionFailuresPer15Min: number;
     /** Default age (s) of the oldest message before a queue is considered stuck. */
@@ -100,6 +105,7 @@ export function stageConfig(
     logRetention: production ? '3 months' : '1 week',
     alarms: {
       quarantinedRowsPerHour: production ? 100 : 1000,
+      quarantinedShareAlert: 0.05,
       ingestionFailuresPer15Min: 1,
       oldestMessageAgeSeconds: 15 * minutes,
       oldestMessageAgeSecondsByQueue: { 'ingestion-requests': 60 * minutes },

@@ -1,6 +1,6 @@
 /**
  * The data lake: ONE bucket with zone prefixes (raw/, processed/, quarantine/, _manifests/,
- * _runs/, athena-results/, glue-assets/). One bucket because the topology's S3 rule and the
+ * _runs/, _alerts/, _state/ingestion/, athena-results/, glue-assets/). One bucket because the topology's S3 rule and the
  * local runtime's folder tree both speak of one bucket, and IAM narrows every role by prefix
  * anyway; versioning is bucket-wide, so noncurrent versions expire by lifecycle.
  */
@@ -14,6 +14,10 @@ export const PREFIXES = {
   quarantine: 'quarantine/',
   manifests: '_manifests/',
   runs: '_runs/',
+  /** quality-alert's idempotency markers. */
+  alerts: '_alerts/',
+  /** ingestion's per-symbol cursor (latest bar fetched). */
+  ingestionState: '_state/ingestion/',
   athenaResults: 'athena-results/',
   glueAssets: 'glue-assets/',
 } as const;

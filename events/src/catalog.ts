@@ -91,3 +91,31 @@ export const jsonSchemaOf = (e: CatalogEntry): Record<string, unknown> => {
 
 /** File text of `schemas/<name>.json`: stable, formatted, newline-terminated. */
 export const jsonSchemaText = (e: CatalogEntry): string => `${JSON.stringify(jsonSchemaOf(e), null, 2)}\n`;
+
+/**
+ * The EventBridge schema registry takes JSON Schema draft 4 (or OpenAPI 3), not 2020-12: the
+ * same zod schema rendered for draft 4 (`const` becomes a one-value `enum`, `id` not `$id`).
+ * Only the pipeline bus's events go there; AWS's own are in the `aws.events` registry.
+ */
+export const REGISTRY_SCHEMA_TYPE = 'JSONSchemaDraft4';
+export const registryEntries = (): CatalogEntry[] => eventCatalog.filter((e) => e.bus === 'pipeline');
+
+export const registrySchemaOf = (e: CatalogEntry): Record<string, unknown> => {
+  const schema = z.toJSONSchema(e.eventSchema, { io: 'input', target: 'draft-04' });
+  const { $schema, ...rest } = schema as Record<string, unknown>;
+  return {
+    $schema,
+    id: `${JSON_SCHEMA_ID_PREFIX}${e.name}`,
+    title: e.detailType,
+    description: `EventBridge event "${e.detailType}" from ${e.source} on the pipeline bus.`,
+    ...rest,
+  };
+};
+
+/** File text of `schemas/registry/<name>.json` (what infra uploads as the schema's content). */
+export const registrySchemaText = (e: CatalogEntry): string =>
+  `${JSON.stringify(registrySchemaOf(e), null, 2)}\n`;
+
+/** `ohlcv.quality-alert` + `Alert Raised` -> `ohlcv.quality-alert@AlertRaised`, the registry's own naming. */
+export const registrySchemaName = (e: CatalogEntry): string =>
+  `${e.source}@${e.detailType.replace(/[^A-Za-z0-9]/g, '')}`;

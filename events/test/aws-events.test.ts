@@ -64,6 +64,11 @@ describe('S3 Object Created builder', () => {
     const e = sample('object-created.json');
     e.detail['source-ip-address'] = '2001:db8::1';
     expect(s3ObjectCreatedEventSchema.safeParse(e).success).toBe(true);
+    // Writes AWS services make themselves carry a principal name or `AWS Internal`, not an IP.
+    for (const source of ['glue.amazonaws.com', 'AWS Internal']) {
+      e.detail['source-ip-address'] = source;
+      expect(s3ObjectCreatedEventSchema.safeParse(e).success, source).toBe(true);
+    }
     for (const k of ['size', 'etag', 'sequencer']) {
       const bad = sample('object-created.json');
       delete bad.detail.object[k];

@@ -2,33 +2,21 @@
  * Reusable checks over a recorded resource graph. Each throws with what is missing, so the
  * broken-topology tests can show that removing a route, a policy or a DLQ is caught.
  */
+
+import { Graph } from '../graph.ts';
 import { type PolicyDocument, wildcardViolations } from '../iam.ts';
 import { resourceId } from '../queues.ts';
+import type { RecordedResource } from '../recorder.ts';
 import type { StageConfig } from '../stages.ts';
 import type { InfraTopology } from '../topology.ts';
-import { type RecordedResource, token } from './recorder.ts';
+
+export { Graph };
 
 export class GraphAssertionError extends Error {}
 
 const fail = (message: string): never => {
   throw new GraphAssertionError(message);
 };
-
-export class Graph {
-  constructor(readonly resources: readonly RecordedResource[]) {}
-  ofType(type: string): RecordedResource[] {
-    return this.resources.filter((r) => r.type === type);
-  }
-  find(type: string, name: string): RecordedResource | undefined {
-    return this.resources.find((r) => r.type === type && r.name === name);
-  }
-  ref(r: RecordedResource, prop: string): string {
-    return token(r.type, r.name, prop);
-  }
-  without(predicate: (r: RecordedResource) => boolean): Graph {
-    return new Graph(this.resources.filter((r) => !predicate(r)));
-  }
-}
 
 const parse = (json: unknown): PolicyDocument => JSON.parse(String(json)) as PolicyDocument;
 
@@ -232,4 +220,65 @@ export function assertRetention(
   } else if (app.removal !== 'remove' || app.protect) {
     fail(`${stage.stage}: a non-production stage should be removable`);
   }
+}
+
+/** Log groups AWS creates itself (Glue's), which no resource of the graph declares. */
+const AWS_MANAGED_LOG_GROUPS = ['/aws-glue/jobs/output', '/aws-glue/jobs/error', '/aws-glue/jobs/logs-v2'];
+
+/**
+ * Every resource a policy names exists in the graph: a token must reference a recorded
+ * resource, an ARN built from a name must name a declared job, table, database, ruleset or
+ * function log group. A typo in a name would otherwise grant nothing, silently.
+ */
+export function assertPolicyResourcesExist(g: Graph, stage: StageConfig): void {
+  const names = (type: string) => new Set(g.ofType(type).map((r) => String(r.args?.name)));
+  const jobs = names('aws.glue.Job');
+  const databases = names('aws.glue.CatalogDatabase');
+  const rulesets = names('aws.glue.DataQualityRuleset');
+  const tableNames = names('aws.glue.CatalogTable');
+  const logGroups = new Set([
+    ...[...names('sst.aws.Function')].map((n) => `/aws/lambda/${n}`),
+    ...AWS_MANAGED_LOG_GROUPS,
+  ]);
+  const problems: string[] = [];
+  for (const policy of [
+    ...g.ofType('aws.iam.RolePolicy'),
+    ...g.ofType('aws.sqs.QueuePolicy'),
+    ...g.ofType('aws.sns.TopicPolicy'),
+  ]) {
+    for (const s of parse(policy.args.policy).Statement) {
+      for (const raw of s.Resource ?? []) {
+        const r = String(raw);
+        if (r === '*') continue;
+        const tokens = [...r.matchAll(/\$\{([^:}]+):([^.}]+)\.[^}]+\}/g)];
+        const missingToken = tokens.find(([, type, name]) => !g.find(String(type), String(name)));
+        if (missingToken) {
+          problems.push(`${policy.name}: ${r} references no resource`);
+          continue;
+        }
+        if (tokens.length > 0) continue;
+        const m = /^arn:aws:([a-z0-9-]+):([a-z0-9-]*):([^:]*):(.*)$/.exec(r);
+        if (!m) {
+          problems.push(`${policy.name}: ${r} is neither a reference nor an ARN`);
+          continue;
+        }
+        const [, service, region, , rest = ''] = m;
+        if (region && region !== stage.region) problems.push(`${policy.name}: ${r} is in another region`);
+        const ok =
+          (service === 'glue' && rest === 'catalog') ||
+          (service === 'glue' && rest.startsWith('job/') && jobs.has(rest.slice(4))) ||
+          (service === 'glue' && rest.startsWith('database/') && databases.has(rest.slice(9))) ||
+          (service === 'glue' &&
+            rest.startsWith('dataQualityRuleset/') &&
+            rulesets.has(rest.slice('dataQualityRuleset/'.length))) ||
+          (service === 'glue' &&
+            rest.startsWith('table/') &&
+            databases.has(rest.split('/')[1] ?? '') &&
+            tableNames.has(rest.split('/')[2] ?? '')) ||
+          (service === 'logs' && logGroups.has(rest.replace(/^log-group:/, '').replace(/:\*$/, '')));
+        if (!ok) problems.push(`${policy.name}: ${r} names no resource of the stage`);
+      }
+    }
+  }
+  if (problems.length) fail(problems.join('\n'));
 }

@@ -1,10 +1,12 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ingestionRequestedEventSchema } from '@ohlcv/events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deploy } from '../index.ts';
-import type { Platform } from '../platform.ts';
+import { renderInputTemplate } from '../input-template.ts';
 import { resourceId } from '../queues.ts';
+import { recordStage } from '../record-stage.ts';
+import { createRecorder, installGlobals, token } from '../recorder.ts';
 import { PRODUCTION_STAGES, stageConfig } from '../stages.ts';
 import { type InfraService, type InfraTopology, sharedTopology } from '../topology.ts';
 import {
@@ -17,24 +19,13 @@ import {
   Graph,
   GraphAssertionError,
 } from './assertions.ts';
-import { ACCOUNT_ID, createRecorder, installGlobals, token } from './recorder.ts';
 
 const env = { OHLCV_AWS_REGION: 'eu-west-1', OHLCV_WATCHLIST: 'AAPL,BTC/USD' };
 const APP = 'ohlcv';
 
 /** Runs the infra modules directly (for broken topologies) against a fresh recorder. */
 function synth(stageName: string, topology: InfraTopology = sharedTopology, root = process.cwd()) {
-  const rec = createRecorder();
-  const platform = {
-    app: { name: APP, stage: stageName },
-    aws: rec.aws,
-    sst: rec.sst,
-    util: rec.util,
-    accountId: ACCOUNT_ID,
-    root,
-  } as unknown as Platform;
-  deploy(platform, stageConfig(stageName, env), topology);
-  return new Graph(rec.resources);
+  return recordStage(stageName, { env, topology, root }).graph;
 }
 
 const ctxFor = (stage: string) => ({
@@ -161,17 +152,32 @@ describe('sst.config.ts run() against recorders', () => {
     expect(g.ofType('aws.cloudwatch.EventTarget').some((t) => t.args.arn === g.ref(topic, 'arn'))).toBe(true);
   });
 
-  it('schedules ingestion into its queue with an EventBridge-shaped envelope', () => {
+  it('schedules ingestion with an envelope our own schema accepts, rendered as EventBridge does', () => {
     const g = graphs.get('dev')!.graph;
     const target = g.find('aws.cloudwatch.EventTarget', 'IngestionScheduleTarget')!;
-    const filled = target.args.inputTransformer.inputTemplate
-      .replace(/<id>/g, '"e-1"')
-      .replace(/<time>/g, '"2024-01-02T03:04:05Z"')
-      .replace(/<account>/g, '"1"')
-      .replace(/<region>/g, '"eu-west-1"');
-    const envelope = JSON.parse(filled);
-    expect(envelope['detail-type']).toBe('Ingestion Requested');
-    expect(envelope.detail).toEqual({ symbols: ['AAPL', 'BTC/USD'], interval: '1min', correlationId: 'e-1' });
+    const tick = {
+      version: '0',
+      id: '7bf73129-1428-4cd3-a780-95db273d1602',
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: '123456789012',
+      time: '2024-01-02T03:04:05Z',
+      region: 'eu-west-1',
+      resources: ['arn:aws:events:eu-west-1:123456789012:rule/dev-ingestion-schedule'],
+      detail: {},
+    };
+    const { inputPaths, inputTemplate } = target.args.inputTransformer;
+    const parsed = ingestionRequestedEventSchema.safeParse(
+      JSON.parse(renderInputTemplate(inputTemplate, inputPaths, tick)),
+    );
+    expect(parsed.success, parsed.success ? '' : JSON.stringify(parsed.error.issues)).toBe(true);
+    expect(parsed.data?.detail).toMatchObject({
+      schemaVersion: 1,
+      requestId: tick.id,
+      correlationId: tick.id,
+      symbols: ['AAPL', 'BTC/USD'],
+      interval: '1min',
+    });
   });
 
   it('only the functions that need a secret get it', () => {
@@ -192,18 +198,21 @@ const withoutConditions = (policy: string): string => {
 };
 
 describe('Glue assets', () => {
-  it('ships the job script, its modules and every non-.ts file of sql/etl and sql/quality to glue-assets/', () => {
+  it('ships the script, its modules and every non-.ts file of sql/etl and sql/quality under glue-assets/sql/', () => {
     const root = mkdtempSync(join(tmpdir(), 'infra-assets-'));
     try {
-      mkdirSync(join(root, 'sql/etl/partitions'), { recursive: true });
+      mkdirSync(join(root, 'sql/etl/plan'), { recursive: true });
       mkdirSync(join(root, 'sql/quality'), { recursive: true });
+      mkdirSync(join(root, 'sql/queries'), { recursive: true });
       for (const f of [
         'etl/20_dedupe.sql',
         'etl/10_clean.sql',
-        'etl/plan.json',
-        'etl/partitions/p.sql',
-        'etl/x.test.ts',
-        'quality/q.sql',
+        'etl/dialect.json',
+        'etl/plan/steps.json',
+        'etl/index.ts',
+        'etl/sql.test.ts',
+        'quality/bars_unique_key.sql',
+        'queries/top.sql',
       ])
         writeFileSync(join(root, 'sql', f), 'select 1');
       const g = synth('dev', sharedTopology, root);
@@ -214,23 +223,47 @@ describe('Glue assets', () => {
         ['glue-assets/etl_runner.py', join(root, 'packages/etl/glue/etl_runner.py')],
         ['glue-assets/etl_plan.py', join(root, 'packages/etl/glue/etl_plan.py')],
         ['glue-assets/etl_staging.py', join(root, 'packages/etl/glue/etl_staging.py')],
-        ['glue-assets/sql/etl/10_clean.sql', join(root, 'sql/etl/10_clean.sql')],
-        ['glue-assets/sql/etl/20_dedupe.sql', join(root, 'sql/etl/20_dedupe.sql')],
-        ['glue-assets/sql/etl/partitions/p.sql', join(root, 'sql/etl/partitions/p.sql')],
-        ['glue-assets/sql/etl/plan.json', join(root, 'sql/etl/plan.json')],
-        ['glue-assets/sql/quality/q.sql', join(root, 'sql/quality/q.sql')],
+        ...[
+          'etl/10_clean.sql',
+          'etl/20_dedupe.sql',
+          'etl/dialect.json',
+          'etl/plan/steps.json',
+          'quality/bars_unique_key.sql',
+        ].map((f) => [`glue-assets/sql/${f}`, join(root, 'sql', f)]),
       ]);
       const job = g.find('aws.glue.Job', 'EtlJob')!;
+      // The root of the sql tree: the job appends etl/... and quality/... itself.
       expect(job.args.defaultArguments['--sql_prefix']).toBe(`s3://${bucket}/glue-assets/sql/`);
       expect(job.args.defaultArguments['--extra-py-files']).toBe(
         ['etl_runner.py', 'etl_plan.py', 'etl_staging.py']
           .map((f) => `s3://${bucket}/glue-assets/${f}`)
           .join(','),
       );
+      expect(job.args.defaultArguments).not.toHaveProperty('--sql_files');
       expect(job.args.command.scriptLocation).toBe(`s3://${bucket}/glue-assets/etl_job.py`);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  });
+
+  it('every key the job reads under --sql_prefix is uploaded (the real sql/ tree)', () => {
+    const g = synth('dev');
+    const job = g.find('aws.glue.Job', 'EtlJob')!;
+    const prefix = String(job.args.defaultArguments['--sql_prefix']).replace(/^s3:\/\/[^/]+\//, '');
+    const keys = new Set(g.ofType('aws.s3.BucketObjectv2').map((o) => o.args.key));
+    const needed = [
+      `${prefix}etl/dialect.json`,
+      `${prefix}etl/plan.json`,
+      `${prefix}etl/tables.json`,
+      // Every file the shared plan names (the job reads the plan, not a file list argument).
+      ...(
+        JSON.parse(readFileSync(join(process.cwd(), 'sql/etl/plan.json'), 'utf8')) as {
+          steps: { file: string }[];
+        }
+      ).steps.map((st) => `${prefix}etl/${st.file}`),
+      `${prefix}quality/bars_unique_key.sql`,
+    ];
+    for (const key of needed) expect(keys, key).toContain(key);
   });
 });
 

@@ -1,5 +1,5 @@
 -- description: Volume, VWAP and bar count per symbol and trade date.
--- Source: ohlcv.bars_daily (partition pruning by month).
+-- Source: bars_daily (partition pruning by month).
 -- @param start_date date = 1970-01-01  first trade date, inclusive
 -- @param end_date date = 9999-12-31  last trade date, inclusive
 -- @param symbol string = ''  one symbol, or '' for all
@@ -9,7 +9,7 @@ SELECT
   volume,
   vwap,
   bar_count
-FROM ohlcv.bars_daily
+FROM bars_daily
 WHERE "month" BETWEEN substr(:start_date, 1, 7) AND substr(:end_date, 1, 7)
   AND trade_date BETWEEN CAST(:start_date AS DATE) AND CAST(:end_date AS DATE)
   AND (:symbol = '' OR symbol = :symbol)

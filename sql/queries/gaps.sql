@@ -1,5 +1,5 @@
 -- description: Missing intraday bars inside each symbol's observed session (first to last bar), per symbol, day and interval.
--- Source: ohlcv.bars (partition pruning by date). Daily and longer intervals are left out.
+-- Source: bars (partition pruning by date). Daily and longer intervals are left out.
 -- @param start_date date = 1970-01-01  first date, inclusive
 -- @param end_date date = 9999-12-31  last date, inclusive
 -- @param interval string = ''  one bar interval (1min, 5min, 15min, 30min, 45min, 1h, 2h, 4h), or '' for all
@@ -15,7 +15,7 @@ WITH scoped AS (
       WHEN '1min' THEN 1 WHEN '5min' THEN 5 WHEN '15min' THEN 15 WHEN '30min' THEN 30
       WHEN '45min' THEN 45 WHEN '1h' THEN 60 WHEN '2h' THEN 120 WHEN '4h' THEN 240
     END AS step_minutes
-  FROM ohlcv.bars
+  FROM bars
   WHERE "date" BETWEEN :start_date AND :end_date
     AND (:interval = '' OR "interval" = :interval)
     AND (:symbol = '' OR symbol = :symbol)

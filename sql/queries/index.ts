@@ -201,10 +201,18 @@ export function describeParams(q: QueryDef): string {
  * The CTAS statement materializing a query, in source form. Athena gets table
  * properties (Parquet, partitioned_by); its location comes from the workgroup, never the SQL.
  */
-export function materializeSql(q: QueryDef, engine: 'athena' | 'duckdb', schema = 'ohlcv'): string {
+/**
+ * The CTAS of a materialization. Queries name no database: on Athena the query's context
+ * database (`ohlcv_<stage>`) decides unless `schema` is given; locally DuckDB's `ohlcv`.
+ */
+export function materializeSql(
+  q: QueryDef,
+  engine: 'athena' | 'duckdb',
+  schema: string | undefined = engine === 'duckdb' ? 'ohlcv' : undefined,
+): string {
   if (!q.materialize) throw new QueryParamError(`query ${q.name} is not a materialization`);
   const body = stripHeader(q.sql);
-  const target = `${schema}.${q.materialize.table}`;
+  const target = schema ? `${schema}.${q.materialize.table}` : q.materialize.table;
   if (engine === 'duckdb') return `CREATE OR REPLACE TABLE ${target} AS\n${body}`;
   const parts = q.materialize.partitionedBy.map((c) => `'${c}'`).join(', ');
   return `CREATE TABLE ${target}\nWITH (format = 'PARQUET', write_compression = 'SNAPPY', partitioned_by = ARRAY[${parts}])\nAS\n${body}`;

@@ -1,5 +1,5 @@
--- description: Monthly OHLC, volume and return per symbol; materialized as table ohlcv.monthly_summary (CTAS, partitioned by month).
--- Source: ohlcv.bars_daily, only the months asked for are read. The partition column comes last, as Athena CTAS requires;
+-- description: Monthly OHLC, volume and return per symbol; materialized as table monthly_summary (CTAS, partitioned by month).
+-- Source: bars_daily, only the months asked for are read. The partition column comes last, as Athena CTAS requires;
 -- Athena writes at most 100 partitions per CTAS, so materialize at most 100 months per run (INSERT INTO for more).
 -- @materialize monthly_summary partitioned_by=month
 -- @param start_month month = 1970-01  first month, inclusive (YYYY-MM)
@@ -17,7 +17,7 @@ WITH ranked AS (
     log_return,
     row_number() OVER (PARTITION BY symbol, "month" ORDER BY trade_date ASC) AS first_rank,
     row_number() OVER (PARTITION BY symbol, "month" ORDER BY trade_date DESC) AS last_rank
-  FROM ohlcv.bars_daily
+  FROM bars_daily
   WHERE "month" BETWEEN :start_month AND :end_month
 )
 SELECT

@@ -14,6 +14,11 @@ describe.each(queries.map((q) => [q.name, q] as const))('%s', (_name, q) => {
     expect(executionParameters.length).toBe((sql.match(/\?/g) ?? []).length);
   });
 
+  it('names no database: on Athena the context database (ohlcv_<stage>) resolves its tables', () => {
+    // Glue creates `ohlcv_<stage>`; a query hard-wired to `ohlcv.` fails on every stage.
+    expect(q.sql).not.toMatch(/\bohlcv\s*\.\s*\w/i);
+  });
+
   it('has a description and documented parameters', () => {
     expect(q.description.length).toBeGreaterThan(10);
     for (const p of q.params) expect(p.description.length).toBeGreaterThan(3);
@@ -24,6 +29,10 @@ describe('registry', () => {
   it('materializes monthly_summary as an Athena CTAS that parses under Trino', () => {
     const ctas = materializeSql(getQuery('monthly_summary'), 'athena');
     expect(ctas).toMatch(/partitioned_by = ARRAY\['month'\]/);
+    expect(ctas).toMatch(/^CREATE TABLE monthly_summary\n/);
+    expect(materializeSql(getQuery('monthly_summary'), 'athena', 'ohlcv_dev')).toMatch(
+      /^CREATE TABLE ohlcv_dev\.monthly_summary\n/,
+    );
     expect(trino.validate(toAthena(ctas, { start_month: '2024-01', end_month: '2024-02' }).sql)).toEqual([]);
   });
 

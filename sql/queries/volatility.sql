@@ -1,12 +1,12 @@
 -- description: Rolling volatility: sample stddev of the last N daily returns incl. the current day, annualized by sqrt(252); null until N returns exist.
--- Source: ohlcv.bars_daily. Reads 2N+10 calendar days before start_date so the first rows in range have a full window.
+-- Source: bars_daily. Reads 2N+10 calendar days before start_date so the first rows in range have a full window.
 -- @param start_date date = 1970-01-01  first trade date shown, inclusive
 -- @param end_date date = 9999-12-31  last trade date shown, inclusive
 -- @param window integer = 20  N, returns per window (20 or 60 are usual)
 -- @param symbol string = ''  one symbol, or '' for all
 WITH scoped AS (
   SELECT symbol, trade_date, daily_return
-  FROM ohlcv.bars_daily
+  FROM bars_daily
   WHERE "month" BETWEEN
       substr(CAST(CAST(:start_date AS DATE) - INTERVAL '1' DAY * (2 * CAST(:window AS INTEGER) + 10) AS VARCHAR), 1, 7)
       AND substr(:end_date, 1, 7)

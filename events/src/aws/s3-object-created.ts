@@ -14,7 +14,9 @@ const s3Detail = S3EventNotificationEventBridgeSchema.shape.detail;
 /**
  * Powertools' S3 detail schema (AWS's field names: `request-id`, `version-id`, ...),
  * narrowed to `Object Created`: size, etag and sequencer are always there (Powertools
- * makes them optional for deletes), and the source IP may be IPv6 on dual-stack endpoints.
+ * makes them optional for deletes). `source-ip-address` is the requester's IPv4/IPv6
+ * address for a client's write, but a service principal's name (e.g. `glue.amazonaws.com`)
+ * or `AWS Internal` for a write an AWS service made on its own behalf: any non-empty text.
  */
 export const s3ObjectCreatedDetailSchema = s3Detail.extend({
   object: s3Detail.shape.object.extend({
@@ -22,7 +24,7 @@ export const s3ObjectCreatedDetailSchema = s3Detail.extend({
     etag: z.string(),
     sequencer: z.string(),
   }),
-  'source-ip-address': z.union([z.ipv4(), z.ipv6()]).optional(),
+  'source-ip-address': z.string().min(1).optional(),
 });
 export const s3ObjectCreatedEventSchema = envelopeSchema(
   S3_SOURCE,

@@ -8,4 +8,5 @@ export * from './powertools-logger.ts';
 export * from './powertools-metrics.ts';
 export * from './s3-object-store.ts';
 export * from './secrets.ts';
+export * from './sqs-dlq.ts';
 export * from './sqs-queue-sender.ts';

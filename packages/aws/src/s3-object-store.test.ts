@@ -81,4 +81,24 @@ describe('s3ObjectStore', () => {
     await expect(store.get('raw/x')).rejects.toMatchObject({ code: 'ObjectStoreError', retryable: true });
     mock.restore();
   });
+
+  it('never takes a 403 for "missing": S3 answers one for a missing key without s3:ListBucket', async () => {
+    // What real S3 sends for HEAD/GET of a missing key when the role lacks ListBucket
+    // (moto answers 404 there, so only this test pins the case).
+    const mock = mockClient(S3Client);
+    mock.on(HeadObjectCommand).rejects(s3Error('Forbidden', 403, 'Forbidden'));
+    mock.on(GetObjectCommand).rejects(s3Error('AccessDenied', 403, 'Access Denied'));
+    const store = s3ObjectStore({ bucket: 'lake', client: new S3Client({ region: 'us-east-1' }) });
+    for (const call of [
+      () => store.head('_manifests/m-1.run.json'),
+      () => store.get('_state/ingestion/A.1min.json'),
+    ]) {
+      await expect(call()).rejects.toMatchObject({
+        code: 'ObjectStoreAccessDenied',
+        retryable: false,
+        message: expect.stringMatching(/s3:ListBucket on its prefix/),
+      });
+    }
+    mock.restore();
+  });
 });

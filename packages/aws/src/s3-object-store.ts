@@ -25,11 +25,21 @@ const isMissing = (err: unknown): boolean => {
   return name === 'NoSuchKey' || name === 'NotFound' || awsHttpStatus(err) === 404;
 };
 
+/**
+ * S3 answers a GET/HEAD of a missing key with 403 (not 404) when the caller lacks
+ * s3:ListBucket: a 403 is never taken for "missing", and the error says what to grant.
+ */
+const FORBIDDEN_HINT =
+  'access denied: the role needs s3:GetObject on the key, and s3:ListBucket on its prefix for a missing key to answer 404 instead of 403';
+
 const wrap = (op: string, key: string, err: unknown): AppError =>
-  new AppError('ObjectStoreError', `S3 ${op} ${key} failed: ${awsErrorName(err) ?? String(err)}`, {
-    retryable: isTransientAwsError(err),
-    cause: err,
-  });
+  new AppError(
+    awsHttpStatus(err) === 403 ? 'ObjectStoreAccessDenied' : 'ObjectStoreError',
+    `S3 ${op} ${key} failed: ${awsErrorName(err) ?? String(err)}${
+      awsHttpStatus(err) === 403 && (op === 'HeadObject' || op === 'GetObject') ? ` (${FORBIDDEN_HINT})` : ''
+    }`,
+    { retryable: isTransientAwsError(err), cause: err },
+  );
 
 export function s3ObjectStore(opts: S3ObjectStoreOptions): ObjectStore {
   const client = opts.client ?? new S3Client({});

@@ -1,8 +1,9 @@
-import { etlEngineFromEnv, LocalRuntime, resolveHome } from '@ohlcv/local';
+import { LocalRuntime } from '@ohlcv/local';
 import type { IngestionProgress } from '@ohlcv/service-ingestion';
 import { localServices } from '@ohlcv/stack';
 import { type EmbeddedTwelveData, marketDataFromEnv } from '@ohlcv/twelvedata';
 import type { CommandIO } from './command.ts';
+import { runtimeOptions } from './session.ts';
 
 export interface PipelineSessionOptions {
   /** Per-minute credit limit of the embedded source and of the client's budget. */
@@ -26,7 +27,7 @@ export async function openPipeline(
   io: CommandIO,
   opts: PipelineSessionOptions = {},
 ): Promise<PipelineSession> {
-  const rt = LocalRuntime.open({ home: resolveHome(io.env, io.cwd), etlEngine: etlEngineFromEnv(io.env) });
+  const rt = LocalRuntime.open(runtimeOptions(io));
   let market: Awaited<ReturnType<typeof marketDataFromEnv>> | undefined;
   try {
     const env = opts.creditsPerMinute

@@ -23,6 +23,8 @@ export const errorCodes = {
   InvalidObjectKey: 'an object key that cannot be a local path (.., empty segment, control characters)',
   InvalidPath: 'a path with control characters, not safe to quote into SQL',
   ObjectStoreError: 'the object store failed a call',
+  ObjectStoreAccessDenied:
+    'S3 answered 403: a missing grant, or a missing key without s3:ListBucket on its prefix (never taken for "missing")',
 
   // Queues (QueueSender port, the local SQS emulation).
   UnknownQueue: 'no queue of that name (SQS: QueueDoesNotExist)',
@@ -100,6 +102,11 @@ export const errorCodes = {
   NotifyFailed: 'a notifier failed to deliver an alert; retryable',
   WebhookFailed: 'a webhook did not answer 2xx after its retries',
   WebhookRejected: 'a webhook answered 4xx (not retried)',
+
+  // Subscriptions (subscriptions.json, both runtimes).
+  InvalidSubscriptions:
+    'subscriptions.json does not parse or breaks a rule; names the field (seen by users: CLI, sst deploy)',
+  UnknownSubscription: 'no declared subscription of that name (seen by users: CLI)',
 
   // Tests only: a crash injected between two writes.
   SimulatedCrash: 'a fault injected by a test',

@@ -9,5 +9,6 @@ export * from './metrics.ts';
 export * from './ports.ts';
 export * from './run-contract.ts';
 export * from './sqs-batch.ts';
+export * from './subscriptions/index.ts';
 export * from './tables.ts';
 export * from './topology.ts';

@@ -117,10 +117,12 @@ export const rules: readonly RuleSpec[] = [
     name: 'etl-job-failed',
     description: 'The ETL job failed, timed out or was stopped: raise an alert.',
     bus: 'default',
+    // The terminal states a Glue Job State Change carries besides SUCCEEDED (ERROR is an API
+    // JobRunState that the event never has).
     pattern: (ctx) => ({
       source: ['aws.glue'],
       'detail-type': ['Glue Job State Change'],
-      detail: { jobName: [ctx.etlJobName], state: ['FAILED', 'TIMEOUT', 'STOPPED', 'ERROR'] },
+      detail: { jobName: [ctx.etlJobName], state: ['FAILED', 'TIMEOUT', 'STOPPED'] },
     }),
     target: 'quality-alert',
   },

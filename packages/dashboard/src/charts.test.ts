@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { groupedBarChart, lineChart, niceTicks, palette, scatterChart } from './charts.ts';
+import { groupedBarChart, lineChart, niceTicks, scatterChart } from './charts.ts';
 import { esc } from './html.ts';
+import { symbolColors } from './palette.ts';
 
 const frame = (id: string) => ({
   id,
@@ -8,7 +9,7 @@ const frame = (id: string) => ({
   description: 'd',
   xLabel: 'x unit',
   yLabel: 'y unit',
-  color: palette(['A', 'B', '<i>']),
+  color: symbolColors(['A', 'B', '<i>']),
 });
 
 describe('charts', () => {
@@ -73,5 +74,61 @@ describe('charts', () => {
   it('esc covers the five HTML specials and tolerates null', () => {
     expect(esc(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
     expect(esc(null)).toBe('');
+  });
+});
+
+describe('candlesticks and monthly bars', () => {
+  it('draws one candle per bar with wick, body, volume and the VWAP line', async () => {
+    const { candlestickChart } = await import('./charts.ts');
+    const bar = (i: number, up: boolean) => ({
+      label: `2024-03-0${i}`,
+      open: up ? 10 : 12,
+      high: 13,
+      low: 9,
+      close: up ? 12 : 10,
+      volume: 100 * i,
+      vwap: 11,
+      tooltip: `<b>${i}</b>`,
+    });
+    const svg = candlestickChart(
+      {
+        id: 'c',
+        title: 'C',
+        description: 'd',
+        xLabel: 'x',
+        yLabel: 'Price',
+        up: '#0a0',
+        down: '#a00',
+        vwap: '#fa0',
+      },
+      [bar(1, true), bar(2, false), bar(3, true)],
+      String,
+      String,
+    );
+    expect(svg).toContain('data-kind="candles" data-marks="3"');
+    expect(svg.match(/<g class="candle">/g)).toHaveLength(3);
+    expect(svg.match(/<rect class="vol"/g)).toHaveLength(3);
+    expect(svg.match(/fill="#a00"/g)).toHaveLength(2); // the down bar's body and volume
+    expect(svg).toContain('<polyline class="vwap"');
+    expect(svg).toContain('&lt;b&gt;2&lt;/b&gt;');
+  });
+
+  it('keeps monthly volume as grouped bars however many symbols and months', async () => {
+    const { PANELS } = await import('./panels.ts');
+    const rows = [];
+    for (let s = 0; s < 14; s++) {
+      for (let m = 1; m <= 13; m++) {
+        rows.push({
+          symbol: `S${s}`,
+          month: `20${m > 12 ? 25 : 24}-${String(((m - 1) % 12) + 1).padStart(2, '0')}`,
+          total_volume: 1000 + s * m,
+          avg_daily_volume: 50,
+          trading_days: 20,
+        });
+      }
+    }
+    const svg = PANELS.monthly_volume.chart(rows, symbolColors(rows.map((r) => r.symbol)));
+    expect(svg).toContain('data-kind="bar"');
+    expect(svg.match(/<rect class="bar"/g)).toHaveLength(14 * 13);
   });
 });

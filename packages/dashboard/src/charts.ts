@@ -5,6 +5,7 @@
  * the page works without JavaScript and tests can count what was plotted.
  */
 import { esc, join } from './html.ts';
+import type { ColorOf } from './palette.ts';
 
 export const WIDTH = 760;
 export const HEIGHT = 320;
@@ -12,29 +13,7 @@ const M = { top: 16, right: 20, bottom: 56, left: 72 };
 const PLOT_W = WIDTH - M.left - M.right;
 const PLOT_H = HEIGHT - M.top - M.bottom;
 
-/** Okabe–Ito, then Paul Tol muted: distinguishable with common colour-vision deficiencies. */
-const PALETTE = [
-  '#0072B2',
-  '#E69F00',
-  '#009E73',
-  '#D55E00',
-  '#CC79A7',
-  '#56B4E9',
-  '#332288',
-  '#999933',
-  '#882255',
-  '#44AA99',
-  '#8C564B',
-  '#555555',
-];
-
-export type ColorOf = (series: string) => string;
-
-/** Stable colours: a symbol keeps its colour across every chart on the page. */
-export function palette(keys: readonly string[]): ColorOf {
-  const index = new Map([...new Set(keys)].sort().map((k, i) => [k, i]));
-  return (k) => PALETTE[(index.get(k) ?? 0) % PALETTE.length] ?? '#555555';
-}
+export type { ColorOf } from './palette.ts';
 
 export interface ChartFrame {
   /** Unique per page; used for aria ids. */
@@ -175,9 +154,10 @@ export function lineChart(
   frame: ChartFrame,
   marks: readonly Mark[],
   fmtY: (v: number) => string,
-  opts: { magnitude?: boolean } = {},
+  opts: { magnitude?: boolean; baseline?: number } = {},
 ): string {
   if (marks.length === 0) return emptyChart(frame, 'line');
+  const base = opts.baseline ?? 0;
   const cats = uniqueSorted(marks.map((m) => m.x));
   const step = PLOT_W / cats.length;
   const pos = new Map(cats.map((c, i) => [c, M.left + step * (i + 0.5)]));
@@ -186,7 +166,7 @@ export function lineChart(
   let scale: Scale;
   if (opts.magnitude) scale = magnitudeScale(ys, M.top + PLOT_H, M.top);
   else {
-    const ticks = niceTicks(Math.min(0, ...ys), Math.max(0, ...ys));
+    const ticks = niceTicks(Math.min(base, ...ys), Math.max(base, ...ys));
     scale = { ticks, log: false, map: linear(ticks[0] ?? 0, ticks.at(-1) ?? 1, M.top + PLOT_H, M.top) };
   }
   const y = scale.map;
@@ -203,7 +183,7 @@ export function lineChart(
   });
   const zero = opts.magnitude
     ? ''
-    : `<line class="zero" x1="${M.left}" x2="${M.left + PLOT_W}" y1="${r2(y(0))}" y2="${r2(y(0))}"/>`;
+    : `<line class="zero" x1="${M.left}" x2="${M.left + PLOT_W}" y1="${r2(y(base))}" y2="${r2(y(base))}"/>`;
   return join([
     svgOpen(frame, 'line', marks.length),
     yAxis(scale.ticks, y, fmtY, logLabel(frame.yLabel, scale)),
@@ -223,11 +203,14 @@ export function groupedBarChart(
   frame: ChartFrame,
   marks: readonly Mark[],
   fmtY: (v: number) => string,
+  opts: { alwaysBars?: boolean } = {},
 ): string {
   if (marks.length === 0) return emptyChart(frame, 'bar');
   const cats = uniqueSorted(marks.map((m) => m.x));
   const series = uniqueSorted(marks.map((m) => m.series));
-  if (cats.length * series.length > MAX_BAR_SLOTS) return lineChart(frame, marks, fmtY, { magnitude: true });
+  if (!opts.alwaysBars && cats.length * series.length > MAX_BAR_SLOTS) {
+    return lineChart(frame, marks, fmtY, { magnitude: true });
+  }
   const band = PLOT_W / cats.length;
   const inner = band * 0.8;
   const barW = inner / series.length;
@@ -290,5 +273,81 @@ export function scatterChart(
     dots.join(''),
     '</svg>',
     legend(series, frame.color),
+  ]);
+}
+
+export interface CandleMark {
+  /** Axis label of the bar (date or UTC time). */
+  label: string;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number | null;
+  vwap: number | null;
+  tooltip: string;
+}
+
+/** Past this many candles the SVG fallback draws the latest ones only (and says so). */
+export const MAX_SVG_CANDLES = 400;
+
+/**
+ * The no-JavaScript candlestick chart: candles (wick and body) with the VWAP line in the
+ * price pane, volume bars in a pane below. `data-marks` counts the candles drawn.
+ */
+export function candlestickChart(
+  frame: Omit<ChartFrame, 'color'> & { up: string; down: string; vwap: string },
+  all: readonly CandleMark[],
+  fmtPrice: (v: number) => string,
+  fmtVolume: (v: number) => string,
+): string {
+  if (all.length === 0) return emptyChart({ ...frame, color: () => '' }, 'candles');
+  const candles = all.slice(-MAX_SVG_CANDLES);
+  const volH = Math.round(PLOT_H * 0.25);
+  const priceH = PLOT_H - volH - 12;
+  const lows = candles.map((c) => Math.min(c.low, c.vwap ?? c.low));
+  const highs = candles.map((c) => Math.max(c.high, c.vwap ?? c.high));
+  const ticks = niceTicks(Math.min(...lows), Math.max(...highs));
+  const y = linear(ticks[0] ?? 0, ticks.at(-1) ?? 1, M.top + priceH, M.top);
+  const volumes = candles.map((c) => c.volume ?? 0);
+  const vMax = Math.max(...volumes, 0) || 1;
+  const vBase = M.top + PLOT_H;
+  const vy = (v: number) => vBase - (v / vMax) * volH;
+  const step = PLOT_W / candles.length;
+  const bodyW = Math.max(step * 0.7, 1);
+  const cx = (i: number) => M.left + step * (i + 0.5);
+  const marks = candles.map((c, i) => {
+    const color = c.close >= c.open ? frame.up : frame.down;
+    const top = y(Math.max(c.open, c.close));
+    const h = Math.max(Math.abs(y(c.open) - y(c.close)), 1);
+    const vol =
+      c.volume === null
+        ? ''
+        : `<rect class="vol" x="${r2(cx(i) - bodyW / 2)}" y="${r2(vy(c.volume))}" width="${r2(bodyW)}" height="${r2(vBase - vy(c.volume))}" fill="${color}" fill-opacity="0.45"/>`;
+    return `<g class="candle"><title>${esc(c.tooltip)}</title><line x1="${r2(cx(i))}" x2="${r2(cx(i))}" y1="${r2(y(c.high))}" y2="${r2(y(c.low))}" stroke="${color}"/><rect class="body" x="${r2(cx(i) - bodyW / 2)}" y="${r2(top)}" width="${r2(bodyW)}" height="${r2(h)}" fill="${color}"/>${vol}</g>`;
+  });
+  const vwapPts = candles
+    .map((c, i) => (c.vwap === null ? null : `${r2(cx(i))},${r2(y(c.vwap))}`))
+    .filter((p): p is string => p !== null);
+  const vwap =
+    vwapPts.length > 1
+      ? `<polyline class="vwap" points="${vwapPts.join(' ')}" fill="none" stroke="${frame.vwap}" stroke-width="1.5"/>`
+      : '';
+  const labels = candles.map((c) => c.label);
+  const xPos = new Map(labels.map((l, i) => [l, cx(i)]));
+  const volLabel = `<text x="${M.left - 8}" y="${r2(vBase - volH)}" dy="0.32em" text-anchor="end">${esc(fmtVolume(vMax))}</text><line class="grid" x1="${M.left}" x2="${M.left + PLOT_W}" y1="${r2(vBase - volH - 6)}" y2="${r2(vBase - volH - 6)}"/>`;
+  const note =
+    all.length > candles.length
+      ? `<text class="note" x="${M.left + 4}" y="${M.top + 12}">latest ${candles.length} of ${all.length} bars</text>`
+      : '';
+  return join([
+    svgOpen({ ...frame, color: () => '' }, 'candles', candles.length),
+    yAxis(ticks, y, fmtPrice, frame.yLabel),
+    xCategoryAxis(labels, (l) => xPos.get(l) ?? M.left, frame.xLabel),
+    volLabel,
+    marks.join(''),
+    vwap,
+    note,
+    '</svg>',
   ]);
 }

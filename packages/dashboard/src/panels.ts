@@ -130,6 +130,8 @@ export const PANELS: Record<SeriesName, PanelSpec> = {
         },
         marks,
         fmtCompact,
+        // Months are few: bars stay readable where daily slots would not.
+        { alwaysBars: true },
       );
     },
   },

@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { BadRequest, parseSelection, resolveSeries, selectionParams } from './series.ts';
+import { BadRequest, MAX_SELECTED, parseSelection, selectionParams } from './series.ts';
 
-const sel = (q: string) => parseSelection(new URLSearchParams(q));
+const sel = (q: string, opts?: Parameters<typeof parseSelection>[1]) =>
+  parseSelection(new URLSearchParams(q), opts);
+
+const param = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof BadRequest) return err.param;
+    throw err;
+  }
+  return 'no error';
+};
 
 describe('selection and series parameters', () => {
   it('maps the page selection onto each query’s own parameters', () => {
@@ -16,31 +27,27 @@ describe('selection and series parameters', () => {
       start_month: '2024-03',
       end_month: '2024-04',
     });
-    expect(resolveSeries('price_vs_volume', {}).params).toEqual({
-      start_date: '1970-01-01',
-      end_date: '9999-12-31',
-      symbol: '',
-    });
+    expect(selectionParams('price_vs_volume', sel(''))).toEqual({});
+  });
+
+  it('takes a repeated symbol as several, keeping order and dropping duplicates and blanks', () => {
+    expect(sel('symbol=SPY&symbol=AAPL&symbol=SPY&symbol=').symbols).toEqual(['SPY', 'AAPL']);
+    expect(sel('').symbols).toEqual([]);
+    const many = Array.from({ length: MAX_SELECTED + 1 }, (_, i) => `symbol=S${i}`).join('&');
+    expect(param(() => sel(many))).toBe('symbol');
+    expect(param(() => sel('symbol=A&symbol=B', { singleSymbol: true }))).toBe('symbol');
+    expect(() => selectionParams('daily_volume', sel('symbol=A&symbol=B'))).toThrow(/one symbol/);
   });
 
   it('names the bad parameter', () => {
-    const param = (fn: () => unknown) => {
-      try {
-        fn();
-      } catch (err) {
-        if (err instanceof BadRequest) return err.param;
-        throw err;
-      }
-      return 'no error';
-    };
     expect(param(() => sel('start=yesterday'))).toBe('start');
     expect(param(() => sel('end=2023-02-29'))).toBe('end');
     expect(param(() => sel('start=2024-03-02&start=2024-03-03'))).toBe('start');
+    expect(param(() => sel('start=2024-03-05&end=2024-03-04'))).toBe('end');
     expect(param(() => sel('limit=5'))).toBe('limit');
+    expect(param(() => sel('interval=1h'))).toBe('interval');
+    expect(sel('interval=1h', { allowExtra: ['interval'] }).symbols).toEqual([]);
     expect(param(() => sel(`symbol=${'X'.repeat(65)}`))).toBe('symbol');
-    expect(param(() => resolveSeries('daily_volume', { start_date: '2024-02-30' }))).toBe('start_date');
-    expect(param(() => resolveSeries('monthly_volume', { end_month: '24-01' }))).toBe('end_month');
-    expect(param(() => resolveSeries('monthly_volume', { k: '1' }))).toBe('k');
-    expect(sel('start=2024-02-29')).toEqual({ symbol: '', start: '2024-02-29', end: '' });
+    expect(sel('start=2024-02-29')).toEqual({ symbols: [], start: '2024-02-29', end: '' });
   });
 });

@@ -2,8 +2,7 @@
  * The four dashboard series: registry queries only, parameters checked by the registry's
  * `resolveParams` and bound by the query engine — a request never adds SQL text.
  */
-import { getQuery, type ParamValue, type QueryDef, QueryParamError, resolveParams } from '@ohlcv/sql/queries';
-import type { DashboardSource } from './source.ts';
+import type { ParamValue } from '@ohlcv/sql/queries';
 
 export const DASHBOARD_SERIES = [
   'daily_price_change',
@@ -16,9 +15,10 @@ export type SeriesName = (typeof DASHBOARD_SERIES)[number];
 export const isSeriesName = (name: string): name is SeriesName =>
   (DASHBOARD_SERIES as readonly string[]).includes(name);
 
-/** The selection shared by every chart on a page: `?symbol=&start=&end=`. */
+/** The selection shared by every chart on a page: `?symbol=A&symbol=B&start=&end=`. */
 export interface Selection {
-  symbol: string;
+  /** Empty means every symbol. */
+  symbols: string[];
   start: string;
   end: string;
 }
@@ -34,6 +34,8 @@ export class BadRequest extends Error {
 }
 
 const MAX_SYMBOL = 64;
+/** Symbols compared at once: each costs a query when not cached, and a line on the chart. */
+export const MAX_SELECTED = 20;
 
 /** A YYYY-MM-DD string naming a real calendar day. */
 export function isCalendarDate(s: string): boolean {
@@ -44,8 +46,22 @@ export function isCalendarDate(s: string): boolean {
 
 const PAGE_PARAMS = ['symbol', 'start', 'end'] as const;
 
-/** Reads and checks the page selection; unknown parameters are an error too. */
-export function parseSelection(query: URLSearchParams, allowExtra: readonly string[] = []): Selection {
+/** The one value of a parameter that may be given once; more is a 400 naming it. */
+export function single(query: URLSearchParams, k: string): string {
+  const all = query.getAll(k);
+  if (all.length > 1) throw new BadRequest(k, `parameter ${k} is given ${all.length} times`);
+  return (all[0] ?? '').trim();
+}
+
+/**
+ * Reads and checks the page selection; unknown parameters are an error too. `symbol` may
+ * repeat (up to MAX_SELECTED, duplicates dropped, order kept); `single` allows one only.
+ */
+export function parseSelection(
+  query: URLSearchParams,
+  opts: { allowExtra?: readonly string[]; singleSymbol?: boolean } = {},
+): Selection {
+  const allowExtra = opts.allowExtra ?? [];
   for (const key of query.keys()) {
     if (!(PAGE_PARAMS as readonly string[]).includes(key) && !allowExtra.includes(key)) {
       throw new BadRequest(
@@ -54,15 +70,21 @@ export function parseSelection(query: URLSearchParams, allowExtra: readonly stri
       );
     }
   }
-  const one = (k: string): string => {
-    const all = query.getAll(k);
-    if (all.length > 1) throw new BadRequest(k, `parameter ${k} is given ${all.length} times`);
-    return (all[0] ?? '').trim();
-  };
-  const sel = { symbol: one('symbol'), start: one('start'), end: one('end') };
-  if (sel.symbol.length > MAX_SYMBOL) {
+  const given = query.getAll('symbol').map((s) => s.trim());
+  if (opts.singleSymbol && given.length > 1) {
+    throw new BadRequest('symbol', `parameter symbol is given ${given.length} times; this page shows one`);
+  }
+  const symbols = [...new Set(given.filter((s) => s !== ''))];
+  if (symbols.some((s) => s.length > MAX_SYMBOL)) {
     throw new BadRequest('symbol', `parameter symbol is longer than ${MAX_SYMBOL} characters`);
   }
+  if (symbols.length > MAX_SELECTED) {
+    throw new BadRequest(
+      'symbol',
+      `parameter symbol is given ${symbols.length} times; at most ${MAX_SELECTED}`,
+    );
+  }
+  const sel = { symbols, start: single(query, 'start'), end: single(query, 'end') };
   for (const k of ['start', 'end'] as const) {
     if (sel[k] !== '' && !isCalendarDate(sel[k])) {
       throw new BadRequest(k, `parameter ${k} must be a YYYY-MM-DD date, got "${sel[k]}"`);
@@ -74,10 +96,14 @@ export function parseSelection(query: URLSearchParams, allowExtra: readonly stri
   return sel;
 }
 
-/** The registry parameters a selection means for one series (empty fields keep the defaults). */
-export function selectionParams(name: SeriesName, sel: Selection): Record<string, ParamValue> {
+/**
+ * The registry parameters a selection of at most one symbol means for one query (empty
+ * fields keep the defaults); several symbols are one query each (see Market.series).
+ */
+export function selectionParams(name: string, sel: Selection): Record<string, ParamValue> {
   const given: Record<string, ParamValue> = {};
-  if (sel.symbol) given.symbol = sel.symbol;
+  if (sel.symbols.length > 1) throw new Error(`selectionParams takes one symbol, got ${sel.symbols.length}`);
+  if (sel.symbols[0]) given.symbol = sel.symbols[0];
   if (name === 'monthly_volume') {
     if (sel.start) given.start_month = sel.start.slice(0, 7);
     if (sel.end) given.end_month = sel.end.slice(0, 7);
@@ -86,39 +112,4 @@ export function selectionParams(name: SeriesName, sel: Selection): Record<string
     if (sel.end) given.end_date = sel.end;
   }
   return given;
-}
-
-/** Resolves through the registry; its errors name the parameter and become 400s. */
-export function resolveSeries(
-  name: SeriesName,
-  given: Record<string, ParamValue>,
-): { def: QueryDef; params: Record<string, ParamValue> } {
-  const def = getQuery(name);
-  try {
-    const params = resolveParams(def, given);
-    for (const p of def.params) {
-      const v = params[p.name];
-      if (p.type === 'date' && typeof v === 'string' && v !== '' && !isCalendarDate(v)) {
-        throw new BadRequest(p.name, `parameter ${p.name} must be a real calendar date, got "${v}"`);
-      }
-    }
-    return { def, params };
-  } catch (err) {
-    if (err instanceof QueryParamError) {
-      const unknown = Object.keys(given).find((k) => !def.params.some((p) => p.name === k));
-      const named = unknown ?? def.params.find((p) => err.message.includes(`parameter ${p.name}`))?.name;
-      throw new BadRequest(named ?? '', err.message);
-    }
-    throw err;
-  }
-}
-
-export async function runSeries(
-  source: DashboardSource,
-  name: SeriesName,
-  given: Record<string, ParamValue>,
-): Promise<{ def: QueryDef; params: Record<string, ParamValue>; rows: Record<string, unknown>[] }> {
-  const { def, params } = resolveSeries(name, given);
-  const rows = await source.queryEngine.query(def.sql, params);
-  return { def, params, rows };
 }

@@ -5,51 +5,38 @@
  * stands for s3://<bucket>/ and returns the run's script, modules and arguments, so a
  * mismatch between what infra uploads and what the job reads fails the run.
  *
- * The one function to switch to the issue-10 stage recorder once it lands: `recordedGlueJob`.
+ * `recordedGlueJob` reads them from infra's own recorder (infra/record-stage.ts).
  */
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { deploy } from '../../../infra/index.ts';
-import type { Platform } from '../../../infra/platform.ts';
-import { stageConfig } from '../../../infra/stages.ts';
-import { ACCOUNT_ID, createRecorder } from '../../../infra/test/recorder.ts';
+import { glueJobDefinition, recordStage } from '../../../infra/record-stage.ts';
 import type { SparkJobRun } from '../src/spark-engine.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 export interface RecordedGlueJob {
   name: string;
-  /** The bucket as the graph names it (a token): s3://<bucket>/ is what gets mapped. */
+  /** The bucket name put in place of the graph's bucket token: s3://<bucket>/ is what gets mapped. */
   bucket: string;
   defaultArguments: Record<string, string>;
   scriptLocation: string;
   assets: Array<{ key: string; source: string }>;
 }
 
-export function recordedGlueJob(stage = 'dev'): RecordedGlueJob {
-  const rec = createRecorder();
-  const platform = {
-    app: { name: 'ohlcv', stage },
-    aws: rec.aws,
-    sst: rec.sst,
-    util: rec.util,
-    accountId: ACCOUNT_ID,
+/** The ETL job from the stage graph infra records (infra/record-stage.ts, issue 10's recorder). */
+export function recordedGlueJob(stage = 'dev', bucket = 'ohlcv-test-lake'): RecordedGlueJob {
+  const rec = recordStage(stage, {
     root: repoRoot,
-  } as unknown as Platform;
-  deploy(platform, stageConfig(stage, { OHLCV_AWS_REGION: 'eu-west-1', OHLCV_WATCHLIST: 'AAPL' }));
-  const job = rec.resources.find((r) => r.type === 'aws.glue.Job');
-  const bucketRes = rec.resources.find((r) => r.type === 'aws.s3.Bucket');
-  if (!job || !bucketRes) throw new Error('the recorded graph has no Glue job or bucket');
-  const bucket = `\${aws.s3.Bucket:${bucketRes.name}.bucket}`;
+    env: { OHLCV_AWS_REGION: 'eu-west-1', OHLCV_WATCHLIST: 'AAPL' },
+  });
+  const job = glueJobDefinition(rec, bucket);
   return {
-    name: job.args.name,
+    name: job.name,
     bucket,
-    defaultArguments: job.args.defaultArguments,
-    scriptLocation: job.args.command.scriptLocation,
-    assets: rec.resources
-      .filter((r) => r.type === 'aws.s3.BucketObjectv2' && r.args.bucket === bucket)
-      .map((r) => ({ key: r.args.key, source: r.args.source.path })),
+    defaultArguments: job.defaultArguments,
+    scriptLocation: job.scriptLocation,
+    assets: job.assets.map((a) => ({ key: a.key, source: a.path })),
   };
 }
 

@@ -11,3 +11,4 @@ export * from './runtime/local-publisher.ts';
 export * from './runtime/raw-zone.ts';
 export * from './runtime/runtime.ts';
 export * from './state-db.ts';
+export * from './subscriptions/index.ts';

@@ -7,6 +7,9 @@
 import type { ErrorCode } from '@ohlcv/core';
 
 export const raises = {
+  ConfigMissing:
+    'a required environment variable is not set, or TwelveDataApiKey is still the deploy placeholder: the cold start fails (config.ts)',
+  ConfigInvalid: 'a Twelve Data setting out of range (credits, base URL): the cold start fails (config.ts)',
   InvalidIngestionRequest: 'the record is not an Ingestion Requested event: fails alone, to the DLQ',
   InvalidIngestionRange: 'start/end cannot be read as a range: fails alone, to the DLQ',
 } as const satisfies Partial<Record<ErrorCode, string>>;

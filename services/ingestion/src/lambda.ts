@@ -1,28 +1,39 @@
-/** Lambda entry: wires the AWS adapters into the ingestion handler. Nothing else lives here. */
+/** Lambda entry: the only file that wires AWS adapters into ingestion. */
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
 import { eventBridgePublisher, readSecret, s3ObjectStore, withPowertools } from '@ohlcv/aws';
-import { requireEnv, systemClock } from '@ohlcv/core';
+import { systemClock } from '@ohlcv/core';
 import { createTwelveDataClient } from '@ohlcv/twelvedata';
+import { ingestionConfig, requireApiKey } from './config.ts';
 import { createIngestionHandler } from './handler.ts';
 
-const optionalNumber = (v: string | undefined): number | undefined =>
-  v === undefined || v === '' ? undefined : Number(v);
-
-export const handler = withPowertools('ingestion', async ({ logger, metrics, env }) => {
-  const apiKey = await readSecret('TwelveDataApiKey', {
-    env,
-    envVar: 'TWELVE_DATA_API_KEY',
-    secretId: env.TWELVE_DATA_SECRET_ID,
-  });
+export const handler = withPowertools('ingestion', async ({ logger, metrics, env, traceClient }) => {
+  const config = ingestionConfig(env);
+  const apiKey = requireApiKey(
+    await readSecret('TwelveDataApiKey', {
+      env,
+      envVar: 'TWELVE_DATA_API_KEY',
+      secretId: config.twelveData.secretId,
+    }),
+    config.stage,
+  );
   const client = createTwelveDataClient({
     apiKey,
-    baseUrl: env.TWELVE_DATA_BASE_URL || undefined,
-    creditsPerMinute: optionalNumber(env.TWELVE_DATA_CREDITS_PER_MINUTE),
-    creditsPerDay: optionalNumber(env.TWELVE_DATA_CREDITS_PER_DAY),
+    baseUrl: config.twelveData.baseUrl,
+    creditsPerMinute: config.twelveData.creditsPerMinute,
+    creditsPerDay: config.twelveData.creditsPerDay,
     logger,
   });
   return createIngestionHandler({
-    store: s3ObjectStore({ bucket: requireEnv(env, 'BUCKET_NAME'), clock: systemClock }),
-    publisher: eventBridgePublisher({ busName: requireEnv(env, 'PIPELINE_BUS_NAME') }),
+    store: s3ObjectStore({
+      bucket: config.bucketName,
+      clock: systemClock,
+      client: traceClient(new S3Client({})),
+    }),
+    publisher: eventBridgePublisher({
+      busName: config.busName,
+      client: traceClient(new EventBridgeClient({})),
+    }),
     client,
     clock: systemClock,
     logger,

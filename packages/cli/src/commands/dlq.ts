@@ -2,9 +2,11 @@ import { dlqName, type QueueName, queueNames } from '@ohlcv/core';
 import { formatOf, parse, table, toJson } from '../args.ts';
 import { type Command, UsageError } from '../command.ts';
 import { withRuntime } from '../session.ts';
+import { dlqSubscriptionCommand } from './dlq-subscription.ts';
 
 const usage = `Usage: ohlcv dlq list [QUEUE] [--limit N] [--format table|json]
        ohlcv dlq redrive QUEUE [--max N]
+       ohlcv dlq list|redrive --subscription NAME   (a subscription's DLQ, redriven to it only)
 
 Dead-letter queues hold messages that failed their queue's maximum receives.
   list      shows DLQ messages (all DLQs, or the DLQ of QUEUE) without changing them
@@ -23,6 +25,8 @@ export const dlqCommand: Command = {
   summary: 'List or redrive dead-letter queues',
   usage,
   async run(argv, io) {
+    if (argv.some((a) => a === '--subscription' || a.startsWith('--subscription=')))
+      return dlqSubscriptionCommand.run(argv, io);
     const [verb, ...rest] = argv;
     if (verb === 'list') {
       const { values, positionals } = parse(

@@ -1,16 +1,22 @@
 import { formatOf, parse } from '../args.ts';
 import { type Command, UsageError } from '../command.ts';
 import { openRuntime } from '../session.ts';
+import { eventsSchemasCommand } from './events-schemas.ts';
+import { eventsSubscriptionsCommand } from './events-subscriptions.ts';
 import { testPatternCommand } from './events-test-pattern.ts';
 
 const usage = `Usage: ohlcv events tail [--last N] [--follow] [--source PREFIX] [--format table|json]
        ohlcv events test-pattern --pattern '<json>' --event '<json>'
+       ohlcv events subscriptions [--format table|json]
+       ohlcv events schemas [NAME] [--dialect 2020-12|draft-04]
 
   tail           prints the events that crossed the local buses (AWS-native ones on the
                  default bus, ohlcv.* ones on the pipeline bus) and the queues each was
                  routed to; --follow keeps printing new ones (Ctrl-C to stop)
   test-pattern   tests an EventBridge event pattern against an event, like
-                 "aws events test-event-pattern": prints {"Result":true|false}`;
+                 "aws events test-event-pattern": prints {"Result":true|false}
+  subscriptions  the declared subscriptions with delivered / failed / dead-lettered counts
+  schemas        the events' JSON Schemas (draft-04: as in the AWS schema registry)`;
 
 export const eventsCommand: Command = {
   name: 'events',
@@ -19,7 +25,12 @@ export const eventsCommand: Command = {
   async run(argv, io) {
     const [verb, ...rest] = argv;
     if (verb === 'test-pattern') return testPatternCommand.run(rest, io);
-    if (verb !== 'tail') throw new UsageError(`expected "tail" or "test-pattern", got "${verb ?? ''}"`);
+    if (verb === 'subscriptions') return eventsSubscriptionsCommand.run(rest, io);
+    if (verb === 'schemas') return eventsSchemasCommand.run(rest, io);
+    if (verb !== 'tail')
+      throw new UsageError(
+        `expected "tail", "test-pattern", "subscriptions" or "schemas", got "${verb ?? ''}"`,
+      );
     const { values } = parse(rest, {
       last: { type: 'string', default: '20' },
       follow: { type: 'boolean', default: false },

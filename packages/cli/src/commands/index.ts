@@ -1,4 +1,5 @@
 import type { Command } from '../command.ts';
+import { withStage } from '../stage/index.ts';
 import { dashboardCommand } from './dashboard.ts';
 import { dlqCommand } from './dlq.ts';
 import { dropCommand } from './drop.ts';
@@ -21,4 +22,4 @@ export const commands: Command[] = [
   dashboardCommand,
   dlqCommand,
   eventsCommand,
-];
+].map(withStage); // `--stage NAME`: query/status/drop/dlq against a deployed stage

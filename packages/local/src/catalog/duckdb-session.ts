@@ -40,6 +40,9 @@ export async function openDuckSession(
   };
   try {
     await connection.run(`CREATE SCHEMA ${quoteIdent(DATABASE)}`);
+    // sql/queries name no database (Athena's context database is `ohlcv_<stage>`): here the
+    // unqualified names resolve in the local catalog's schema.
+    await connection.run(`SET schema = ${quotePath(DATABASE)}`);
     for (const source of sources) await createView(connection, lakeRoot, source, opts.unionByName ?? false);
   } catch (err) {
     close();

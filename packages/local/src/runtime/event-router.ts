@@ -14,6 +14,20 @@ export interface QueueWriter {
   send(queue: string, body: string): unknown;
 }
 
+/**
+ * A target outside the topology (a subscription's queue), routed in the same transaction as
+ * the topology's queues: `accept` must be synchronous and write through the same database.
+ */
+export interface ExtraRoute {
+  bus: BusName;
+  /** What the event log records as the target, e.g. `subscription:orders`. */
+  name: string;
+  matches(envelope: unknown): boolean;
+  accept(envelope: Record<string, unknown>, body: string): void;
+  /** Called after a delivery that reached this route commits. */
+  afterCommit?: () => void;
+}
+
 interface CompiledRule {
   spec: RuleSpec;
   matches(event: unknown): boolean;
@@ -28,6 +42,7 @@ interface CompiledRule {
 export class EventRouter {
   private readonly compiled: CompiledRule[];
   private readonly listeners = new Set<(queues: readonly QueueName[]) => void>();
+  private readonly extraRoutes: ExtraRoute[] = [];
 
   constructor(
     private readonly db: StateDb,
@@ -54,6 +69,7 @@ export class EventRouter {
    */
   deliver(bus: BusName, envelopes: readonly Record<string, unknown>[], alsoInTransaction?: () => void): void {
     const touched = new Set<QueueName>();
+    const reached = new Set<ExtraRoute>();
     // IMMEDIATE: take the write lock up front. A deferred transaction that reads first (the
     // object ledger's re-check) fails with SQLITE_BUSY, without waiting, when another
     // process committed in between; an immediate one waits (busy_timeout) instead.
@@ -67,11 +83,22 @@ export class EventRouter {
             this.queues.send(q, body);
             touched.add(q);
           }
-          this.log.append(bus, envelope, targets, String(envelope.time));
+          const extra = this.extraRoutes.filter((r) => r.bus === bus && r.matches(envelope));
+          for (const r of extra) {
+            r.accept(envelope, body);
+            reached.add(r);
+          }
+          this.log.append(bus, envelope, [...targets, ...extra.map((r) => r.name)], String(envelope.time));
         }
       })
       .immediate();
     if (touched.size > 0) for (const l of this.listeners) l([...touched]);
+    for (const r of reached) r.afterCommit?.();
+  }
+
+  /** Adds a target beyond the topology's rules (the subscriptions). */
+  addRoute(route: ExtraRoute): void {
+    this.extraRoutes.push(route);
   }
 
   /** Called after a delivery commits, with the queues that received messages. */

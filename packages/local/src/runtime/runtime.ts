@@ -13,8 +13,10 @@ import {
   queueNames,
   queues as queueSpecs,
   randomIds,
+  redactEndpoint,
   type ServiceName,
   type SqsBatchHandler,
+  type Subscription,
   serviceNames,
   services as serviceSpecs,
   systemClock,
@@ -27,6 +29,8 @@ import type { HomeLayout } from '../home.ts';
 import { FsObjectStore } from '../object-store/fs-object-store.ts';
 import { ensureTopologyQueues, QueuePoller, SqliteQueueStore } from '../queue/index.ts';
 import { openStateDb, type StateDb } from '../state-db.ts';
+import { LocalSubscriptions } from '../subscriptions/local-subscriptions.ts';
+import type { SubscriptionCounts } from '../subscriptions/subscription-store.ts';
 import { EngineLock } from './engine-lock.ts';
 import { createEtlEngine, type EtlEngine, type EtlEngineConfig, etlEngineFromEnv } from './etl-engine.ts';
 import { EventLog } from './event-log.ts';
@@ -52,6 +56,8 @@ export interface LocalRuntimeOptions {
   /** The ETL engine; default from OHLCV_ETL_ENGINE / SPARK_MASTER (DuckDB unless told otherwise). */
   etlEngine?: EtlEngineConfig;
   jobTimeoutMs?: number;
+  /** Declared subscriptions (`subscriptions.json`) and where their secrets come from. */
+  subscriptions?: { declared: readonly Subscription[]; secret: (name: string) => string | undefined };
 }
 
 /** `metrics` carries the service's name as its `service` dimension, like Powertools on AWS. */
@@ -78,6 +84,7 @@ export class LocalRuntime {
   readonly jobRunner: LocalJobRunner;
   readonly catalog: LocalCatalog;
   readonly etlEngine: EtlEngine;
+  readonly subscriptions: LocalSubscriptions;
   private readonly pollers = new Map<QueueName, QueuePoller>();
   private engineLock: EngineLock | undefined;
   private servicesRunning = false;
@@ -98,6 +105,15 @@ export class LocalRuntime {
     this.router = new EventRouter(this.db, this.queues, this.eventLog, {
       bucketName: LOCAL_BUCKET,
       etlJobName: ETL_JOB_NAME,
+    });
+    this.subscriptions = new LocalSubscriptions({
+      db: this.db,
+      router: this.router,
+      subscriptions: opts.subscriptions?.declared ?? [],
+      secret: opts.subscriptions?.secret ?? (() => undefined),
+      clock: this.clock,
+      timers: this.timers,
+      logger: this.logger.child('subscriptions'),
     });
     this.rawZone = new RawZone({
       db: this.db,
@@ -205,6 +221,7 @@ export class LocalRuntime {
     this.jobRunner.start();
     this.rawZone.watch();
     for (const p of this.pollers.values()) p.start();
+    this.subscriptions.deliverer.start();
   }
 
   /**
@@ -237,9 +254,14 @@ export class LocalRuntime {
         await this.jobRunner.idle();
         moved = true;
       }
+      if ((await this.subscriptions.deliverer.runOnce()).tried > 0) moved = true;
       if (moved) continue;
       const pendingRaw = this.rawZone.unsettled();
-      const soon = this.nextVisibleWithin(LOCAL_RETRY_SECONDS + 1);
+      const nextDelivery = this.subscriptions.deliverer.nextDueAt();
+      const soon =
+        this.nextVisibleWithin(LOCAL_RETRY_SECONDS + 1) ||
+        (nextDelivery !== undefined &&
+          nextDelivery.getTime() <= this.clock.now().getTime() + (LOCAL_RETRY_SECONDS + 1) * 1000);
       if (pendingRaw > 0 || soon) {
         await sleep(this.timers, 250, opts.signal);
         continue;
@@ -291,6 +313,9 @@ export class LocalRuntime {
         routedTo: e.routedTo,
       })),
       metrics: this.metrics.summary(),
+      subscriptions: this.subscriptions
+        .counts()
+        .map(({ endpoint, ...c }) => ({ ...c, endpoint: redactEndpoint(endpoint) })),
     };
   }
 
@@ -298,6 +323,7 @@ export class LocalRuntime {
     if (this.servicesRunning) {
       await Promise.all([...this.pollers.values()].map((p) => p.stop()));
     }
+    await this.subscriptions.deliverer.stop();
     await this.jobRunner.stop();
     await this.etlEngine.close();
     await this.rawZone.close();
@@ -328,6 +354,8 @@ export interface RuntimeStatus {
   recentEvents: { seq: number; at: string; source: string; detailType: string; routedTo: string[] }[];
   /** Every metric series: last value, and sum and points over the last hour. */
   metrics: MetricSeriesSummary[];
+  /** The declared subscriptions and what the deliverer did for each (`events subscriptions`). */
+  subscriptions: (SubscriptionCounts & { endpoint: string })[];
 }
 
 const sleep = (timers: Timers, ms: number, signal?: AbortSignal): Promise<void> =>

@@ -1,0 +1,29 @@
+/**
+ * `--stage NAME` on query, status, drop and dlq: the same verbs against a deployed stage.
+ * A command wrapped here runs its local form unless `--stage` is given.
+ */
+import type { Command, CommandIO } from '../command.ts';
+import { stageDlq, stageDrop, stageQuery, stageStatus, stageUsage } from './commands.ts';
+
+const STAGE_VERBS: Record<
+  string,
+  { run: (argv: string[], io: CommandIO) => Promise<number>; extra: string }
+> = {
+  query: { run: stageQuery, extra: " NAME|--sql '...' [--param K=V ...] [--format table|json]" },
+  status: { run: stageStatus, extra: ' [--format table|json]' },
+  drop: { run: stageDrop, extra: ' FILE... [--prefix P]' },
+  dlq: { run: stageDlq, extra: ' list [QUEUE] [--limit N] | redrive QUEUE [--max N]' },
+};
+
+export const hasStageFlag = (argv: readonly string[]): boolean =>
+  argv.some((a) => a === '--stage' || a.startsWith('--stage='));
+
+export function withStage(command: Command): Command {
+  const verb = STAGE_VERBS[command.name];
+  if (!verb) return command;
+  return {
+    ...command,
+    usage: `${command.usage.trimEnd()}\n${stageUsage(command.name, verb.extra)}`,
+    run: (argv, io) => (hasStageFlag(argv) ? verb.run(argv, io) : command.run(argv, io)),
+  };
+}

@@ -1,0 +1,199 @@
+/**
+ * `--stage NAME` on moto (IAM enforced): the CLI reads the stage's outputs as `sst deploy`
+ * leaves them and drives S3, SQS, Glue and Athena with the standard credential chain and
+ * AWS_ENDPOINT_URL. Athena on moto runs no SQL: its results are seeded through moto's API
+ * and the test checks what the CLI sent (query text, parameters, workgroup, database).
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetQueryExecutionCommand, ListQueryExecutionsCommand } from '@aws-sdk/client-athena';
+import { BatchCreatePartitionCommand, StartJobRunCommand } from '@aws-sdk/client-glue';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { requireToolchain, venvPython } from '@ohlcv/core/testing/toolchain';
+import { recordStage } from '@ohlcv/infra/record-stage';
+import { type Emulator, Rehearsal, startMoto } from '@ohlcv/stage';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../main.ts';
+import { captureIO } from '../testing/capture-io.ts';
+import { conventionalNames } from './resources.ts';
+
+const hasMoto = requireToolchain(
+  'moto server (python venv)',
+  !!venvPython(),
+  'run .ci/prepare.d/10-python.sh (builds ~/.cache/ohlcv-data-engine/venv with moto[server])',
+);
+
+describe('infra names and the CLI’s convention agree', () => {
+  it('database, workgroup, job and queues', () => {
+    const { graph } = recordStage('pr-7', { env: {} });
+    const n = conventionalNames('pr-7');
+    expect(graph.ofType('aws.glue.CatalogDatabase')[0]?.args.name).toBe(n.glueDatabase);
+    expect(graph.ofType('aws.athena.Workgroup')[0]?.args.name).toBe(n.athenaWorkgroup);
+    expect(graph.ofType('aws.glue.Job')[0]?.args.name).toBe(n.etlJob);
+    const queues = graph.ofType('aws.sqs.Queue').map((q) => q.args.name);
+    expect(queues).toContain(n.queue('etl-trigger'));
+    expect(queues).toContain(n.queue('etl-trigger-dlq'));
+  });
+});
+
+describe.skipIf(!hasMoto)('ohlcv --stage on moto', () => {
+  let moto: Emulator;
+  let r: Rehearsal;
+  let cwd: string;
+  const STAGE = 'cli';
+
+  const run = async (...argv: string[]) => {
+    const { io, out } = captureIO({ cwd, env: process.env });
+    const code = await main(argv, io);
+    return { code, ...out };
+  };
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    r = await Rehearsal.start({ stageName: STAGE, services: [], emulator: moto });
+    cwd = mkdtempSync(join(tmpdir(), 'ohlcv-cli-stage-'));
+    mkdirSync(join(cwd, '.sst'));
+    // What `sst deploy --stage cli` writes: deploy()'s return value.
+    writeFileSync(
+      join(cwd, '.sst', 'outputs.json'),
+      JSON.stringify({
+        bucket: r.stage.bucket,
+        pipelineBus: r.stage.pipelineBus,
+        etlJob: r.stage.etlJobName,
+        glueDatabase: r.stage.glueDatabase,
+        athenaWorkgroup: r.stage.athenaWorkgroup,
+        queues: Object.fromEntries(Object.values(r.stage.queues).map((q) => [q.name, q.url])),
+      }),
+    );
+    for (const [k, v] of Object.entries(r.adminEnv())) vi.stubEnv(k, v);
+  }, 90_000);
+  afterAll(async () => {
+    vi.unstubAllEnvs();
+    await r?.close();
+    await moto?.stop();
+    if (cwd) rmSync(cwd, { recursive: true, force: true });
+  });
+
+  it('--help of each verb documents --stage', async () => {
+    for (const verb of ['query', 'status', 'drop', 'dlq']) {
+      const res = await run(verb, '--help');
+      expect(res.stdout, verb).toMatch(new RegExp(`ohlcv ${verb} --stage NAME`));
+    }
+  });
+
+  it('drop puts the file into raw/ of the stage bucket', async () => {
+    const file = join(cwd, 'bars.csv');
+    writeFileSync(
+      file,
+      'symbol,interval,timestamp,open,high,low,close,volume\nSPY,1day,2024-03-04,1,2,0.5,1.5,10\n',
+    );
+    const res = await run('drop', '--stage', STAGE, file, '--format', 'json');
+    expect(res.code, res.stderr).toBe(0);
+    expect(JSON.parse(res.stdout)[0].key).toBe('raw/drops/bars.csv');
+    const head = await r.admin.s3.send(
+      new HeadObjectCommand({ Bucket: r.stage.bucket, Key: 'raw/drops/bars.csv' }),
+    );
+    expect(head.ContentLength).toBeGreaterThan(0);
+  });
+
+  it('status shows queue and DLQ depths, recent Glue runs and registered partitions', async () => {
+    await r.admin.glue.send(
+      new StartJobRunCommand({
+        JobName: r.stage.etlJobName,
+        Arguments: { '--manifest_key': '_manifests/m.json' },
+      }),
+    );
+    await r.admin.glue.send(
+      new BatchCreatePartitionCommand({
+        DatabaseName: r.stage.glueDatabase,
+        TableName: 'bars_daily',
+        PartitionInputList: ['2024-03', '2024-04'].map((m) => ({
+          Values: [m],
+          StorageDescriptor: { Location: `s3://${r.stage.bucket}/processed/bars_daily/month=${m}/` },
+        })),
+      }),
+    );
+    const res = await run('status', '--stage', STAGE, '--format', 'json');
+    expect(res.code, res.stderr).toBe(0);
+    const s = JSON.parse(res.stdout);
+    expect(s.queues.map((q: { queue: string }) => q.queue).sort()).toEqual(
+      Object.keys(r.stage.queues).sort(),
+    );
+    expect(s.runs).toHaveLength(1);
+    expect(s.partitions.find((p: { table: string }) => p.table === 'bars_daily').partitions).toBe(2);
+  });
+
+  it('dlq list shows a dead letter and dlq redrive moves it back to its queue', async () => {
+    const q = r.stage.queues['catalog-sync']!;
+    await r.admin.sqs.send(new SendMessageCommand({ QueueUrl: q.dlqUrl, MessageBody: '{"poison":true}' }));
+    const listed = await run('dlq', 'list', 'catalog-sync', '--stage', STAGE, '--format', 'json');
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(JSON.parse(listed.stdout).map((m: { body: string }) => m.body)).toEqual(['{"poison":true}']);
+    const status = await run('status', '--stage', STAGE, '--format', 'json');
+    expect(status.code).toBe(1); // a DLQ holds a message
+    const moved = await run('dlq', 'redrive', 'catalog-sync', '--stage', STAGE);
+    expect(moved.stdout).toMatch(/moved 1 message\(s\) from catalog-sync-dlq to catalog-sync/);
+    const depth = await r.admin.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: q.url, AttributeNames: ['ApproximateNumberOfMessages'] }),
+    );
+    expect(depth.Attributes?.ApproximateNumberOfMessages).toBe('1');
+  });
+
+  it('query runs a named query on Athena in the stage workgroup and database, :name parameters bound', async () => {
+    // moto runs no SQL: seed the result it returns (a header row, then the data).
+    await fetch(`${moto.endpoint}/moto-api/static/athena/query-results`, {
+      method: 'POST',
+      body: JSON.stringify({
+        region: r.endpoint.region,
+        results: [
+          {
+            rows: [
+              { Data: [{ VarCharValue: 'symbol' }, { VarCharValue: 'volume' }] },
+              { Data: [{ VarCharValue: 'SPY' }, { VarCharValue: '123' }] },
+            ],
+            column_info: [
+              { Name: 'symbol', Label: 'symbol', Type: 'varchar' },
+              { Name: 'volume', Label: 'volume', Type: 'bigint' },
+            ],
+          },
+        ],
+      }),
+    });
+    const res = await run(
+      'query',
+      'daily_volume',
+      '--stage',
+      STAGE,
+      '--param',
+      'symbol=SPY',
+      '--format',
+      'json',
+    );
+    expect(res.code, res.stderr).toBe(0);
+    expect(JSON.parse(res.stdout)).toEqual([{ symbol: 'SPY', volume: 123 }]);
+    const ids = await r.admin.athena.send(
+      new ListQueryExecutionsCommand({ WorkGroup: r.stage.athenaWorkgroup }),
+    );
+    const qe = (
+      await r.admin.athena.send(
+        new GetQueryExecutionCommand({ QueryExecutionId: ids.QueryExecutionIds?.[0] }),
+      )
+    ).QueryExecution;
+    expect(qe?.WorkGroup).toBe(`${STAGE}-ohlcv`);
+    expect(qe?.QueryExecutionContext?.Database).toBe('ohlcv_cli');
+    expect(qe?.Query).toMatch(/FROM bars_daily/);
+    expect(qe?.Query).not.toMatch(/ohlcv\./);
+    expect(qe?.Query).not.toMatch(/:symbol/);
+    expect(qe?.ExecutionParameters).toContain("'SPY'");
+  });
+
+  it('says how to get the outputs when the stage was not deployed here (exit 2)', async () => {
+    const res = await run('status', '--stage', 'other');
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(
+      /no outputs of stage other .* run "npx sst deploy --stage other" here, or pass --bucket/,
+    );
+  });
+});
