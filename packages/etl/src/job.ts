@@ -101,7 +101,8 @@ export async function runEtlJob(input: RunEtlJobInput): Promise<RunSummary> {
     // Views over staged_records are bound when created: it must exist from the start.
     await staging.load(0);
     for (const [i, step] of steps.entries()) {
-      for (const name of step.needs ?? []) await loadExisting(db, lakeRoot, files, name, plan.existing[name]!);
+      for (const name of step.needs ?? [])
+        await loadExisting(db, lakeRoot, files, name, plan.existing[name]!);
       const sql = renderSql(step.sql, 'duckdb');
       if (perBatch.has(step.relation)) {
         // A table built from staged_records: filled batch by batch.
@@ -312,7 +313,9 @@ async function loadExisting(
     const files = chosen
       .filter((r) => Number(r.is_context) === isContext)
       .flatMap((r) =>
-        partitionFiles(join(dir, partitionPath(keys, Object.fromEntries(keys.map((k) => [k, String(r[k])]))))),
+        partitionFiles(
+          join(dir, partitionPath(keys, Object.fromEntries(keys.map((k) => [k, String(r[k])])))),
+        ),
       );
     if (!files.length) continue;
     // A partition key that is also a column (bars' symbol) is read from the path.

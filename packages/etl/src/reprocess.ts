@@ -25,6 +25,7 @@ import {
 } from '@ohlcv/core';
 import { partitionPath } from './hive-path.ts';
 import { listPartitions, publishPartition, removeDir, writeFileAtomic } from './lake.ts';
+import { CommittedVersions, publishVersion } from './partition-versions.ts';
 
 export interface ReprocessScope {
   /** Inclusive UTC dates, YYYY-MM-DD. */
@@ -103,6 +104,7 @@ export async function reprocessFromRaw(input: ReprocessInput): Promise<Reprocess
   try {
     symlinkSync(join(lakeRoot, 'raw'), join(shadow, 'raw'), 'dir');
     const summary = await input.runJob(shadow, input.manifest, jobRunId);
+    const committed = new CommittedVersions(lakeRoot);
     const replaced: WrittenPartition[] = [];
     const removed: ReprocessResult['removed'] = [];
     for (const table of tableNames) {
@@ -119,8 +121,23 @@ export async function reprocessFromRaw(input: ReprocessInput): Promise<Reprocess
         const location = `${spec.location}${rel}/`;
         const target = join(lakeRoot, spec.location, rel);
         if (rebuiltKeys.has(JSON.stringify(p))) {
-          publishPartition(join(shadow, spec.location, rel), target);
-          replaced.push(written.get(JSON.stringify(p)) ?? { table, values: p, location, rows: 0 });
+          const wrote = written.get(JSON.stringify(p));
+          if (wrote && wrote.location !== location) {
+            // The DuckDB runner wrote a version folder (atomic publish): it moves in as the
+            // live partition's next version, committed by the summary written below.
+            const published = publishVersion(
+              committed,
+              lakeRoot,
+              join(shadow, wrote.location),
+              target,
+              jobRunId,
+            );
+            replaced.push({ ...wrote, location: published });
+          } else {
+            // Plain Hive partition (the Spark runner does not version yet).
+            publishPartition(join(shadow, spec.location, rel), target);
+            replaced.push(wrote ?? { table, values: p, location, rows: 0 });
+          }
         } else if (existsSync(target) && readdirSync(target).length) {
           rmSync(target, { recursive: true, force: true });
           removed.push({ table, values: p, location });

@@ -17,8 +17,8 @@ import {
 } from '@ohlcv/core';
 import { runEtlJob } from '@ohlcv/etl';
 import { sqlRootDir } from '@ohlcv/etl/plan';
-import type { StagingLimits } from '@ohlcv/etl/stage-screen';
 import { localSparkJobRun, SparkEngine } from '@ohlcv/etl/spark-engine';
+import type { StagingLimits } from '@ohlcv/etl/stage-screen';
 
 export type EtlEngineName = 'duckdb' | 'spark';
 
