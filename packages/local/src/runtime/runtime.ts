@@ -25,7 +25,6 @@ import {
   type Timers,
   tableNames,
 } from '@ohlcv/core';
-import { runEtlJob } from '@ohlcv/etl';
 import { realPathInside } from '@ohlcv/etl/inside-root';
 import type { StagingLimits } from '@ohlcv/etl/stage-screen';
 import { type LocalCatalog, openLocalCatalog } from '../catalog/index.ts';
