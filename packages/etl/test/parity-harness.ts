@@ -104,9 +104,12 @@ export function comparableSummary(s: RunSummary) {
     rowsKept: s.rowsKept,
     rowsQuarantined: s.rowsQuarantined,
     duplicates: s.duplicates,
-    partitionsWritten: [...s.partitionsWritten].sort((a, b) =>
-      `${a.table} ${a.location}`.localeCompare(`${b.table} ${b.location}`),
-    ),
+    // The DuckDB runner publishes each partition as a version folder (`<Hive path>/_v<n>-<run>/`,
+    // atomic publish, issue 13); the Spark runner does not version yet, so the partition
+    // (its Hive path) is what both must agree on.
+    partitionsWritten: s.partitionsWritten
+      .map((w) => ({ ...w, location: w.location.replace(/_v[0-9]+-[^/]+\/$/, '') }))
+      .sort((a, b) => `${a.table} ${a.location}`.localeCompare(`${b.table} ${b.location}`)),
     dataQuality: s.dataQuality,
     planVersion: s.planVersion,
   };

@@ -59,9 +59,9 @@ describe('reprocess from raw', () => {
           .map((p) => p.location)
           .sort(),
       ).toEqual([
-        'processed/bars/date=2024-01-03/symbol=AAPL/',
-        'processed/bars/date=2024-01-03/symbol=MSFT/',
-        'processed/bars/date=2024-01-04/symbol=AAPL/',
+        'processed/bars/date=2024-01-03/symbol=AAPL/_v0000000002-jr_reprocess-1/',
+        'processed/bars/date=2024-01-03/symbol=MSFT/_v0000000002-jr_reprocess-1/',
+        'processed/bars/date=2024-01-04/symbol=AAPL/_v0000000002-jr_reprocess-1/',
       ]);
       expect(result.summary.planVersion).toBe(planVersion());
       expect(existsSync(join(lake.root, '_reprocess'))).toBe(true);
