@@ -124,6 +124,29 @@ describe.runIf(run)('Glue job on pyspark vs the DuckDB runner', { timeout: 900_0
     lakes.cleanup();
   });
 
+  it("issue 13's shared SQL on both runners: trimmed fields, offset range, the date floor (run_params.min_ts), symbol length", async () => {
+    const lines = [
+      withField({ symbol: ' TRIM ', exchange: ' XNAS ' }),
+      withField({ ts: '2024-01-02T14:30:00+15:00' }),
+      withField({ ts: '2024-01-02T14:31:00+14:00' }),
+      withField({ ts: '1799-12-31T23:59:59Z' }),
+      withField({ ts: '1800-01-01T00:00:00Z' }),
+      withField({ symbol: 'A'.repeat(81) }),
+      withField({ symbol: 'é'.repeat(40), ts: '2024-01-02T15:01:00Z' }),
+    ];
+    const lakes = await parity([[{ key: 'raw/i13.ndjson', body: lines.join('\n') }]]);
+    const reasons = (await lakes.spark.dump('quarantine')).map((r) => [
+      Number(r.line_number),
+      r.reason_codes,
+    ]);
+    expect(reasons).toEqual([
+      [2, ['timestamp_offset_out_of_range']],
+      [4, ['timestamp_before_floor']],
+      [6, ['symbol_too_long']],
+    ]);
+    lakes.cleanup();
+  });
+
   it('dialect cases: 1.5d, hex floats, Infinity, empty strings, out-of-range timestamps', async () => {
     const cases: Array<Record<string, unknown>> = [
       { open: '1.5d' },
