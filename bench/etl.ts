@@ -17,6 +17,11 @@
  * report the fastest of each), `BENCH_ETL_RAW` (keep generated raw files between sittings),
  * `BENCH_ETL_DEBUG=1` (phase timings of both sides on stderr).
  * Targets (issue 16): job <= 1.3x baseline, job peak RSS <= baseline's, incremental < 2 s.
+ *
+ * `--engine spark`: the same job on local Spark (the Glue job script on the long-lived
+ * driver) against the DuckDB job on the same data, for information (no target). Small data
+ * by default (BENCH_ETL_ROWS, default 20,000; shape 2m-390's 390 bars per symbol-day): the
+ * machine is shared.
  */
 import { spawnSync } from 'node:child_process';
 import {
@@ -138,6 +143,12 @@ const manifestFor = (lake: string, keys: string[], id: string): string => {
   const file = path.join(lake, `${id}.manifest.json`);
   writeFileSync(file, JSON.stringify(manifest));
   return file;
+};
+
+const engineArg = (): string => {
+  const i = process.argv.indexOf('--engine');
+  const v = i >= 0 ? process.argv[i + 1] : process.argv.find((a) => a.startsWith('--engine='))?.slice(9);
+  return v ?? 'duckdb';
 };
 
 /** The job over a bulk drop of `keys`: the etl-trigger's runs by size, one after the other. */
@@ -297,6 +308,9 @@ export function formatTable(results: ShapeResult[], load: number[]): string {
 }
 
 export async function run(): Promise<BenchResult[]> {
+  const engine = engineArg();
+  if (engine === 'spark') return runSpark();
+  if (engine !== 'duckdb') throw new Error(`--engine must be duckdb or spark, not ${engine}`);
   const wanted = process.env.BENCH_ETL_SHAPES?.split(',')
     .map((s) => s.trim())
     .filter(Boolean);
@@ -341,6 +355,83 @@ export async function run(): Promise<BenchResult[]> {
       { name: `${r.shape.id} incremental`, value: r.incMs / 1000, unit: 's', note: 'target < 2' },
     ];
   });
+}
+
+/** Spark-local vs DuckDB, same raw files, each on an empty lake; Spark's start-up apart. */
+async function runSpark(): Promise<BenchResult[]> {
+  const rows = Number(process.env.BENCH_ETL_ROWS ?? 20_000);
+  const shape = SHAPES[0]!;
+  const symbols = Math.min(20, Math.max(1, Math.floor(rows / shape.barsPerDay)));
+  const days = sessionDays(
+    Math.max(1, Math.round(rows / symbols / shape.barsPerDay)),
+    session(shape.barsPerDay).weekends,
+  );
+  const total = symbols * days.length * shape.barsPerDay;
+  const root = mkdtempSync(path.join(os.tmpdir(), 'bench-etl-spark-'));
+  const { SparkEngine, localSparkJobRun } = await import('@ohlcv/etl/spark-engine');
+  const { sqlRootDir } = await import('@ohlcv/etl/plan');
+  try {
+    const lakes = ['duck', 'spark-1', 'spark-2'].map((n) => path.join(root, n));
+    const raw = path.join(root, 'raw');
+    mkdirSync(path.join(raw, 'bench'), { recursive: true });
+    const keys: string[] = [];
+    for (let s = 0; s < symbols; s++) {
+      const key = `raw/bench/sym-${String(s).padStart(3, '0')}.ndjson`;
+      await writeSymbolFile(path.join(root, key), symbolName(s, shape), days, s, shape);
+      keys.push(key);
+    }
+    for (const lake of lakes) {
+      mkdirSync(lake);
+      symlinkSync(raw, path.join(lake, 'raw'));
+    }
+    settleDisk();
+    const duck = runChild(['job', lakes[0]!, manifestFor(lakes[0]!, keys, 'full'), 'bench-full']);
+    process.stderr.write(`  duckdb job: ${duck.ms.toFixed(0)} ms\n`);
+    const t0 = performance.now();
+    const spark = await SparkEngine.start({
+      master: process.env.SPARK_MASTER ?? 'local[2]',
+      shufflePartitions: 4,
+    });
+    const startup = performance.now() - t0;
+    const sparkRuns: number[] = [];
+    try {
+      for (const lake of lakes.slice(1)) {
+        const manifestKey = path.relative(lake, manifestFor(lake, keys, 'full'));
+        settleDisk();
+        const t = performance.now();
+        await spark.run(
+          localSparkJobRun({
+            lakeRoot: lake,
+            bucket: 'bench',
+            manifestKey,
+            jobRunId: 'bench-full',
+            jobName: 'bench',
+            sqlRoot: sqlRootDir,
+          }),
+        );
+        sparkRuns.push(performance.now() - t);
+        process.stderr.write(`  spark job: ${sparkRuns.at(-1)!.toFixed(0)} ms\n`);
+      }
+    } finally {
+      await spark.close();
+    }
+    const warm = sparkRuns.at(-1)!;
+    const note = `${total.toLocaleString('en-US')} bars, ${symbols} symbols x ${days.length} days, ${process.env.SPARK_MASTER ?? 'local[2]'}`;
+    return [
+      { name: 'duckdb job wall time', value: duck.ms / 1000, unit: 's', note },
+      { name: 'spark session start-up', value: startup / 1000, unit: 's', note: 'once per runtime' },
+      { name: 'spark job wall time, first run', value: sparkRuns[0]! / 1000, unit: 's', note: 'JVM cold' },
+      { name: 'spark job wall time, second run', value: warm / 1000, unit: 's', note: 'same session' },
+      {
+        name: 'spark (second run) / duckdb',
+        value: warm / duck.ms,
+        unit: 'x',
+        note: 'for information; no target',
+      },
+    ];
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 }
 
 // ---- child side ---------------------------------------------------------------------------

@@ -24,7 +24,9 @@ const suites: Record<string, () => Promise<{ run: () => Promise<BenchResult[]> }
 };
 
 async function main(): Promise<void> {
-  const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  // Options with a value (`--engine spark`) are the suites' own: skip the value too.
+  const argv = process.argv.slice(2);
+  const wanted = argv.filter((a, i) => !a.startsWith('-') && !(argv[i - 1] ?? '').startsWith('--engine'));
   const unknown = wanted.filter((w) => !suites[w]);
   if (unknown.length > 0) {
     console.error(`unknown bench ${unknown.join(', ')}; benches: ${Object.keys(suites).join(', ')}`);

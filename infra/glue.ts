@@ -1,8 +1,10 @@
 /**
  * Glue: the catalog database and tables (built from the shared table specs in
  * `@ohlcv/core`, the same ones the DDL in sql/ddl/ is checked against), the ETL job with its
- * script and SQL shipped as S3 assets, its data-quality ruleset, and a role that reads raw/
- * and writes processed/, quarantine/ and run summaries, nothing more.
+ * script, modules and the shared plan + SQL shipped as S3 assets, and a role that reads raw/
+ * and writes processed/, quarantine/ and run summaries, nothing more. Data quality is the
+ * plan's sql/quality rules, evaluated by the job itself (results in the run summary); no
+ * DQDL ruleset, since nothing would evaluate one.
  */
 import { type Dirent, readdirSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
@@ -14,6 +16,12 @@ import type { StageConfig } from './stages.ts';
 import { PREFIXES } from './storage.ts';
 
 export const GLUE_SCRIPT = 'packages/etl/glue/etl_job.py';
+/** The job's modules, shipped beside the script and named in --extra-py-files. */
+export const GLUE_MODULES = [
+  'packages/etl/glue/etl_runner.py',
+  'packages/etl/glue/etl_plan.py',
+  'packages/etl/glue/etl_staging.py',
+];
 export const SQL_ROOT = 'sql';
 export const ETL_SQL_DIR = 'sql/etl';
 /** The folders of sql/ the job reads at run time (steps, dialect, plan; quality rules). */
@@ -50,44 +58,6 @@ export function glueSqlAssets(root: string): string[] {
 
 /** Glue database names allow no '-': `ohlcv_<stage>`. */
 export const glueDatabaseName = (stage: string): string => `ohlcv_${stage.replace(/-/g, '_')}`;
-
-/** The SQL files the job runs, in name order (their numeric prefixes give the step order). */
-export function etlSqlFiles(root: string): string[] {
-  try {
-    return readdirSync(join(root, ETL_SQL_DIR))
-      .filter((f) => f.endsWith('.sql'))
-      .sort();
-  } catch {
-    return [];
-  }
-}
-
-/**
- * Data-quality rules in DQDL, mirroring the SQL rules in sql/quality/ that the local
- * runtime evaluates on DuckDB. Names match the SQL files' rule names.
- */
-export const DQ_RULES: readonly { name: string; dqdl: string }[] = [
-  { name: 'required_fields_present', dqdl: 'IsComplete "symbol"' },
-  { name: 'required_fields_present', dqdl: 'IsComplete "interval"' },
-  { name: 'required_fields_present', dqdl: 'IsComplete "ts"' },
-  { name: 'required_fields_present', dqdl: 'IsComplete "close"' },
-  { name: 'price_positive', dqdl: 'ColumnValues "open" > 0' },
-  { name: 'price_positive', dqdl: 'ColumnValues "high" > 0' },
-  { name: 'price_positive', dqdl: 'ColumnValues "low" > 0' },
-  { name: 'price_positive', dqdl: 'ColumnValues "close" > 0' },
-  {
-    name: 'high_low_consistent',
-    dqdl: 'CustomSql "select count(*) from primary where high < low or high < open or high < close or low > open or low > close" = 0',
-  },
-  {
-    name: 'volume_not_negative',
-    dqdl: 'CustomSql "select count(*) from primary where volume < 0" = 0',
-  },
-  { name: 'unique_bar', dqdl: 'IsPrimaryKey "symbol" "exchange" "interval" "ts"' },
-];
-
-export const dqdlRuleset = (rules: readonly { dqdl: string }[] = DQ_RULES): string =>
-  `Rules = [\n${rules.map((r) => `  ${r.dqdl}`).join(',\n')}\n]`;
 
 const PARQUET = {
   inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
@@ -140,14 +110,19 @@ export function createGlue(
       ),
   );
 
-  const barsTable = glueTables[Object.keys(tables).indexOf('bars')] as aws.glue.CatalogTable;
-
+  const assetKey = (file: string) => `${PREFIXES.glueAssets}${file.split('/').pop()}`;
   const script = new s3.BucketObjectv2('GlueScript', {
     bucket: bucket.bucket,
-    key: `${PREFIXES.glueAssets}etl_job.py`,
+    key: assetKey(GLUE_SCRIPT),
     source: new p.util.asset.FileAsset(join(p.root, GLUE_SCRIPT)),
   });
-  const sqlFiles = etlSqlFiles(p.root);
+  for (const file of GLUE_MODULES) {
+    new s3.BucketObjectv2(`GlueModule_${file.split('/').pop()}`, {
+      bucket: bucket.bucket,
+      key: assetKey(file),
+      source: new p.util.asset.FileAsset(join(p.root, file)),
+    });
+  }
   for (const file of glueSqlAssets(p.root)) {
     new s3.BucketObjectv2(`GlueSql_${file}`, {
       bucket: bucket.bucket,
@@ -155,15 +130,6 @@ export function createGlue(
       source: new p.util.asset.FileAsset(join(p.root, SQL_ROOT, file)),
     });
   }
-
-  const rulesetName = physicalName(p, 'ohlcv-bars-quality');
-  const ruleset = new glue.DataQualityRuleset('BarsQualityRuleset', {
-    name: rulesetName,
-    description: 'Mirrors sql/quality/: the same rules the local runtime runs on DuckDB.',
-    ruleset: dqdlRuleset(),
-    // The table's output (not the literal name) orders the ruleset after the table.
-    targetTable: { databaseName: database.name, tableName: barsTable.name },
-  });
 
   const role = new iam.Role('GlueJobRole', {
     name: physicalName(p, 'etl-glue-job'),
@@ -216,12 +182,6 @@ export function createGlue(
           ],
         },
         {
-          Sid: 'PublishDataQuality',
-          Effect: 'Allow',
-          Action: ['glue:PublishDataQuality', 'glue:GetDataQualityRuleset'],
-          Resource: [arn.glueRuleset(p, stage.region, rulesetName)],
-        },
-        {
           Sid: 'JobLogs',
           Effect: 'Allow',
           Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
@@ -252,7 +212,7 @@ export function createGlue(
     command: {
       name: 'glueetl',
       pythonVersion: '3',
-      scriptLocation: s3Url(`${PREFIXES.glueAssets}etl_job.py`),
+      scriptLocation: s3Url(assetKey(GLUE_SCRIPT)),
     },
     defaultArguments: {
       // The manifest names the input; bookmarks would second-guess it.
@@ -264,15 +224,16 @@ export function createGlue(
       '--database': databaseName,
       // The root of the sql/ tree: the job reads `<sql_prefix>etl/...` and `<sql_prefix>quality/...`.
       '--sql_prefix': s3Url(GLUE_SQL_PREFIX),
-      '--sql_files': sqlFiles.join(','),
-      '--dq_ruleset': rulesetName,
+      '--extra-py-files': p.util
+        .output(bucket.bucket)
+        .apply((b) => GLUE_MODULES.map((f) => `s3://${b}/${assetKey(f)}`).join(',')),
       // Overridden per run by etl-trigger's StartJobRun.
       '--manifest_key': '',
       '--correlation_id': '',
     },
   });
 
-  return { database, tables: glueTables, job, ruleset, role, script, databaseName, rulesetName };
+  return { database, tables: glueTables, job, role, script, databaseName };
 }
 
 export type Glue = ReturnType<typeof createGlue>;

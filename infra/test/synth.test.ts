@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ingestionRequestedEventSchema } from '@ohlcv/events';
@@ -123,7 +123,8 @@ describe('sst.config.ts run() against recorders', () => {
     expect(wg.enforceWorkgroupConfiguration).toBe(true);
     expect(wg.bytesScannedCutoffPerQuery).toBeGreaterThan(0);
     expect(wg.resultConfiguration.outputLocation).toMatch(/athena-results\/$/);
-    expect(g.find('aws.glue.DataQualityRuleset', 'BarsQualityRuleset')!.args.ruleset).toMatch(/^Rules = \[/);
+    // Quality is the job's own sql/quality rules: no DQDL ruleset that nothing evaluates.
+    expect(g.ofType('aws.glue.DataQualityRuleset')).toEqual([]);
   });
 
   it('sends all alarms to one topic and covers every alarm kind', () => {
@@ -197,7 +198,7 @@ const withoutConditions = (policy: string): string => {
 };
 
 describe('Glue assets', () => {
-  it('ships the script and every non-.ts file of sql/etl and sql/quality under glue-assets/sql/', () => {
+  it('ships the script, its modules and every non-.ts file of sql/etl and sql/quality under glue-assets/sql/', () => {
     const root = mkdtempSync(join(tmpdir(), 'infra-assets-'));
     try {
       mkdirSync(join(root, 'sql/etl/plan'), { recursive: true });
@@ -216,8 +217,12 @@ describe('Glue assets', () => {
         writeFileSync(join(root, 'sql', f), 'select 1');
       const g = synth('dev', sharedTopology, root);
       const objects = g.ofType('aws.s3.BucketObjectv2').map((o) => [o.args.key, o.args.source.path]);
+      const bucket = token('aws.s3.Bucket', 'DataLake', 'bucket');
       expect(objects).toEqual([
         ['glue-assets/etl_job.py', join(root, 'packages/etl/glue/etl_job.py')],
+        ['glue-assets/etl_runner.py', join(root, 'packages/etl/glue/etl_runner.py')],
+        ['glue-assets/etl_plan.py', join(root, 'packages/etl/glue/etl_plan.py')],
+        ['glue-assets/etl_staging.py', join(root, 'packages/etl/glue/etl_staging.py')],
         ...[
           'etl/10_clean.sql',
           'etl/20_dedupe.sql',
@@ -227,10 +232,14 @@ describe('Glue assets', () => {
         ].map((f) => [`glue-assets/sql/${f}`, join(root, 'sql', f)]),
       ]);
       const job = g.find('aws.glue.Job', 'EtlJob')!;
-      const bucket = token('aws.s3.Bucket', 'DataLake', 'bucket');
       // The root of the sql tree: the job appends etl/... and quality/... itself.
       expect(job.args.defaultArguments['--sql_prefix']).toBe(`s3://${bucket}/glue-assets/sql/`);
-      expect(job.args.defaultArguments['--sql_files']).toBe('10_clean.sql,20_dedupe.sql');
+      expect(job.args.defaultArguments['--extra-py-files']).toBe(
+        ['etl_runner.py', 'etl_plan.py', 'etl_staging.py']
+          .map((f) => `s3://${bucket}/glue-assets/${f}`)
+          .join(','),
+      );
+      expect(job.args.defaultArguments).not.toHaveProperty('--sql_files');
       expect(job.args.command.scriptLocation).toBe(`s3://${bucket}/glue-assets/etl_job.py`);
     } finally {
       rmSync(root, { recursive: true, force: true });
@@ -244,7 +253,14 @@ describe('Glue assets', () => {
     const keys = new Set(g.ofType('aws.s3.BucketObjectv2').map((o) => o.args.key));
     const needed = [
       `${prefix}etl/dialect.json`,
-      ...job.args.defaultArguments['--sql_files'].split(',').map((f: string) => `${prefix}etl/${f}`),
+      `${prefix}etl/plan.json`,
+      `${prefix}etl/tables.json`,
+      // Every file the shared plan names (the job reads the plan, not a file list argument).
+      ...(
+        JSON.parse(readFileSync(join(process.cwd(), 'sql/etl/plan.json'), 'utf8')) as {
+          steps: { file: string }[];
+        }
+      ).steps.map((st) => `${prefix}etl/${st.file}`),
       `${prefix}quality/bars_unique_key.sql`,
     ];
     for (const key of needed) expect(keys, key).toContain(key);
@@ -319,7 +335,11 @@ describe('the synth assertions fail on a broken graph', () => {
       },
       rules: [
         ...sharedTopology.rules,
-        { ...sharedTopology.rules[4]!, name: 'backfill-requested', target: 'backfill' },
+        {
+          ...sharedTopology.rules.find((r) => r.name === 'pipeline-problems')!,
+          name: 'backfill-requested',
+          target: 'backfill',
+        },
       ],
     };
     const g = synth('dev', extended);

@@ -1,4 +1,3 @@
--- materialize: table
 -- Known bar intervals and their length in minutes. Rows with another interval are
 -- quarantined (unknown_interval); minutes choose which bars feed the rollups.
 SELECT interval, minutes

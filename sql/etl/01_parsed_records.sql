@@ -1,4 +1,3 @@
--- materialize: view
 -- Typed view of the staged raw records. staged_records holds every field as text, as
 -- the format reader found it ('' and JSON null as NULL); nothing is rejected here, only
 -- converted. Every field is trimmed here, whatever the format: CSV and Twelve Data

@@ -1,4 +1,3 @@
--- materialize: table
 -- Every quarantine rule, as a comma-separated list of reason codes ('' = clean row).
 -- A record the reader could not parse carries only its stage error.
 -- Dates before run_params.min_ts (the floor, default 1800-01-01) are typos, not history.

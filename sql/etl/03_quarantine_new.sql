@@ -1,4 +1,3 @@
--- materialize: table
 -- This run's rejected rows, partitioned by the UTC date the raw object was written.
 SELECT
   v.raw_object,

@@ -1,4 +1,3 @@
--- materialize: view
 -- This run's clean rows, typed, before dedupe. is_new = 1 marks them against the
 -- existing rows of the partitions they touch.
 SELECT

@@ -1,4 +1,3 @@
--- materialize: view
 -- New rows plus the existing rows of every partition to rewrite (is_context = 1:
 -- read only, the previous partition holding the bar before). One winner per
 -- (symbol, exchange, interval, ts): latest ingested_at, then raw object key, then

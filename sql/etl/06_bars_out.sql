@@ -1,4 +1,3 @@
--- materialize: table
 -- Sums are exact (DECIMAL) so they do not depend on the order the engine adds rows in
 -- (threads, batches, input order); float sums differ in the last digits. Terms of
 -- 1e15 and more (never real) fall back to the float sum rather than overflow.

@@ -1,4 +1,3 @@
--- materialize: table
 -- The run's row accounting: rows_in = rows_kept + rows_quarantined + duplicates,
 -- where rows_kept are this run's clean rows that won the dedupe and duplicates the
 -- ones that lost it (exact copies or superseded revisions).

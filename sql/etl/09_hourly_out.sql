@@ -1,4 +1,3 @@
--- materialize: table
 -- The hourly partitions (by date) to rewrite: their existing rows, except the
 -- symbol-days just recomputed, plus the fresh rollup. Partitioned by date only, so a
 -- day is one file for all symbols instead of one tiny file per symbol.

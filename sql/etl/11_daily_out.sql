@@ -1,4 +1,3 @@
--- materialize: table
 -- The daily partitions (by month) to rewrite: existing rows minus the recomputed
 -- symbol-days, plus the fresh ones; returns are recomputed over the whole set so a
 -- late Monday fixes Tuesday. Context rows (is_context = 1, the month before) only

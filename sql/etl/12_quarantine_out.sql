@@ -1,4 +1,3 @@
--- materialize: table
 -- The quarantine partitions to rewrite: existing rows plus this run's, one row per
 -- (raw_object, line_number), so reprocessing an object is idempotent. The first run
 -- that quarantined a row keeps it (its job_run_id stays).

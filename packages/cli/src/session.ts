@@ -1,5 +1,6 @@
 import {
   envSecrets,
+  etlEngineFromEnv,
   LocalRuntime,
   type LocalRuntimeOptions,
   loadSubscriptions,
@@ -14,6 +15,7 @@ export const runtimeOptions = (io: CommandIO): LocalRuntimeOptions => ({
   subscriptions: { declared: loadSubscriptions(io.env, io.cwd), secret: envSecrets(io.env) },
   // Staging limits (OHLCV_MAX_LINE_BYTES, OHLCV_MAX_OBJECT_BYTES, OHLCV_MIN_DATE).
   etl: { limits: stagingLimitsFromEnv(io.env) },
+  etlEngine: etlEngineFromEnv(io.env),
 });
 
 /** Opens the runtime state of `$OHLCV_HOME` without starting any service. */

@@ -52,6 +52,7 @@ export const errorCodes = {
   GlueStartJobRunFailed: 'StartJobRun failed for another reason',
   InvalidJobRunId: 'a job run id that cannot name a folder',
   EtlJobFailed: 'the ETL job run failed (seen by users: CLI, job state change)',
+  SparkUnavailable: 'OHLCV_ETL_ENGINE=spark but no Python with pyspark to run the job (seen by users: CLI)',
   RowAccountingMismatch: 'raw rows != processed + quarantined + duplicates',
 
   // Idempotency markers (run, pending/synced, alert delivery).

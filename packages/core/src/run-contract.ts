@@ -53,6 +53,12 @@ export const runSummarySchema = z.object({
   duplicates: z.number().int().nonnegative(),
   partitionsWritten: z.array(writtenPartitionSchema),
   dataQuality: z.array(dqRuleResultSchema),
+  /**
+   * The ETL plan the run applied: a hash of sql/etl/plan.json and every file it names
+   * (packages/etl/src/plan.ts planVersion). Rows written by the run carry it through their
+   * job run's summary, so a user can tell which rows predate a rule change.
+   */
+  planVersion: z.string().optional(),
 });
 export type RunSummary = z.infer<typeof runSummarySchema>;
 export type WrittenPartition = z.infer<typeof writtenPartitionSchema>;

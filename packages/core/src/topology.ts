@@ -177,16 +177,6 @@ export const rules: readonly RuleSpec[] = [
     target: 'quality-alert',
   },
   {
-    name: 'data-quality-results',
-    description: 'Data quality results of the ETL job: evaluate and alert on failures.',
-    bus: 'default',
-    pattern: () => ({
-      source: ['aws.glue-dataquality'],
-      'detail-type': ['Data Quality Evaluation Results Available'],
-    }),
-    target: 'quality-alert',
-  },
-  {
     name: 'pipeline-problems',
     description: 'Ingestion failures and ETL runs with quarantined rows: alert.',
     bus: 'pipeline',

@@ -1,328 +1,151 @@
-"""Glue ETL job: the same sql/etl steps as the local DuckDB job, on Spark SQL.
+"""Glue ETL job entry: the Glue-only parts (job arguments, the S3 store, the Spark session)
+behind one small seam, then the shared plan's PySpark runner (etl_runner.py).
 
-Arguments: --manifest_key (`_manifests/<id>.json`, set by etl-trigger), --bucket (the lake
-bucket), --sql_prefix (S3 prefix holding the repo's sql/ folder, e.g. `_glue/sql/`).
-Flow, as in packages/etl/src/job.ts: read the manifest, stage its raw objects into the
-uniform `staged_records` relation (this file's only format-specific code), run every
-sql/etl/NN_*.sql step with spark.sql after substituting sql/etl/dialect.json's Spark
-names, load the existing rows of the partitions a step needs, evaluate sql/quality,
-write the touched partitions with dynamic partition overwrite and the run summary.
-Spark writes partition columns only in the path (Hive style, `/` escaped as %2F).
+Arguments (infra/glue.ts DefaultArguments, --manifest_key per run from etl-trigger):
+--JOB_NAME, --JOB_RUN_ID (set by Glue), --manifest_key (`_manifests/<id>.json`), --bucket
+(the lake bucket), --sql_prefix (`s3://<bucket>/glue-assets/sql/`, the root of the uploaded
+sql tree: the job reads `<sql_prefix>etl/...` and `<sql_prefix>quality/...`).
+
+Off Glue (tests, the local runtime's OHLCV_ETL_ENGINE=spark), OHLCV_ETL_S3_ROOT names a
+folder that stands for `s3://<bucket>/`: the same argument values then resolve to files.
+SPARK_MASTER (default local[*]) picks the Spark to run on there.
 """
 
-import csv
-import gzip
-import io
-import json
-import re
+import os
 import sys
-from datetime import datetime, timezone
 
-import boto3
-from awsglue.utils import getResolvedOptions
-from pyspark.sql import SparkSession, functions as F
-from pyspark.sql.types import LongType, StringType, StructField, StructType
-
-CANONICAL = ["symbol", "exchange", "mic_code", "currency", "instrument_type", "interval", "ts",
-             "open", "high", "low", "close", "volume", "source", "ingested_at"]
-STAGED = ["raw_object", "line_number", "raw_record", "stage_error", "unknown_keys", *CANONICAL, "tz",
-          "object_date", "object_ingested_at"]
-# name -> (location, partition keys, filter on the output relation, output relation)
-OUTPUTS = {
-    "bars": ("processed/bars/", ["date", "symbol"], "is_context = 0", "bars_out"),
-    "bars_hourly": ("processed/bars_hourly/", ["date"], "true", "hourly_out"),
-    "bars_daily": ("processed/bars_daily/", ["month"], "is_context = 0", "daily_out"),
-    "quarantine": ("quarantine/", ["date"], "true", "quarantine_out"),
-}
-
-args = getResolvedOptions(sys.argv, ["JOB_NAME", "JOB_RUN_ID", "manifest_key", "bucket", "sql_prefix"])
-s3 = boto3.client("s3")
-bucket = args["bucket"]
-spark = SparkSession.builder.getOrCreate()
-# The dialect map relies on these: UTC session, casts that return NULL on bad input.
-spark.conf.set("spark.sql.session.timeZone", "UTC")
-spark.conf.set("spark.sql.ansi.enabled", "false")
-spark.conf.set("spark.sql.sources.partitionOverwriteMode", "dynamic")
-# Partition values stay strings (`date=2024-01-02` is not turned into a DATE).
-spark.conf.set("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
+REQUIRED = ["JOB_NAME", "JOB_RUN_ID", "manifest_key", "bucket", "sql_prefix"]
+# Optional: --MIN_DATE (YYYY-MM-DD), the date floor of 02_validated_records (run_params.min_ts),
+# as OHLCV_MIN_DATE is for the DuckDB runner; default 1800-01-01.
+OPTIONAL = ["MIN_DATE"]
 
 
-def get_text(key):
-    return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+# ---- the seam ---------------------------------------------------------------------------
 
 
-def list_keys(prefix, delimiter=None):
-    kwargs = {"Bucket": bucket, "Prefix": prefix, **({"Delimiter": delimiter} if delimiter else {})}
-    for page in s3.get_paginator("list_objects_v2").paginate(**kwargs):
-        yield from (p["Prefix"] for p in page.get("CommonPrefixes", []))
-        if not delimiter:
-            yield from (o["Key"] for o in page.get("Contents", []))
+def resolve_args(argv, names=REQUIRED):
+    """awsglue's getResolvedOptions on Glue; elsewhere the same `--name value` rule."""
+    try:
+        from awsglue.utils import getResolvedOptions  # type: ignore[import-not-found]
+    except ImportError:
+        getResolvedOptions = None
+    if getResolvedOptions is not None:
+        present = [n for n in OPTIONAL if f"--{n}" in argv]
+        return getResolvedOptions(argv, names + present)
+    args = {}
+    i = 1
+    while i < len(argv):
+        a = argv[i]
+        if a.startswith("--"):
+            key, eq, value = a[2:].partition("=")
+            if not eq and i + 1 < len(argv) and not argv[i + 1].startswith("--"):
+                value = argv[i + 1]
+                i += 1
+            args[key] = value
+        i += 1
+    missing = [n for n in names if n not in args]
+    if missing:
+        raise SystemExit(f"missing job arguments: {', '.join('--' + n for n in missing)}")
+    return {n: args[n] for n in names + [o for o in OPTIONAL if o in args]}
 
 
-# ---- SQL files and the dialect map -------------------------------------------------------
+class S3Storage:
+    def __init__(self, bucket):
+        import boto3
 
-sql_prefix = args["sql_prefix"]
-dialect = json.loads(get_text(f"{sql_prefix}etl/dialect.json"))
+        self.bucket = bucket
+        self.s3 = boto3.client("s3")
+
+    def url(self, key):
+        return f"s3://{self.bucket}/{key}"
+
+    def read(self, key):
+        return self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+
+    def read_url(self, url):
+        bucket, _, key = url.removeprefix("s3://").partition("/")
+        return self.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+    def write(self, key, body):
+        self.s3.put_object(Bucket=self.bucket, Key=key, Body=body)
+
+    def list_dirs(self, prefix):
+        out = []
+        for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix, Delimiter="/"):
+            out += [p["Prefix"][len(prefix):-1] for p in page.get("CommonPrefixes", [])]
+        return out
 
 
-def render(sql):
-    return re.sub(r"\{\{([a-z_]+)\}\}", lambda m: dialect["functions"][m.group(1)]["spark"], sql)
+class FolderStorage:
+    """A local folder standing for s3://<bucket>/ (OHLCV_ETL_S3_ROOT)."""
 
+    def __init__(self, bucket, root):
+        self.bucket = bucket
+        self.root = os.path.abspath(root)
 
-steps = sorted(k for k in list_keys(f"{sql_prefix}etl/") if re.search(r"/\d\d_[a-z0-9_]+\.sql$", k))
-rules = sorted(k for k in list_keys(f"{sql_prefix}quality/") if k.endswith(".sql"))
+    def _path(self, key):
+        path = os.path.abspath(os.path.join(self.root, key))
+        if path != self.root and not path.startswith(self.root + os.sep):
+            raise ValueError(f"key outside the store: {key}")
+        return path
 
-# ---- staging: raw objects -> staged_records (mirrors packages/etl/src/stage-*.ts) ----------
+    def url(self, key):
+        return "file://" + self._path(key) + ("/" if key.endswith("/") else "")
 
+    def read(self, key):
+        with open(self._path(key), "rb") as f:
+            return f.read()
 
-def clean(v):
-    if v is None:
-        return None
-    t = (v if isinstance(v, str) else json.dumps(v) if isinstance(v, (dict, list)) else str(v)).strip()
-    return t or None
+    def read_url(self, url):
+        prefix = f"s3://{self.bucket}/"
+        if url.startswith(prefix):
+            return self.read(url[len(prefix):])
+        if url.startswith("s3://"):
+            raise ValueError(f"only s3://{self.bucket}/ is mapped to {self.root}")
+        with open(url.removeprefix("file://"), "rb") as f:
+            return f.read()
 
+    def write(self, key, body):
+        path = self._path(key)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path + ".tmp", "wb") as f:
+            f.write(body)
+        os.replace(path + ".tmp", path)
 
-def bad(line, raw, code="unparseable_line"):
-    return {"line_number": line, "raw_record": raw, "stage_error": code}
-
-
-def stage_ndjson(text):
-    for i, line in enumerate(text.split("\n"), start=1):
-        raw = line.rstrip("\r")
-        if not raw.strip():
-            continue
+    def list_dirs(self, prefix):
         try:
-            doc = json.loads(raw)
-        except ValueError:
-            doc = None
-        if not isinstance(doc, dict):
-            yield bad(i, raw)
-            continue
-        unknown = [k for k in doc if k not in CANONICAL]
-        yield {"line_number": i, "raw_record": raw, "unknown_keys": ",".join(unknown) or None,
-               **{f: clean(doc.get(f)) for f in CANONICAL}}
+            return sorted(e.name for e in os.scandir(self._path(prefix)) if e.is_dir())
+        except FileNotFoundError:
+            return []
 
 
-def stage_csv(text):
-    lines = text.split("\n")
-    rows = [(i + 1, l.rstrip("\r")) for i, l in enumerate(lines) if l.strip()]
-    if not rows:
-        return
-    alias = {"timestamp": "ts", "datetime": "ts"}
-    header = [alias.get(h.strip().lower(), h.strip().lower()) for h in next(csv.reader([rows[0][1]]))]
-    unknown = ",".join(h for h in header if h not in CANONICAL) or None
-    for line_number, raw in rows[1:]:
-        cells = next(csv.reader([raw]), [])
-        if len(cells) != len(header):
-            yield bad(line_number, raw)
-            continue
-        yield {"line_number": line_number, "raw_record": raw, "unknown_keys": unknown,
-               **{h: clean(c) for h, c in zip(header, cells) if h in CANONICAL}}
+def storage_for(bucket):
+    root = os.environ.get("OHLCV_ETL_S3_ROOT")
+    return FolderStorage(bucket, root) if root else S3Storage(bucket)
 
 
-def stage_twelvedata(doc):
-    series = [(None, doc)] if any(k in doc for k in ("values", "meta", "status")) else list(doc.items())
-    line = 0
-    for requested, s in series:
-        if not (isinstance(s, dict) and isinstance(s.get("meta"), dict) and isinstance(s.get("values"), list)):
-            line += 1
-            yield bad(line, json.dumps(s))
-            continue
-        meta = s["meta"]
-        symbol = requested or clean(meta.get("symbol"))
-        interval = clean(meta.get("interval"))
-        intraday = bool(interval and re.fullmatch(r"\d+(min|h)", interval))
-        tz = (clean(meta.get("timezone")) or clean(meta.get("exchange_timezone")) or "UTC") if intraday else None
-        pair = (symbol or "").split(":")[0].split("/")
-        for v in s["values"]:
-            line += 1
-            if not isinstance(v, dict):
-                yield bad(line, json.dumps(v))
-                continue
-            dt = clean(v.get("datetime"))
-            yield {"line_number": line, "raw_record": json.dumps(v, separators=(",", ":")), "symbol": symbol,
-                   "exchange": clean(meta.get("exchange")) or "", "mic_code": clean(meta.get("mic_code")),
-                   "currency": clean(meta.get("currency")) or (pair[1] if len(pair) == 2 and pair[1] else None),
-                   "instrument_type": clean(meta.get("type")), "interval": interval,
-                   "ts": dt[:10] if dt and not intraday else dt, "tz": tz, "source": "twelvedata",
-                   **{f: clean(v.get(f)) for f in ("open", "high", "low", "close", "volume")}}
+def spark_session():
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.appName("ohlcv-etl")
+    if os.environ.get("OHLCV_ETL_S3_ROOT"):
+        builder = builder.master(os.environ.get("SPARK_MASTER", "local[*]")) \
+            .config("spark.ui.enabled", "false") \
+            .config("spark.sql.shuffle.partitions", os.environ.get("OHLCV_SPARK_SHUFFLE_PARTITIONS", "8"))
+    return builder.getOrCreate()
 
 
-def stage_object(key, body):
-    if body[:2] == b"\x1f\x8b":
-        try:
-            body = gzip.decompress(body)
-        except (OSError, EOFError) as e:
-            return [bad(1, f"unreadable gzip: {e}", "unreadable_object")]
-    text = body.decode("utf-8", errors="replace").lstrip("\ufeff")
-    name = key.lower().removesuffix(".gz")
-    if name.endswith(".csv"):
-        return list(stage_csv(text))
-    if name.endswith(".json"):
-        try:
-            doc = json.loads(text)
-            if isinstance(doc, dict):
-                return list(stage_twelvedata(doc))
-        except ValueError:
-            pass
-    return list(stage_ndjson(text))
+# ---- the job ----------------------------------------------------------------------------
 
 
-manifest = json.loads(get_text(args["manifest_key"]))
-objects = {o["key"]: o for o in sorted(manifest["objects"], key=lambda o: o["lastModified"])}
-staged = []
-for key in sorted(objects):
-    modified = datetime.fromisoformat(objects[key]["lastModified"].replace("Z", "+00:00")).astimezone(timezone.utc)
-    extra = {"raw_object": key, "object_date": modified.strftime("%Y-%m-%d"),
-             "object_ingested_at": modified.strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
-    staged += [{**r, **extra} for r in stage_object(key, get_text(key))]
-schema = StructType([StructField(c, LongType() if c == "line_number" else StringType()) for c in STAGED])
-spark.createDataFrame([tuple(r.get(c) for c in STAGED) for r in staged], schema).createOrReplaceTempView("staged_records")
-job_run_id = args["JOB_RUN_ID"]
-started_at = datetime.now(timezone.utc)
-min_ts = datetime.fromisoformat(args.get("MIN_DATE", "1800-01-01"))  # the date floor, as in job.ts
-spark.createDataFrame([(job_run_id, started_at.replace(tzinfo=None), min_ts)],
-                      "job_run_id string, now_ts timestamp, min_ts timestamp")\
-    .createOrReplaceTempView("run_params")
+def main(argv, spark=None, now=None):
+    """One job run; `spark` and `now` let a long-lived driver (packages/etl/spark/driver.py) reuse its session."""
+    import etl_runner
 
-# ---- existing partitions the steps need (same choice as packages/etl/src/job.ts) ---------
+    args = resolve_args(argv)
+    return etl_runner.run_job(spark or spark_session(), storage_for(args["bucket"]), args, now=now)
 
 
-def esc(v):
-    return "".join(f"%{ord(c):02X}" if c in "\"#%'*/:=?\\{[]^" or ord(c) < 0x20 or ord(c) == 0x7F else c for c in v)
-
-
-def unesc(v):
-    return re.sub(r"%([0-9A-Fa-f]{2})", lambda m: chr(int(m.group(1), 16)), v)
-
-
-def children(prefix, key):
-    return sorted(unesc(p[len(prefix):-1].split("=", 1)[1]) for p in list_keys(prefix, "/")
-                  if p[len(prefix):].startswith(f"{key}="))
-
-
-def next_existing(existing, touched):
-    """For each touched value, the nearest existing one after it (its first row may change)."""
-    out = set()
-    for t in touched:
-        after = [e for e in existing if e > t and e not in touched]
-        if after:
-            out.add(after[0])
-    return out
-
-
-def prev_existing(existing, rewritten):
-    """For each rewritten value, the nearest existing one before it: read-only context."""
-    out = set()
-    for r in rewritten:
-        before = [e for e in existing if e < r]
-        if before and before[-1] not in rewritten:
-            out.add(before[-1])
-    return out
-
-
-def load(view, empty_sql, location, paths_with_flags):
-    """Existing rows of some partitions; partition columns (decoded) come from the paths."""
-    df = spark.sql(empty_sql)
-    for paths, is_context in paths_with_flags:
-        if paths:
-            part = (spark.read.option("basePath", f"s3://{bucket}/{location}")
-                    .parquet(*[f"s3://{bucket}/{p}" for p in paths]))
-            if is_context is not None:
-                part = part.withColumn("is_context", F.lit(is_context))
-            df = df.unionByName(part, allowMissingColumns=True)
-    df.createOrReplaceTempView(view)
-
-
-def load_existing_bars():
-    touched = spark.sql("SELECT DISTINCT symbol, date FROM valid_bars").collect()
-    by_symbol = {}
-    for r in touched:
-        by_symbol.setdefault(r.symbol, set()).add(r.date)
-    dates = children("processed/bars/", "date")
-    existing = {}
-    for d in dates:
-        for s in children(f"processed/bars/date={esc(d)}/", "symbol"):
-            existing.setdefault(s, []).append(d)
-    rewrite, context = [], []
-    for symbol, ds in by_symbol.items():
-        have = sorted(existing.get(symbol, []))
-        rewritten = ds | next_existing(have, ds)
-        path = lambda d: f"processed/bars/date={esc(d)}/symbol={esc(symbol)}/"
-        rewrite += [path(d) for d in rewritten if d in have]
-        context += [path(d) for d in prev_existing(have, rewritten)]
-    load("existing_bars",
-         "SELECT symbol, exchange, mic_code, currency, instrument_type, interval, ts, open, high, low, close,"
-         " volume, source, ingested_at, raw_object, date, is_context FROM valid_bars WHERE false",
-         "processed/bars/", [(rewrite, 0), (context, 1)])
-
-
-def load_existing_hourly():
-    dates = [r.date for r in spark.sql("SELECT DISTINCT date FROM bars_out WHERE is_context = 0").collect()]
-    have = set(children("processed/bars_hourly/", "date"))
-    load("existing_hourly", "SELECT * FROM hourly_fresh WHERE false", "processed/bars_hourly/",
-         [([f"processed/bars_hourly/date={d}/" for d in dates if d in have], None)])
-
-
-def load_existing_daily():
-    months = {r.month for r in spark.sql(
-        "SELECT DISTINCT substr(CAST(trade_date AS STRING), 1, 7) AS month FROM daily_fresh").collect()}
-    have = children("processed/bars_daily/", "month")
-    rewritten = months | next_existing(have, months)
-    path = lambda m: f"processed/bars_daily/month={m}/"
-    load("existing_daily",
-         "SELECT *, CAST(NULL AS DOUBLE) AS daily_return, CAST(NULL AS DOUBLE) AS log_return, 0 AS is_context"
-         " FROM daily_fresh WHERE false", "processed/bars_daily/",
-         [([path(m) for m in rewritten if m in have], 0), ([path(m) for m in prev_existing(have, rewritten)], 1)])
-
-
-def load_existing_quarantine():
-    dates = [r.date for r in spark.sql("SELECT DISTINCT date FROM quarantine_new").collect()]
-    have = set(children("quarantine/", "date"))
-    load("existing_quarantine", "SELECT * FROM quarantine_new WHERE false", "quarantine/",
-         [([f"quarantine/date={d}/" for d in dates if d in have], None)])
-
-
-loaders = {"dedupe_bars": load_existing_bars, "hourly_out": load_existing_hourly,
-           "daily_out": load_existing_daily, "quarantine_out": load_existing_quarantine}
-
-# ---- the shared steps ---------------------------------------------------------------------
-
-for key in steps:
-    relation = key.rsplit("/", 1)[1][3:-4]
-    if relation in loaders:
-        loaders[relation]()
-    sql = get_text(key).decode("utf-8")
-    df = spark.sql(render(sql))
-    if "-- materialize: table" in sql:
-        df = df.cache()
-    df.createOrReplaceTempView(relation)
-
-data_quality = []
-for key in rules:
-    sql = get_text(key).decode("utf-8")
-    failed = spark.sql(render(sql)).collect()[0]["failed_rows"]
-    desc = re.search(r"^-- description: (.*)$", sql, re.M)
-    data_quality.append({"rule": key.rsplit("/", 1)[1][:-4], "description": desc.group(1) if desc else key,
-                         "passed": failed == 0, "failedRows": int(failed)})
-
-counts = spark.sql("SELECT * FROM run_counts").collect()[0]
-written = []
-for table, (location, keys, where, relation) in OUTPUTS.items():
-    df = spark.table(relation).where(where)
-    cols = [c for c in df.columns if c not in ("is_context",)]
-    for r in df.groupBy(*keys).count().collect():
-        values = {k: r[k] for k in keys}
-        rel = "/".join(f"{k}={esc(values[k])}" for k in keys)
-        written.append({"table": table, "values": values, "location": f"{location}{rel}/", "rows": r["count"]})
-    df.select(*cols).write.mode("overwrite").partitionBy(*keys).parquet(f"s3://{bucket}/{location}")
-
-summary = {
-    "jobRunId": job_run_id, "jobName": args["JOB_NAME"], "manifestId": manifest["manifestId"],
-    "correlationId": manifest["correlationId"], "startedAt": started_at.isoformat().replace("+00:00", "Z"),
-    "finishedAt": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"), "objects": len(objects),
-    "rowsIn": counts["rows_in"], "rowsKept": counts["rows_kept"], "rowsQuarantined": counts["rows_quarantined"],
-    "duplicates": counts["duplicates"], "partitionsWritten": written, "dataQuality": data_quality,
-}
-assert summary["rowsIn"] == summary["rowsKept"] + summary["rowsQuarantined"] + summary["duplicates"]
-s3.put_object(Bucket=bucket, Key=f"_runs/{job_run_id}/summary.json", Body=json.dumps(summary, indent=2).encode())
+if __name__ == "__main__":
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    main(sys.argv)

@@ -3,7 +3,10 @@
  * FileUtils.escapePathName (`%` + two upper-case hex digits), so `BTC/USD` becomes
  * `symbol=BTC%2FUSD`: one directory, and Spark, Athena and DuckDB decode it back.
  */
-const MUST_ESCAPE = new Set(['"', '#', '%', "'", '*', '/', ':', '=', '?', '\\', '{', '[', ']', '^']);
+import { loadPlan } from './plan.ts';
+
+/** The characters the plan escapes (sql/etl/plan.json `escaping`), as Spark's partitionBy does. */
+const MUST_ESCAPE = new Set(loadPlan().escaping.characters);
 
 export const escapePartitionValue = (value: string): string => {
   let out = '';

@@ -13,7 +13,16 @@ import { partitionPath } from './hive-path.ts';
 import { realPathInside } from './inside-root.ts';
 import { listPartitions, removeDir, writeFileAtomic } from './lake.ts';
 import { CommittedVersions, currentPartitionFiles, publishVersion } from './partition-versions.ts';
-import { loadDialect, loadEtlSteps, loadQualityRules, renderSql } from './sql-files.ts';
+import type { ExistingSpec } from './plan.ts';
+import {
+  loadDialect,
+  loadEtlSteps,
+  loadPlan,
+  loadQualityRules,
+  partitionSelectSql,
+  planVersion,
+  renderSql,
+} from './plan.ts';
 import { stageObjects } from './stage-duckdb.ts';
 import { DEFAULT_STAGING_LIMITS, type StagingLimits } from './stage-screen.ts';
 
@@ -76,23 +85,24 @@ export async function runEtlJob(input: RunEtlJobInput): Promise<RunSummary> {
     // Existing partitions are read at their current committed version (atomic publish).
     const committed = new CommittedVersions(lakeRoot);
     const files: PartitionFiles = (dir) => currentPartitionFiles(committed, lakeRoot, dir);
-    const loaders: Record<string, () => Promise<void>> = {
-      dedupe_bars: () => loadExistingBars(db, lakeRoot, files),
-      hourly_out: () => loadExistingHourly(db, lakeRoot, files),
-      daily_out: () => loadExistingDaily(db, lakeRoot, files),
-      quarantine_out: () => loadExistingQuarantine(db, lakeRoot, files),
-    };
-    const steps = loadEtlSteps();
-    const rules = loadQualityRules();
+    const plan = loadPlan();
+    const steps = loadEtlSteps(plan);
+    const rules = loadQualityRules(plan);
     // What is read after the steps: the quality rules, the written relations, the counts.
-    const readAfter = [...rules.map((r) => r.sql), ...OUTPUTS.map(([, relation]) => relation), 'run_counts'];
-    const freeAfter = tablesFreedAfter(steps, readAfter);
+    const readAfter = [...rules.map((r) => r.sql), ...plan.outputs.map((o) => o.relation), plan.runCounts];
+    // A step's partition selection reads relations too, just before the step runs.
+    const withSelection = steps.map((s) => ({
+      ...s,
+      sql: [s.sql, ...(s.needs ?? []).map((n) => partitionSelectSql(plan.existing[n]!))].join('\n'),
+    }));
+    const freeAfter = tablesFreedAfter(withSelection, readAfter);
     const perBatch = stepsPerStagingBatch(steps);
     const lastPerBatch = steps.findLastIndex((s) => perBatch.has(s.relation));
     // Views over staged_records are bound when created: it must exist from the start.
     await staging.load(0);
     for (const [i, step] of steps.entries()) {
-      await loaders[step.relation]?.();
+      for (const name of step.needs ?? [])
+        await loadExisting(db, lakeRoot, files, name, plan.existing[name]!);
       const sql = renderSql(step.sql, 'duckdb');
       if (perBatch.has(step.relation)) {
         // A table built from staged_records: filled batch by batch.
@@ -128,12 +138,12 @@ export async function runEtlJob(input: RunEtlJobInput): Promise<RunSummary> {
     }
     timer('quality');
 
-    const counts = (await db.all('SELECT * FROM run_counts'))[0] ?? {};
+    const counts = (await db.all(`SELECT * FROM ${plan.runCounts}`))[0] ?? {};
     const partitionsWritten: WrittenPartition[] = [];
     const publish: Publish = (staging, table, rel) =>
       publishVersion(committed, lakeRoot, staging, join(tableDir(lakeRoot, table), rel), jobRunId);
-    for (const [table, relation, filter] of OUTPUTS) {
-      partitionsWritten.push(...(await writeTable(db, work, table, relation, filter, timer, publish)));
+    for (const { table, relation, where } of plan.outputs) {
+      partitionsWritten.push(...(await writeTable(db, work, table, relation, where, timer, publish)));
       timer(`publish ${table}`);
     }
 
@@ -151,6 +161,7 @@ export async function runEtlJob(input: RunEtlJobInput): Promise<RunSummary> {
       duplicates: Number(counts.duplicates ?? 0),
       partitionsWritten,
       dataQuality,
+      planVersion: planVersion(plan),
     };
     if (summary.rowsIn !== summary.rowsKept + summary.rowsQuarantined + summary.duplicates) {
       throw new AppError(
@@ -180,13 +191,6 @@ export async function runEtlJob(input: RunEtlJobInput): Promise<RunSummary> {
     removeDir(work);
   }
 }
-
-const OUTPUTS: Array<[TableName, string, string]> = [
-  ['bars', 'bars_out', 'is_context = 0'],
-  ['bars_hourly', 'hourly_out', 'true'],
-  ['bars_daily', 'daily_out', 'is_context = 0'],
-  ['quarantine', 'quarantine_out', 'true'],
-];
 
 /**
  * For each step index, the materialized step tables whose last reader is that step. A
@@ -269,131 +273,58 @@ type PartitionFiles = (partitionDir: string) => string[];
 /** Moves a written partition folder in as a new version; returns its lake-relative location. */
 type Publish = (stagingDir: string, table: TableName, partitionPath: string) => string;
 const columnNames = (table: TableName): string[] => tables[table].columns.map((c) => c.name);
-
-async function createExisting(
-  db: DuckSession,
-  name: string,
-  table: TableName,
-  extra: string[],
-): Promise<void> {
-  const cols = tables[table].columns.map((c) => `${c.name} ${duckdbType[c.type]}`);
-  await db.run(`CREATE OR REPLACE TEMP TABLE ${name} (${[...cols, ...extra].join(', ')})`);
-}
-
-async function insertExisting(
-  db: DuckSession,
-  name: string,
-  table: TableName,
-  files: string[],
-  extraSelect: string[],
-): Promise<void> {
-  if (!files.length) return;
-  // A partition key that is also a column (bars' symbol) is read from the path.
-  const hiveTypes = tables[table].partitionKeys.map((k) => `${sqlString(k)}: 'VARCHAR'`).join(', ');
-  await db.run(
-    `INSERT INTO ${name} SELECT ${[...columnNames(table), ...extraSelect].join(', ')}
-     FROM read_parquet(${sqlStringList(files)}, hive_partitioning = true, hive_types = {${hiveTypes}}, union_by_name = true)`,
-  );
-}
-
-const distinctStrings = async (db: DuckSession, sql: string): Promise<Array<Record<string, string>>> =>
-  (await db.all(sql)).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v)])));
-
-/** For each touched value, the nearest existing value after it (which may need recomputing). */
-const nextExisting = (existing: readonly string[], touched: ReadonlySet<string>): string[] =>
-  [...touched].flatMap((t) => existing.find((e) => e > t && !touched.has(e)) ?? []);
-/** For each rewritten value, the nearest existing value before it that is not rewritten. */
-const previousExisting = (existing: readonly string[], rewritten: ReadonlySet<string>): string[] =>
-  [...rewritten].flatMap((r) => {
-    const before = existing.filter((e) => e < r);
-    const prev = before[before.length - 1];
-    return prev !== undefined && !rewritten.has(prev) ? [prev] : [];
-  });
+/** Partition keys that are not columns (bars' date): they exist only in the path. */
+const pathOnlyKeys = (table: TableName): string[] =>
+  tables[table].partitionKeys.filter((k) => !(columnNames(table) as string[]).includes(k));
 
 /**
- * existing_bars: the rows of the touched (date, symbol) partitions, of the next existing
- * partition per symbol (its first bar's pct_change may change) and, read only, of the
- * partition before (the previous bar).
+ * Loads an existing-rows relation of the plan: the table's partitions are listed into
+ * `lake_partitions`, the plan's selection SQL picks the ones to read (with is_context),
+ * and their rows are read with the partition keys taken from the paths.
  */
-async function loadExistingBars(db: DuckSession, lakeRoot: string, files: PartitionFiles): Promise<void> {
-  await createExisting(db, 'existing_bars', 'bars', ['date VARCHAR', 'is_context INTEGER']);
-  const touched = await distinctStrings(db, 'SELECT DISTINCT symbol, date FROM valid_bars');
-  if (!touched.length) return;
-  const dir = tableDir(lakeRoot, 'bars');
-  const datesBySymbol = new Map<string, string[]>();
-  for (const p of listPartitions(dir, tables.bars.partitionKeys)) {
-    const list = datesBySymbol.get(p.symbol!) ?? [];
-    list.push(p.date!);
-    datesBySymbol.set(p.symbol!, list);
-  }
-  const touchedBySymbol = new Map<string, Set<string>>();
-  for (const t of touched)
-    touchedBySymbol.set(t.symbol!, (touchedBySymbol.get(t.symbol!) ?? new Set()).add(t.date!));
-  const rewrite: string[] = [];
-  const context: string[] = [];
-  for (const [symbol, dates] of touchedBySymbol) {
-    const existing = (datesBySymbol.get(symbol) ?? []).sort();
-    const rewritten = new Set([...dates, ...nextExisting(existing, dates)]);
-    const partFiles = (date: string) => files(join(dir, partitionPath(['date', 'symbol'], { date, symbol })));
-    for (const d of rewritten) rewrite.push(...partFiles(d));
-    for (const d of new Set(previousExisting(existing, rewritten))) context.push(...partFiles(d));
-  }
-  const dateExpr = 'CAST(CAST(ts AS DATE) AS VARCHAR)';
-  await insertExisting(db, 'existing_bars', 'bars', rewrite, [dateExpr, '0']);
-  await insertExisting(db, 'existing_bars', 'bars', context, [dateExpr, '1']);
-}
-
-async function loadExistingHourly(db: DuckSession, lakeRoot: string, files: PartitionFiles): Promise<void> {
-  await createExisting(db, 'existing_hourly', 'bars_hourly', ['date VARCHAR']);
-  const dates = await distinctStrings(db, 'SELECT DISTINCT date FROM bars_out WHERE is_context = 0');
-  const dir = tableDir(lakeRoot, 'bars_hourly');
-  const existing = dates.flatMap((d) => files(join(dir, partitionPath(['date'], { date: d.date! }))));
-  await insertExisting(db, 'existing_hourly', 'bars_hourly', existing, ['CAST(CAST(ts AS DATE) AS VARCHAR)']);
-}
-
-/** existing_daily: touched months, the next existing month, and the month before (context). */
-async function loadExistingDaily(db: DuckSession, lakeRoot: string, files: PartitionFiles): Promise<void> {
-  await createExisting(db, 'existing_daily', 'bars_daily', ['is_context INTEGER']);
-  const months = new Set(
-    (
-      await distinctStrings(
-        db,
-        'SELECT DISTINCT substr(CAST(trade_date AS VARCHAR), 1, 7) AS month FROM daily_fresh',
-      )
-    ).map((r) => r.month!),
-  );
-  if (!months.size) return;
-  const dir = tableDir(lakeRoot, 'bars_daily');
-  const existing = listPartitions(dir, ['month'])
-    .map((p) => p.month!)
-    .sort();
-  const rewritten = new Set([...months, ...nextExisting(existing, months)]);
-  const monthFiles = (m: string) => files(join(dir, partitionPath(['month'], { month: m })));
-  await insertExisting(db, 'existing_daily', 'bars_daily', [...rewritten].flatMap(monthFiles), ['0']);
-  await insertExisting(
-    db,
-    'existing_daily',
-    'bars_daily',
-    previousExisting(existing, rewritten).flatMap(monthFiles),
-    ['1'],
-  );
-}
-
-async function loadExistingQuarantine(
+async function loadExisting(
   db: DuckSession,
   lakeRoot: string,
-  files: PartitionFiles,
+  partitionFiles: PartitionFiles,
+  name: string,
+  spec: ExistingSpec,
 ): Promise<void> {
-  await createExisting(db, 'existing_quarantine', 'quarantine', ['date VARCHAR']);
-  const dates = await distinctStrings(db, 'SELECT DISTINCT date FROM quarantine_new');
-  const dir = tableDir(lakeRoot, 'quarantine');
-  const existing = dates.flatMap((d) => files(join(dir, partitionPath(['date'], { date: d.date! }))));
-  // The partition value is the object's write date, not derivable from the row: read it from the path.
-  for (const d of dates) {
-    const partFiles = existing.filter((f) => f.includes(`/date=${d.date}/`));
-    if (partFiles.length)
-      await insertExisting(db, 'existing_quarantine', 'quarantine', partFiles, [sqlString(d.date!)]);
+  const { table } = spec;
+  const keys = tables[table].partitionKeys;
+  const cols = [
+    ...tables[table].columns.map((c) => `${c.name} ${duckdbType[c.type]}`),
+    ...pathOnlyKeys(table).map((k) => `${k} VARCHAR`),
+    'is_context INTEGER',
+  ];
+  await db.run(`CREATE OR REPLACE TEMP TABLE ${name} (${cols.join(', ')})`);
+  await db.run(
+    `CREATE OR REPLACE TEMP TABLE lake_partitions (${keys.map((k) => `${k} VARCHAR`).join(', ')})`,
+  );
+  const dir = tableDir(lakeRoot, table);
+  for (const p of listPartitions(dir, keys)) {
+    await db.run(
+      `INSERT INTO lake_partitions VALUES (${keys.map((_, i) => `$${i + 1}`).join(', ')})`,
+      keys.map((k) => p[k]!),
+    );
   }
+  const chosen = await db.all(renderSql(partitionSelectSql(spec), 'duckdb'));
+  const hiveTypes = keys.map((k) => `${sqlString(k)}: 'VARCHAR'`).join(', ');
+  for (const isContext of [0, 1]) {
+    const files = chosen
+      .filter((r) => Number(r.is_context) === isContext)
+      .flatMap((r) =>
+        partitionFiles(
+          join(dir, partitionPath(keys, Object.fromEntries(keys.map((k) => [k, String(r[k])])))),
+        ),
+      );
+    if (!files.length) continue;
+    // A partition key that is also a column (bars' symbol) is read from the path.
+    await db.run(
+      `INSERT INTO ${name} SELECT ${[...columnNames(table), ...pathOnlyKeys(table)].join(', ')}, ${isContext}
+       FROM read_parquet(${sqlStringList(files)}, hive_partitioning = true, hive_types = {${hiveTypes}}, union_by_name = true)`,
+    );
+  }
+  await db.run('DROP TABLE lake_partitions');
 }
 
 /**

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import type { Manifest } from '@ohlcv/core';
 import type { DuckSession } from './duckdb.ts';
 import { sqlString, sqlStringList } from './duckdb.ts';
+import { loadPlan } from './plan.ts';
 import type { StagedRecord } from './stage-formats.ts';
 import {
   canonicalFields,
@@ -28,21 +29,11 @@ import { DEFAULT_STAGING_LIMITS, type StagingLimits, scratchCopyName, screenObje
 
 type ManifestObject = Manifest['objects'][number];
 
-const TEXT_FIELDS = [...canonicalFields, 'tz'] as const;
-
 /** DuckDB type of a staged column: every field is text but the line number. */
-const stagedType = (column: string): string => (column === 'line_number' ? 'BIGINT' : 'VARCHAR');
+const stagedType = (column: string): string =>
+  loadPlan().staging.bigintColumns.includes(column) ? 'BIGINT' : 'VARCHAR';
 
-export const stagedColumns = [
-  'raw_object',
-  'line_number',
-  'raw_record',
-  'stage_error',
-  'unknown_keys',
-  ...TEXT_FIELDS,
-  'object_date',
-  'object_ingested_at',
-] as const;
+export const stagedColumns: readonly string[] = loadPlan().staging.columns;
 
 /** UTC date of the object's write, the quarantine partition of its rejected rows. */
 export const objectDate = (o: ManifestObject): string => new Date(o.lastModified).toISOString().slice(0, 10);
@@ -232,7 +223,9 @@ WHERE NOT regexp_full_match(raw_record, '\\s*')`;
 const NDJSON_STAGED_RECORDS: string = (() => {
   const known = sqlStringList(canonicalFields);
   const struct = sqlString(JSON.stringify(Object.fromEntries(canonicalFields.map((f) => [f, 'VARCHAR']))));
-  const fieldCols = canonicalFields.map((f) => `l.f.${f} AS ${f}`).join(', ');
+  // The staging contract: field text trimmed of the plan's whitespace, empty text NULL.
+  const ws = [...loadPlan().staging.whitespace].map((c) => `chr(${c.charCodeAt(0)})`).join(' || ');
+  const fieldCols = canonicalFields.map((f) => `NULLIF(trim(l.f.${f}, ${ws}), '') AS ${f}`).join(', ');
   return `
 SELECT
   o.raw_object, l.line_number, l.raw_record,

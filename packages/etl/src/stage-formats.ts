@@ -6,6 +6,10 @@
  */
 
 import { type CanonicalBarField, canonicalBarFields } from '@ohlcv/core';
+import { loadPlan } from './plan.ts';
+
+const contract = loadPlan().staging;
+const WHITESPACE = new Set(contract.whitespace);
 
 /** The canonical raw bar's fields, as ingestion writes them (the contract lives in core). */
 export const canonicalFields = canonicalBarFields;
@@ -45,22 +49,27 @@ export function detectFormat(key: string, text: string): RawFormat {
 
 /** The staged text of a field: trimmed, empty as null (the shared SQL relies on it). */
 export const cleanText = (v: string | undefined): string | null => {
-  const t = v?.trim();
-  return t ? t : null;
+  if (v === undefined) return null;
+  let a = 0;
+  let b = v.length;
+  while (a < b && WHITESPACE.has(v[a]!)) a++;
+  while (b > a && WHITESPACE.has(v[b - 1]!)) b--;
+  return a < b ? v.slice(a, b) : null;
 };
 
-const unreadable = (lineNumber: number, raw: string, code = 'unparseable_line'): StagedRecord => ({
+const unreadable = (lineNumber: number, raw: string, code = contract.errors.line): StagedRecord => ({
   line_number: lineNumber,
   raw_record: raw,
   stage_error: code,
   unknown_keys: null,
 });
 
-export const unreadableObject = (reason: string): StagedRecord => unreadable(1, reason, 'unreadable_object');
+export const unreadableObject = (reason: string): StagedRecord =>
+  unreadable(1, reason, contract.errors.object);
 
 // ---- CSV ----------------------------------------------------------------------------
 
-const CSV_ALIASES: Record<string, CanonicalField> = { timestamp: 'ts', datetime: 'ts' };
+const CSV_ALIASES = contract.csvAliases as Record<string, CanonicalField>;
 
 /** RFC 4180 fields of one line (no embedded newlines); undefined when quotes do not close. */
 export function splitCsvLine(line: string): string[] | undefined {
@@ -92,10 +101,10 @@ export function splitCsvLine(line: string): string[] | undefined {
 
 export function stageCsv(text: string): StagedRecord[] {
   const lines = stripBom(text).split('\n');
-  const headerIndex = lines.findIndex((l) => l.trim() !== '');
+  const headerIndex = lines.findIndex((l) => cleanText(l) !== null);
   if (headerIndex < 0) return [];
   const header = (splitCsvLine(lines[headerIndex]!.replace(/\r$/, '')) ?? []).map((h) => {
-    const name = h.trim().toLowerCase();
+    const name = (cleanText(h) ?? '').toLowerCase();
     return CSV_ALIASES[name] ?? name;
   });
   const known = new Set<string>(canonicalFields);
@@ -104,7 +113,7 @@ export function stageCsv(text: string): StagedRecord[] {
   const out: StagedRecord[] = [];
   for (let i = headerIndex + 1; i < lines.length; i++) {
     const raw = lines[i]!.replace(/\r$/, '');
-    if (raw.trim() === '') continue;
+    if (cleanText(raw) === null) continue;
     const cells = splitCsvLine(raw);
     if (!cells || cells.length !== header.length) {
       out.push(unreadable(i + 1, raw));
@@ -130,7 +139,7 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
 const str = (v: unknown): string | null => (v === undefined || v === null ? null : cleanText(String(v)));
 
-const INTRADAY = /^\d+(min|h)$/;
+const INTRADAY = new RegExp(contract.intradayInterval);
 
 const quoteCurrency = (symbol: string): string | null => {
   const pair = symbol.split(':')[0]!.split('/');

@@ -15,6 +15,7 @@ import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
+import { loadPlan } from './plan.ts';
 import type { StagedRecord } from './stage-formats.ts';
 
 export interface StagingLimits {
@@ -227,7 +228,9 @@ async function scan(
     const err = e as NodeJS.ErrnoException;
     // zlib's errors name the problem (incorrect header check, unexpected end of file).
     if (gzip && (err.code?.startsWith('Z_') || /zlib|gzip|header|unexpected end/i.test(err.message))) {
-      fail(`unreadable gzip: ${err.message}`);
+      // The plan's one cause text (sql/etl/plan.json staging.unreadableGzip): the Spark runner
+      // writes the same, and zlib's message differs between Node and Python anyway.
+      fail(loadPlan().staging.unreadableGzip);
     }
     throw e;
   }

@@ -1,70 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import type { RunSummary } from '@ohlcv/core';
 import { runSummaryKey, runSummarySchema } from '@ohlcv/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ndjsonBar, TestLake } from './lake-harness.ts';
-
-const good = (ts: string, close = 10) => ndjsonBar({ symbol: 'AAPL', ts, close });
-const withField = (over: Record<string, unknown>) =>
-  JSON.stringify({ ...JSON.parse(good('2024-01-02T15:00:00Z')), ...over });
-
-const corpus = [
-  { key: 'raw/empty.ndjson', body: '' },
-  {
-    key: 'raw/bom-crlf.ndjson',
-    body: `\uFEFF${good('2024-01-02T14:30:00Z')}\r\n${good('2024-01-02T14:31:00Z')}\r\n\r\n`,
-  },
-  {
-    key: 'raw/bom.csv',
-    body: '\uFEFFSYMBOL,Interval,TimeStamp,open,high,low,close,volume\r\nMSFT,1min,2024-01-02T14:30:00Z,1,2,0.5,1.5,3\r\n',
-  },
-  { key: 'raw/truncated.ndjson.gz', body: gzipSync(good('2024-01-02T14:40:00Z')).subarray(0, 20) },
-  { key: 'raw/ok.ndjson.gz', body: gzipSync(`${good('2024-01-02T14:41:00Z')}\n`) },
-  {
-    key: 'raw/bad.ndjson',
-    body: [
-      '{not json',
-      '[1,2]',
-      withField({ symbol: null }),
-      withField({ extra: 1 }),
-      withField({ interval: '7min' }),
-      withField({ open: 'abc' }),
-      withField({ high: 'Infinity' }),
-      withField({ open: -1, low: -2 }),
-      withField({ high: 9 }),
-      withField({ volume: -5 }),
-      withField({ ts: 'not a time' }),
-      withField({ ts: '2030-01-01T00:00:00Z' }),
-      `${good('2024-01-02T14:50:00Z').slice(0, 40)}`,
-    ].join('\n'),
-  },
-  {
-    key: 'raw/short.csv',
-    body: 'symbol,interval,timestamp,open,high,low,close,volume\nIBM,1min,2024-01-02T14:30:00Z,1,2\n',
-  },
-  { key: 'raw/td.json', body: '{"meta": {"symbol": "X"}, "values": "nope"}' },
-];
-
-const expected: Array<[string, number, string[]]> = [
-  ['raw/bad.ndjson', 1, ['unparseable_line']],
-  ['raw/bad.ndjson', 2, ['unparseable_line']],
-  ['raw/bad.ndjson', 3, ['missing_field']],
-  ['raw/bad.ndjson', 4, ['unknown_field']],
-  ['raw/bad.ndjson', 5, ['unknown_interval']],
-  ['raw/bad.ndjson', 6, ['price_not_numeric']],
-  ['raw/bad.ndjson', 7, ['price_not_finite']],
-  ['raw/bad.ndjson', 8, ['price_not_positive']],
-  ['raw/bad.ndjson', 9, ['ohlc_inconsistent']],
-  ['raw/bad.ndjson', 10, ['volume_negative']],
-  ['raw/bad.ndjson', 11, ['timestamp_unparseable']],
-  ['raw/bad.ndjson', 12, ['timestamp_in_future']],
-  ['raw/bad.ndjson', 13, ['unparseable_line']],
-  ['raw/short.csv', 2, ['unparseable_line']],
-  ['raw/td.json', 1, ['unparseable_line']],
-  ['raw/truncated.ndjson.gz', 1, ['unreadable_object']],
-];
+import { corpus, expected } from './fixtures/bad-input.ts';
+import { TestLake } from './lake-harness.ts';
 
 describe('quarantine corpus', () => {
   const lake = new TestLake();

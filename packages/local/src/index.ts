@@ -5,6 +5,7 @@ export * from './object-store/fs-object-store.ts';
 export * from './object-store/object-key.ts';
 export * from './queue/index.ts';
 export type { EngineHolder, EngineMode } from './runtime/engine-lock.ts';
+export * from './runtime/etl-engine.ts';
 export * from './runtime/event-log.ts';
 export * from './runtime/event-router.ts';
 export * from './runtime/json-logger.ts';

@@ -8,6 +8,7 @@ import { exportCommand } from './export.ts';
 import { ingestCommand } from './ingest.ts';
 import { demoCommand, drainCommand, startCommand } from './pipeline.ts';
 import { queryCommand } from './query.ts';
+import { reprocessCommand } from './reprocess.ts';
 import { statusCommand } from './status.ts';
 
 export const commands: Command[] = [
@@ -18,6 +19,7 @@ export const commands: Command[] = [
   drainCommand,
   queryCommand,
   exportCommand,
+  reprocessCommand,
   statusCommand,
   dashboardCommand,
   dlqCommand,

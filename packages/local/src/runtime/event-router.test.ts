@@ -32,8 +32,9 @@ const expected: [name: string, event: Envelope, queues: QueueName[]][] = [
         'object-created.raw-drop.json': ['etl-trigger'],
         'glue-job-state-change.failed.json': ['quality-alert'],
         'glue-job-state-change.timeout.json': ['quality-alert'],
-        'data-quality-evaluation-results-available.json': ['quality-alert'],
-        'data-quality-evaluation-results-available.glue-job.json': ['quality-alert'],
+        // No rule: the job evaluates sql/quality itself; nothing publishes Glue DQ results.
+        'data-quality-evaluation-results-available.json': [],
+        'data-quality-evaluation-results-available.glue-job.json': [],
         'ingestion-batch-failed.json': ['quality-alert'],
       };
       const event = sample(f);

@@ -8,7 +8,6 @@ import {
   type IdGenerator,
   type Logger,
   type Metrics,
-  manifestSchema,
   type QueueName,
   type QueueSender,
   type QueueSpec,
@@ -26,7 +25,6 @@ import {
   type Timers,
   tableNames,
 } from '@ohlcv/core';
-import { runEtlJob } from '@ohlcv/etl';
 import { realPathInside } from '@ohlcv/etl/inside-root';
 import type { StagingLimits } from '@ohlcv/etl/stage-screen';
 import { type LocalCatalog, openLocalCatalog } from '../catalog/index.ts';
@@ -38,6 +36,7 @@ import { ensureLakeLayout } from '../state-version.ts';
 import { LocalSubscriptions } from '../subscriptions/local-subscriptions.ts';
 import type { SubscriptionCounts } from '../subscriptions/subscription-store.ts';
 import { type EngineHolder, EngineLock, type EngineMode } from './engine-lock.ts';
+import { createEtlEngine, type EtlEngine, type EtlEngineConfig, etlEngineFromEnv } from './etl-engine.ts';
 import { EventLog } from './event-log.ts';
 import { EventRouter } from './event-router.ts';
 import { JsonLogger } from './json-logger.ts';
@@ -58,6 +57,8 @@ export interface LocalRuntimeOptions {
   timers?: Timers;
   ids?: IdGenerator;
   etl?: { memoryLimit?: string; threads?: number; limits?: StagingLimits };
+  /** The ETL engine; default from OHLCV_ETL_ENGINE / SPARK_MASTER (DuckDB unless told otherwise). */
+  etlEngine?: EtlEngineConfig;
   jobTimeoutMs?: number;
   /** Declared subscriptions (`subscriptions.json`) and where their secrets come from. */
   subscriptions?: { declared: readonly Subscription[]; secret: (name: string) => string | undefined };
@@ -86,6 +87,7 @@ export class LocalRuntime {
   readonly publisher: LocalPublisher;
   readonly jobRunner: LocalJobRunner;
   readonly catalog: LocalCatalog;
+  readonly etlEngine: EtlEngine;
   readonly subscriptions: LocalSubscriptions;
   private readonly pollers = new Map<QueueName, QueuePoller>();
   private engineLock: EngineLock | undefined;
@@ -145,6 +147,15 @@ export class LocalRuntime {
     this.publisher = new LocalPublisher(this.router, this.clock, this.ids);
     this.catalog = openLocalCatalog({ db: this.db, lakeRoot: home.lake });
     const etlLogger = this.logger.child('etl-job');
+    this.etlEngine = createEtlEngine({
+      config: opts.etlEngine ?? etlEngineFromEnv(),
+      lakeRoot: home.lake,
+      bucket: LOCAL_BUCKET,
+      readObject: (key) => this.store.get(key),
+      clock: this.clock,
+      logger: etlLogger,
+      duckdb: opts.etl,
+    });
     this.jobRunner = new LocalJobRunner({
       db: this.db,
       router: this.router,
@@ -155,20 +166,7 @@ export class LocalRuntime {
         [ETL_JOB_NAME]: async (run) => {
           const key = run.arguments['--manifest_key'];
           if (!key) throw new AppError('MissingArgument', 'job run has no --manifest_key');
-          const manifest = manifestSchema.parse(
-            JSON.parse(Buffer.from(await this.store.get(key)).toString('utf8')),
-          );
-          await runEtlJob({
-            lakeRoot: home.lake,
-            manifest,
-            jobRunId: run.jobRunId,
-            jobName: run.jobName,
-            clock: this.clock,
-            logger: etlLogger,
-            memoryLimit: opts.etl?.memoryLimit,
-            threads: opts.etl?.threads,
-            stagingLimits: opts.etl?.limits,
-          });
+          await this.etlEngine.run({ manifestKey: key, jobRunId: run.jobRunId, jobName: run.jobName });
         },
       },
     });
@@ -344,6 +342,7 @@ export class LocalRuntime {
     }
     await this.subscriptions.deliverer.stop();
     await this.jobRunner.stop();
+    await this.etlEngine.close();
     await this.rawZone.close();
     this.engineLock?.release();
     this.catalog.close();

@@ -121,7 +121,7 @@ export const cases: Case[] = [
     make: write(
       [
         bar('WRONG', '2024-03-08T14:30:00+25:00'),
-        bar('WRONG', '0001-03-08T14:30:00Z'),
+        bar('WRONG', '1799-03-08T14:30:00Z'), // before the floor (a year below 1000 is unparseable)
         bar('TRIM ', '2024-03-08T14:31:00Z'), // kept, as "TRIM"
       ].join('\n'),
     ),

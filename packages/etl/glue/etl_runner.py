@@ -1,0 +1,202 @@
+"""The PySpark runner of the shared ETL plan: lists, loads, runs SQL and writes. Every
+decision (steps and order, which partitions to read, outputs, staging contract, escaping)
+comes from the plan files (etl_plan.Plan); this module only moves data between the store
+and Spark. Twin of packages/etl/src/job.ts (the DuckDB runner); the parity suite
+(packages/etl/test/parity.spark.test.ts) runs both on the same drops.
+
+The store is reached through `storage` (etl_job.py builds it: S3 on Glue, a local folder
+elsewhere), so this module is plain PySpark.
+"""
+
+import json
+import os
+import sys
+import time
+from datetime import datetime, timezone
+
+from pyspark.sql import functions as F
+from pyspark.sql.types import LongType, StringType, StructField, StructType
+
+from etl_plan import Plan, parse_segment
+from etl_staging import Staging, object_columns, unique_objects
+
+# Session settings the dialect map relies on (sql/etl/dialect.json): UTC, casts that
+# return NULL on bad input, partitions overwritten one by one, partition values as text.
+SESSION_CONF = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.ansi.enabled": "false",
+    "spark.sql.sources.partitionOverwriteMode": "dynamic",
+    "spark.sql.sources.partitionColumnTypeInference.enabled": "false",
+    # The files carry TIMESTAMP without time zone, as the DuckDB runner writes them.
+    "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+    # Proleptic Gregorian dates as they are (DuckDB's calendar): Spark otherwise refuses to
+    # write a date before 1582-10-15, which the timestamp grammar lets through (years >= 1000).
+    "spark.sql.parquet.datetimeRebaseModeInWrite": "CORRECTED",
+    "spark.sql.parquet.datetimeRebaseModeInRead": "CORRECTED",
+}
+
+
+class RowAccountingMismatch(Exception):
+    pass
+
+
+def configure(spark):
+    for k, v in SESSION_CONF.items():
+        spark.conf.set(k, v)
+
+
+def _iso(dt):
+    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+
+
+class _Phases:
+    """Phase timings on stderr when OHLCV_ETL_TIMING is set (as job.ts logs them at debug)."""
+
+    def __init__(self):
+        self.on = bool(os.environ.get("OHLCV_ETL_TIMING"))
+        self.last = time.monotonic()
+
+    def __call__(self, phase):
+        if self.on:
+            now = time.monotonic()
+            sys.stderr.write(f"etl phase {phase}: {int((now - self.last) * 1000)} ms\n")
+            self.last = now
+
+
+def run_job(spark, storage, args, now=None):
+    """One job run. args: JOB_NAME, JOB_RUN_ID, manifest_key, sql_prefix. Returns the run summary."""
+    timer = _Phases()
+    configure(spark)
+    started = now or datetime.now(timezone.utc)
+    plan = Plan(lambda rel: storage.read_url(args["sql_prefix"] + rel))
+    manifest = json.loads(storage.read(args["manifest_key"]))
+    job_run_id = args["JOB_RUN_ID"]
+
+    _stage(spark, storage, plan, manifest)
+    # The date floor (02_validated_records: timestamp_before_floor), as job.ts passes it.
+    min_ts = datetime.fromisoformat(args.get("MIN_DATE") or os.environ.get("OHLCV_MIN_DATE") or "1800-01-01")
+    spark.createDataFrame([(job_run_id, started.replace(tzinfo=None), min_ts)],
+                          "job_run_id string, now_ts timestamp, min_ts timestamp") \
+        .createOrReplaceTempView("run_params")
+    timer("staged")
+
+    for step in plan.steps:
+        for name in step.get("needs", []):
+            _load_existing(spark, storage, plan, name)
+        df = spark.sql(plan.render(plan.step_sql(step)))
+        if step["materialize"] == "table":
+            # Computed once, here, with its lineage cut: every later step and rule then
+            # reads a small in-memory table instead of re-planning the steps before it.
+            df = df.localCheckpoint(eager=True)
+        df.createOrReplaceTempView(step["relation"])
+        timer(step["file"])
+
+    # All rules in one query: one Spark job instead of one per rule.
+    rules = plan.quality_rules()
+    failed_by_rule = {}
+    if rules:
+        union = "\nUNION ALL\n".join(
+            f"SELECT {i} AS rule_index, failed_rows FROM (\n{plan.render(r['sql'])}\n) q{i}" for i, r in enumerate(rules))
+        failed_by_rule = {int(r["rule_index"]): int(r["failed_rows"] or 0) for r in spark.sql(union).collect()}
+    data_quality = []
+    for i, rule in enumerate(rules):
+        failed = failed_by_rule.get(i, 0)
+        data_quality.append({"rule": rule["rule"], "description": rule["description"],
+                             "passed": failed == 0, "failedRows": failed})
+    timer("quality")
+    counts = spark.sql(f"SELECT * FROM {plan.doc['runCounts']}").collect()[0].asDict()
+    written = []
+    for out in plan.outputs:
+        written += _write(spark, storage, plan, out)
+        timer(f"write {out['table']}")
+
+    summary = {
+        "jobRunId": job_run_id, "jobName": args["JOB_NAME"], "manifestId": manifest["manifestId"],
+        "correlationId": manifest["correlationId"], "startedAt": _iso(started),
+        "finishedAt": _iso(datetime.now(timezone.utc)), "objects": len(unique_objects(manifest["objects"])),
+        "rowsIn": int(counts["rows_in"]), "rowsKept": int(counts["rows_kept"]),
+        "rowsQuarantined": int(counts["rows_quarantined"]), "duplicates": int(counts["duplicates"]),
+        "partitionsWritten": written, "dataQuality": data_quality, "planVersion": plan.version(),
+    }
+    if summary["rowsIn"] != summary["rowsKept"] + summary["rowsQuarantined"] + summary["duplicates"]:
+        raise RowAccountingMismatch(f"rows in {summary['rowsIn']} != kept + quarantined + duplicates")
+    storage.write(f"_runs/{job_run_id}/summary.json", (json.dumps(summary, indent=2) + "\n").encode())
+    return summary
+
+
+def _stage(spark, storage, plan, manifest):
+    contract = plan.staging
+    staging = Staging(contract)
+    columns = contract["columns"]
+    rows = []
+    for o in unique_objects(manifest["objects"]):
+        meta = object_columns(o)
+        for r in staging.stage_object(o["key"], storage.read(o["key"])):
+            rec = {**r, **meta}
+            rows.append(tuple(rec.get(c) for c in columns))
+    schema = StructType([StructField(c, LongType() if c in contract["bigintColumns"] else StringType())
+                         for c in columns])
+    spark.createDataFrame(rows, schema).createOrReplaceTempView("staged_records")
+
+
+def _list_partitions(storage, location, keys):
+    """Every existing partition under a table folder: [{key: decoded value}]."""
+    level = [({}, location)]
+    for key in keys:
+        nxt = []
+        for values, prefix in level:
+            for name in storage.list_dirs(prefix):
+                seg = parse_segment(name)
+                if seg and seg[0] == key:
+                    nxt.append(({**values, key: seg[1]}, f"{prefix}{name}/"))
+        level = nxt
+    return [v for v, _ in level]
+
+
+def _load_existing(spark, storage, plan, name):
+    spec = plan.existing[name]
+    shape = plan.tables[spec["table"]]
+    keys = shape["partitionKeys"]
+    columns = [c["name"] for c in shape["columns"]]
+    path_only = [k for k in keys if k not in columns]
+    schema = ", ".join([f"{c['name']} {c['type']}" for c in shape["columns"]]
+                       + [f"{k} string" for k in path_only] + ["is_context int"])
+    existing = _list_partitions(storage, shape["location"], keys)
+    chosen = []
+    if existing:  # nothing to choose from on a fresh lake: no Spark job
+        spark.createDataFrame([tuple(p[k] for k in keys) for p in existing], ", ".join(f"{k} string" for k in keys)) \
+            .createOrReplaceTempView("lake_partitions")
+        chosen = spark.sql(plan.render(plan.select_sql(name))).collect()
+    df = spark.createDataFrame([], schema)
+    base = storage.url(shape["location"])
+    for is_context in (0, 1):
+        paths = [storage.url(shape["location"] + plan.partition_path(keys, r.asDict()) + "/")
+                 for r in chosen if int(r["is_context"]) == is_context]
+        if not paths:
+            continue
+        part = spark.read.option("basePath", base).parquet(*paths)
+        typed = [F.col(c["name"]).cast(c["type"]).alias(c["name"]) for c in shape["columns"]]
+        df = df.unionByName(part.select(*typed, *[F.col(k) for k in path_only], F.lit(is_context).alias("is_context")))
+    # Read now: the same partitions are overwritten later in this run.
+    (df.localCheckpoint(eager=True) if chosen else df).createOrReplaceTempView(name)
+
+
+def _write(spark, storage, plan, out):
+    shape = plan.tables[out["table"]]
+    keys = shape["partitionKeys"]
+    types = {c["name"]: c["type"] for c in shape["columns"]}
+    df = spark.table(out["relation"]).where(out["where"])
+    written = []
+    for r in sorted(df.groupBy(*keys).count().collect(), key=lambda r: tuple(r[k] for k in keys)):
+        values = {k: str(r[k]) for k in keys}
+        rel = plan.partition_path(keys, values)
+        written.append({"table": out["table"], "values": values, "location": f"{shape['location']}{rel}/",
+                        "rows": int(r["count"])})
+    if not written:
+        return []
+    # Exactly the table's columns (nothing of the steps' own, such as is_new), partition keys in the path.
+    cols = [(F.col(c).cast("timestamp_ntz") if types[c] == "timestamp" else F.col(c).cast(types[c])).alias(c)
+            for c in shape["fileColumns"]]
+    df.select(*cols, *[F.col(k).cast("string") for k in keys]).write.mode("overwrite") \
+        .partitionBy(*keys).parquet(storage.url(shape["location"]))
+    return written

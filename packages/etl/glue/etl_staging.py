@@ -1,0 +1,384 @@
+"""Staging for the PySpark runner: raw objects -> `staged_records` rows, every field as
+text, by the staging contract in sql/etl/plan.json. This is the one piece of the ETL that
+stays code. Its twins are the DuckDB runner's staging (packages/etl/src/stage-formats.ts
+for CSV and Twelve Data JSON, the NDJSON SQL in stage-duckdb.ts); test/staging-twins.test.ts
+runs both on the same fixtures and compares every staged row. Pure Python: no Spark, no AWS.
+
+Where the DuckDB side's behaviour is DuckDB's (its JSON reader: first duplicate key wins,
+numbers re-printed, NaN and trailing commas accepted) this module reproduces it, so both
+engines quarantine exactly the same lines.
+"""
+
+import gzip
+import json
+import math
+import re
+import zlib
+from datetime import datetime, timezone
+from decimal import Decimal
+
+# RE2's \s, which the DuckDB runner's blank-line test uses for NDJSON.
+_RE2_SPACE = " \t\n\f\r"
+
+
+class Staging:
+    def __init__(self, contract):
+        self.c = contract
+        self.fields = contract["fields"]
+        self.known = set(self.fields)
+        self.ws = contract["whitespace"]
+        self.intraday = re.compile(contract["intradayInterval"])
+        self.line_error = contract["errors"]["line"]
+        self.object_error = contract["errors"]["object"]
+
+    # ---- the contract's text rule -------------------------------------------------------
+
+    def clean(self, v):
+        """Trimmed of the contract's whitespace; empty -> None (cleanText in stage-formats.ts)."""
+        if v is None:
+            return None
+        t = v.strip(self.ws)
+        return t or None
+
+    def _bad(self, line, raw, code=None):
+        return {"line_number": line, "raw_record": raw, "stage_error": code or self.line_error, "unknown_keys": None}
+
+    # ---- one object ---------------------------------------------------------------------
+
+    def stage_object(self, key, body):
+        """All staged records of one raw object (without the object columns)."""
+        is_gzip = body[:2] == b"\x1f\x8b"
+        if any(key.lower().endswith(s) for s in self.c["ndjsonSuffixes"]) and not is_gzip:
+            return self.stage_ndjson(body.decode("utf-8", errors="replace"))
+        if is_gzip:
+            try:
+                body = gzip.decompress(body)
+            except (OSError, EOFError, zlib.error):
+                return [self._bad(1, self.c["unreadableGzip"], self.object_error)]
+        text = body.decode("utf-8", errors="replace")
+        fmt = detect_format(key, text)
+        if fmt == "csv":
+            return self.stage_csv(text)
+        if fmt == "twelvedata-json":
+            return self.stage_twelvedata(strip_bom(text))
+        return self.stage_ndjson(text)
+
+    # ---- NDJSON, as the DuckDB runner's SQL stages it ----------------------------------
+
+    def stage_ndjson(self, text):
+        out = []
+        for i, line in enumerate(text.split("\n"), start=1):
+            if i == 1 and line.startswith("\ufeff"):
+                line = line[1:]
+            raw = line[:-1] if line.endswith("\r") else line
+            if raw.strip(_RE2_SPACE) == "":
+                continue
+            doc = duckdb_json_object(raw)
+            if doc is None:
+                out.append({**self._bad(i, raw), **{f: None for f in self.fields}})
+                continue
+            pairs, values = doc
+            unknown = [k for k, _ in pairs if k not in self.known]
+            rec = {"line_number": i, "raw_record": raw, "stage_error": None,
+                   "unknown_keys": ",".join(unknown) or None}
+            for f in self.fields:
+                rec[f] = self.clean(values.get(f))
+            out.append(rec)
+        return out
+
+    # ---- CSV (stageCsv) -----------------------------------------------------------------
+
+    def stage_csv(self, text):
+        lines = strip_bom(text).split("\n")
+        header_index = next((i for i, l in enumerate(lines) if self.clean(l) is not None), -1)
+        if header_index < 0:
+            return []
+        aliases = self.c["csvAliases"]
+        header = []
+        for h in split_csv_line(re.sub(r"\r$", "", lines[header_index])) or []:
+            name = (self.clean(h) or "").lower()
+            header.append(aliases.get(name, name))
+        unknown = [h for h in header if h not in self.known]
+        unknown_keys = ",".join(unknown) if unknown else None
+        out = []
+        for i in range(header_index + 1, len(lines)):
+            raw = re.sub(r"\r$", "", lines[i])
+            if self.clean(raw) is None:
+                continue
+            cells = split_csv_line(raw)
+            if cells is None or len(cells) != len(header):
+                out.append(self._bad(i + 1, raw))
+                continue
+            rec = {"line_number": i + 1, "raw_record": raw, "stage_error": None, "unknown_keys": unknown_keys}
+            for h, cell in zip(header, cells):
+                if h in self.known:
+                    rec[h] = self.clean(cell)
+            out.append(rec)
+        return out
+
+    # ---- Twelve Data /time_series JSON (stageTwelveData) -------------------------------
+
+    def _str(self, v):
+        return None if v is None else self.clean(js_string(v))
+
+    def stage_twelvedata(self, text):
+        try:
+            doc = js_json_parse(strip_bom(text))
+        except ValueError:
+            return [self._bad(1, text)]
+        if not isinstance(doc, dict):
+            return [self._bad(1, text)]
+        series = [(None, doc)] if any(k in doc for k in ("values", "meta", "status")) else list(doc.items())
+        out = []
+        line = 0
+        for requested, s in series:
+            if not (isinstance(s, dict) and isinstance(s.get("meta"), dict) and isinstance(s.get("values"), list)):
+                line += 1
+                out.append(self._bad(line, js_stringify(s)))
+                continue
+            meta = s["meta"]
+            symbol = requested if requested is not None else self._str(meta.get("symbol"))
+            interval = self._str(meta.get("interval"))
+            intraday = interval is not None and self.intraday.search(interval) is not None
+            tz = (self._str(meta.get("timezone")) or self._str(meta.get("exchange_timezone")) or "UTC") if intraday else None
+            for v in s["values"]:
+                line += 1
+                raw = js_stringify(v)
+                if not isinstance(v, dict):
+                    out.append(self._bad(line, raw))
+                    continue
+                dt = self._str(v.get("datetime"))
+                rec = {"line_number": line, "raw_record": raw, "stage_error": None, "unknown_keys": None,
+                       "symbol": symbol, "exchange": self._str(meta.get("exchange")) or "",
+                       "mic_code": self._str(meta.get("mic_code")),
+                       "currency": self._str(meta.get("currency")) or (quote_currency(symbol) if symbol else None),
+                       "instrument_type": self._str(meta.get("type")), "interval": interval,
+                       "ts": dt[:10] if dt is not None and not intraday else dt, "tz": tz, "source": "twelvedata"}
+                for f in ("open", "high", "low", "close", "volume"):
+                    rec[f] = self._str(v.get(f))
+                out.append(rec)
+        return out
+
+
+# ---- objects of a manifest --------------------------------------------------------------
+
+
+def unique_objects(objects):
+    """A key listed twice is read once (the latest lastModified, compared as text); key order."""
+    by_key = {}
+    for o in objects:
+        prev = by_key.get(o["key"])
+        if prev is None or prev["lastModified"] < o["lastModified"]:
+            by_key[o["key"]] = o
+    return [by_key[k] for k in sorted(by_key)]
+
+
+def object_columns(o):
+    """raw_object, object_date and object_ingested_at (JS toISOString of lastModified)."""
+    modified = datetime.fromisoformat(o["lastModified"].replace("Z", "+00:00"))
+    if modified.tzinfo is None:
+        modified = modified.replace(tzinfo=timezone.utc)
+    m = modified.astimezone(timezone.utc)
+    return {"raw_object": o["key"], "object_date": m.strftime("%Y-%m-%d"),
+            "object_ingested_at": m.strftime("%Y-%m-%dT%H:%M:%S.") + f"{m.microsecond // 1000:03d}Z"}
+
+
+# ---- format helpers (twins of stage-formats.ts) -----------------------------------------
+
+
+def strip_bom(text):
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def detect_format(key, text):
+    name = re.sub(r"\.gz$", "", key.lower())
+    if name.endswith(".csv"):
+        return "csv"
+    if name.endswith(".json"):
+        try:
+            if isinstance(js_json_parse(text), dict):
+                return "twelvedata-json"
+        except ValueError:
+            pass
+    return "ndjson"
+
+
+def split_csv_line(line):
+    """RFC 4180 fields of one line; None when a quote does not close (splitCsvLine)."""
+    out, field, quoted, i = [], "", False, 0
+    while i < len(line):
+        ch = line[i]
+        if quoted:
+            if ch == '"' and line[i + 1:i + 2] == '"':
+                field += '"'
+                i += 2
+                continue
+            if ch == '"':
+                quoted = False
+            else:
+                field += ch
+        elif ch == '"' and field == "":
+            quoted = True
+        elif ch == ",":
+            out.append(field)
+            field = ""
+        else:
+            field += ch
+        i += 1
+    if quoted:
+        return None
+    out.append(field)
+    return out
+
+
+def quote_currency(symbol):
+    pair = symbol.split(":")[0].split("/")
+    return pair[1] if len(pair) == 2 and pair[1] else None
+
+
+def _reject_constant(name):
+    raise ValueError(f"not JSON: {name}")
+
+
+def js_json_parse(text):
+    """JSON.parse: NaN/Infinity are not JSON; the last duplicate key wins; leading BOM is an error."""
+    if text.startswith("\ufeff"):
+        raise ValueError("BOM")
+    return json.loads(text, parse_constant=_reject_constant)
+
+
+def js_number(x):
+    """String(x) for a JS number."""
+    f = float(x)
+    if math.isnan(f):
+        return "NaN"
+    if math.isinf(f):
+        return "Infinity" if f > 0 else "-Infinity"
+    if f == 0:
+        return "0"
+    sign = "-" if f < 0 else ""
+    digits_t = Decimal(repr(abs(f))).normalize().as_tuple()
+    digits = "".join(map(str, digits_t.digits))
+    k = len(digits)
+    n = digits_t.exponent + k  # value = 0.digits * 10^n
+    if k <= n <= 21:
+        return sign + digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return sign + digits[:n] + "." + digits[n:]
+    if -6 < n <= 0:
+        return sign + "0." + "0" * (-n) + digits
+    e = n - 1
+    mant = digits[0] + ("." + digits[1:] if k > 1 else "")
+    return f"{sign}{mant}e{'+' if e >= 0 else '-'}{abs(e)}"
+
+
+def js_string(v):
+    """String(v) for a parsed JSON value."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return js_number(v)
+    if isinstance(v, str):
+        return v
+    if isinstance(v, list):
+        return ",".join("" if x is None else js_string(x) for x in v)
+    if isinstance(v, dict):
+        return "[object Object]"
+    return "null"
+
+
+def js_stringify(v):
+    """JSON.stringify(v) (compact; numbers as JS prints them)."""
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return js_number(v) if math.isfinite(float(v)) else "null"
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, list):
+        return "[" + ",".join(js_stringify(x) for x in v) + "]"
+    return "{" + ",".join(json.dumps(k, ensure_ascii=False) + ":" + js_stringify(x) for k, x in v.items()) + "}"
+
+
+# ---- DuckDB's JSON reader, as the NDJSON staging SQL sees a line ------------------------
+
+
+def _duck_number(text):
+    """A JSON number as DuckDB's json_transform(..., VARCHAR) prints it."""
+    if re.fullmatch(r"-?\d+", text):
+        return str(int(text))
+    f = float(text)
+    return repr(f) if math.isfinite(f) else ("inf" if f > 0 else "-inf")
+
+
+def _duck_text(v):
+    if isinstance(v, dict):
+        return "{" + ",".join(json.dumps(k, ensure_ascii=False) + ":" + _duck_json(x) for k, x in v["pairs"]) + "}"
+    if isinstance(v, list):
+        return "[" + ",".join(_duck_json(x) for x in v) + "]"
+    return v
+
+
+def _duck_json(v):
+    if v is None:
+        return "null"
+    if isinstance(v, _Num):
+        return str(v)
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return _duck_text(v)
+
+
+class _Num(str):
+    """A number token (kept apart from strings so nested values print without quotes)."""
+
+
+def duckdb_json_object(raw):
+    """(pairs, first-wins text values) when DuckDB sees the line as a JSON object, else None."""
+    if not re.match(r"[ \t]*\{", raw):
+        return None
+    # DuckDB's reader accepts a trailing comma before } or ] and NaN/Infinity literals.
+    lenient = re.sub(r",(\s*[}\]])", r"\1", raw) if "," in raw else raw
+    try:
+        doc = json.loads(lenient, parse_float=lambda s: _Num(_duck_number(s)),
+                         parse_int=lambda s: _Num(_duck_number(s)),
+                         parse_constant=lambda s: _Num(s),
+                         object_pairs_hook=lambda pairs: {"pairs": pairs})
+    except ValueError:
+        return None
+    if not isinstance(doc, dict):
+        return None
+    values = {}
+    for k, v in doc["pairs"]:
+        if k in values:
+            continue
+        if v is None:
+            values[k] = None
+        elif isinstance(v, bool):
+            values[k] = "true" if v else "false"
+        elif isinstance(v, _Num):
+            values[k] = str(v)
+        elif isinstance(v, str):
+            values[k] = v
+        else:
+            values[k] = _duck_text(v)
+    return doc["pairs"], values
+
+
+if __name__ == "__main__":
+    # Test entry (staging-twins.test.ts): {"contract": ..., "objects": [{key, body_b64, lastModified}]}
+    # on stdin -> the staged records of every object on stdout.
+    import base64
+    import sys
+
+    req = json.load(sys.stdin)
+    st = Staging(req["contract"])
+    out = []
+    for o in unique_objects(req["objects"]):
+        for r in st.stage_object(o["key"], base64.b64decode(o["body_b64"])):
+            out.append({**r, **object_columns(o)})
+    json.dump(out, sys.stdout)

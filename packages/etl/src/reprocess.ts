@@ -1,0 +1,155 @@
+/**
+ * Reprocess from raw: rebuilds the processed tables for a range from every raw object with
+ * the current plan, on either engine. The job runs into a shadow lake (raw/ linked in,
+ * nothing processed), so no existing row — possibly accepted under an older rule — takes
+ * part; then each in-scope partition of the real lake is replaced by the shadow's (files
+ * renamed in, as a job run publishes) or, when the rebuild has none, removed.
+ *
+ * Scope: bars partitions with date in [from, to] (and symbol in symbols), plus per symbol
+ * the rebuild's next partition after the range (its first pct_change depends on the
+ * range); hourly partitions with date in range; daily partitions whose month meets the
+ * range, plus the rebuild's month after; quarantine partitions only for an unscoped
+ * reprocess (they are keyed by the raw object's write date, not the bar's). Outside the
+ * scope nothing is touched.
+ */
+import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  type Manifest,
+  type RunSummary,
+  runSummaryKey,
+  type TableName,
+  tableNames,
+  tables,
+  type WrittenPartition,
+} from '@ohlcv/core';
+import { partitionPath } from './hive-path.ts';
+import { listPartitions, publishPartition, removeDir, writeFileAtomic } from './lake.ts';
+import { CommittedVersions, publishVersion } from './partition-versions.ts';
+
+export interface ReprocessScope {
+  /** Inclusive UTC dates, YYYY-MM-DD. */
+  from?: string;
+  to?: string;
+  symbols?: readonly string[];
+}
+
+export interface ReprocessInput {
+  lakeRoot: string;
+  manifest: Manifest;
+  jobRunId: string;
+  scope: ReprocessScope;
+  /** Runs one job run of the manifest on the given lake folder (DuckDB or Spark). */
+  runJob: (lakeRoot: string, manifest: Manifest, jobRunId: string) => Promise<RunSummary>;
+}
+
+export interface ReprocessResult {
+  summary: RunSummary;
+  replaced: WrittenPartition[];
+  removed: Array<{ table: TableName; values: Record<string, string>; location: string }>;
+}
+
+const inRange = (d: string, s: ReprocessScope) => (!s.from || d >= s.from) && (!s.to || d <= s.to);
+const monthMeets = (m: string, s: ReprocessScope) =>
+  (!s.from || m >= s.from.slice(0, 7)) && (!s.to || m <= s.to.slice(0, 7));
+const unscoped = (s: ReprocessScope) => !s.from && !s.to && !s.symbols?.length;
+
+/** The partitions of `table` to take from the rebuild, given both lakes' partitions. */
+function scopeOf(
+  table: TableName,
+  s: ReprocessScope,
+  rebuilt: Record<string, string>[],
+  current: Record<string, string>[],
+): Record<string, string>[] {
+  const all = [...rebuilt, ...current];
+  const key = (p: Record<string, string>) => JSON.stringify(p);
+  const chosen = new Map<string, Record<string, string>>();
+  const add = (p: Record<string, string>) => chosen.set(key(p), p);
+  const symbolOk = (sym: string) => !s.symbols?.length || s.symbols.includes(sym);
+  if (table === 'bars') {
+    for (const p of all) if (inRange(p.date!, s) && symbolOk(p.symbol!)) add(p);
+    if (s.to) {
+      const after = new Map<string, string>();
+      // Only a partition the rebuild has: one after the range is never removed.
+      for (const p of rebuilt) {
+        if (
+          p.date! > s.to &&
+          symbolOk(p.symbol!) &&
+          (!after.has(p.symbol!) || p.date! < after.get(p.symbol!)!)
+        )
+          after.set(p.symbol!, p.date!);
+      }
+      for (const [symbol, date] of after) add({ date, symbol });
+    }
+  } else if (table === 'bars_hourly') {
+    for (const p of all) if (inRange(p.date!, s)) add(p);
+  } else if (table === 'bars_daily') {
+    for (const p of all) if (monthMeets(p.month!, s)) add(p);
+    const next = rebuilt
+      .map((p) => p.month!)
+      .filter((m) => s.to && m > s.to.slice(0, 7))
+      .sort()[0];
+    if (next) add({ month: next });
+  } else if (unscoped(s)) {
+    for (const p of all) add(p);
+  }
+  return [...chosen.values()];
+}
+
+export async function reprocessFromRaw(input: ReprocessInput): Promise<ReprocessResult> {
+  const { lakeRoot, jobRunId, scope } = input;
+  const shadow = join(lakeRoot, '_reprocess', jobRunId);
+  removeDir(shadow);
+  mkdirSync(shadow, { recursive: true });
+  try {
+    symlinkSync(join(lakeRoot, 'raw'), join(shadow, 'raw'), 'dir');
+    const summary = await input.runJob(shadow, input.manifest, jobRunId);
+    const committed = new CommittedVersions(lakeRoot);
+    const replaced: WrittenPartition[] = [];
+    const removed: ReprocessResult['removed'] = [];
+    for (const table of tableNames) {
+      const spec = tables[table];
+      const keys = spec.partitionKeys;
+      const rebuilt = listPartitions(join(shadow, spec.location), keys);
+      const current = listPartitions(join(lakeRoot, spec.location), keys);
+      const rebuiltKeys = new Set(rebuilt.map((p) => JSON.stringify(p)));
+      const written = new Map(
+        summary.partitionsWritten.filter((w) => w.table === table).map((w) => [JSON.stringify(w.values), w]),
+      );
+      for (const p of scopeOf(table, scope, rebuilt, current)) {
+        const rel = partitionPath(keys, p);
+        const location = `${spec.location}${rel}/`;
+        const target = join(lakeRoot, spec.location, rel);
+        if (rebuiltKeys.has(JSON.stringify(p))) {
+          const wrote = written.get(JSON.stringify(p));
+          if (wrote && wrote.location !== location) {
+            // The DuckDB runner wrote a version folder (atomic publish): it moves in as the
+            // live partition's next version, committed by the summary written below.
+            const published = publishVersion(
+              committed,
+              lakeRoot,
+              join(shadow, wrote.location),
+              target,
+              jobRunId,
+            );
+            replaced.push({ ...wrote, location: published });
+          } else {
+            // Plain Hive partition (the Spark runner does not version yet).
+            publishPartition(join(shadow, spec.location, rel), target);
+            replaced.push(wrote ?? { table, values: p, location, rows: 0 });
+          }
+        } else if (existsSync(target) && readdirSync(target).length) {
+          rmSync(target, { recursive: true, force: true });
+          removed.push({ table, values: p, location });
+        }
+      }
+    }
+    const result: RunSummary = { ...summary, partitionsWritten: replaced };
+    writeFileAtomic(join(lakeRoot, runSummaryKey(jobRunId)), `${JSON.stringify(result, null, 2)}\n`);
+    return { summary: result, replaced, removed };
+  } finally {
+    // The link first: removing the shadow must never reach into the real raw/.
+    rmSync(join(shadow, 'raw'), { force: true });
+    removeDir(shadow);
+  }
+}

@@ -1,0 +1,268 @@
+/**
+ * The Glue job on real Spark (pyspark 3.5, Glue 5.0's Spark) with the arguments and
+ * uploads infra declares, table for table against the DuckDB runner on the same drops.
+ * One Spark session for the file (spark/driver.py); every case runs both engines.
+ */
+import { gzipSync } from 'node:zlib';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { requireToolchain } from '@ohlcv/core/testing/toolchain';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadPlan } from '../src/plan.ts';
+import type { SparkEngine } from '../src/spark-engine.ts';
+import { corpus, expected as corpusExpected, withField } from './fixtures/bad-input.ts';
+import { pool, schedules } from './fixtures/order-pool.ts';
+import type { RawObject } from './lake-harness.ts';
+import { ndjsonBar } from './lake-harness.ts';
+import { comparableSummary, ParityLakes, pysparkPython, startTestSpark } from './parity-harness.ts';
+
+const python = pysparkPython();
+const run = requireToolchain(
+  'pyspark (the test venv)',
+  python !== undefined,
+  'run .ci/prepare.d/10-python.sh (builds ~/.cache/ohlcv-data-engine/venv) or set OHLCV_TEST_PYTHON',
+);
+
+let engine: SparkEngine;
+beforeAll(async () => {
+  if (run) engine = await startTestSpark(python!);
+}, 180_000);
+afterAll(async () => {
+  await engine?.close();
+});
+
+/** The same deliveries, consecutive batches merged so that there are at most three runs. */
+const atMostThreeRuns = (batches: number[][]): number[][] => {
+  const nonEmpty = batches.filter((b) => b.length);
+  const size = Math.ceil(nonEmpty.length / 3);
+  return Array.from({ length: Math.ceil(nonEmpty.length / size) }, (_, i) =>
+    nonEmpty.slice(i * size, (i + 1) * size).flat(),
+  );
+};
+
+/** A fresh pair of lakes per case; returns them after the runs, tables already compared. */
+async function parity(runs: RawObject[][]): Promise<ParityLakes> {
+  const lakes = new ParityLakes(engine);
+  for (const objects of runs) {
+    const { duck, spark } = await lakes.run(objects);
+    expect(comparableSummary(spark)).toEqual(comparableSummary(duck));
+  }
+  await lakes.expectSameTables();
+  return lakes;
+}
+
+const twelveData = (over: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    meta: {
+      symbol: 'EUR/USD',
+      interval: '30min',
+      currency_base: 'Euro',
+      exchange_timezone: 'America/New_York',
+      exchange: 'Forex',
+      type: 'Physical Currency',
+      ...over,
+    },
+    values: [
+      // 01:30 happens twice on 2024-11-03 in New York: the earlier instant on both engines.
+      { datetime: '2024-11-03 01:30:00', open: '1.08', high: '1.09', low: '1.07', close: '1.085' },
+      { datetime: '2024-11-03 00:30:00', open: '1.07', high: '1.08', low: '1.06', close: '1.075' },
+      { datetime: '2024-03-10 02:30:00', open: '1.07', high: '1.08', low: '1.06', close: '1.07' },
+      { datetime: '2024-01-02 09:30:00', open: '1.1', high: '1.2', low: '1.0', close: '1.15' },
+      'not a bar',
+    ],
+    status: 'ok',
+  });
+
+describe.runIf(run)('Glue job on pyspark vs the DuckDB runner', { timeout: 900_000 }, () => {
+  it('stage formats: NDJSON, gzip, CSV (BOM, CRLF, aliases), Twelve Data single and batch', async () => {
+    const lakes = await parity([
+      [
+        {
+          key: 'raw/a.ndjson',
+          body: [
+            ndjsonBar({ symbol: 'AAPL', ts: '2024-01-02T14:30:00Z', close: 10 }),
+            ndjsonBar({ symbol: 'BTC/USD', ts: '2024-01-02T14:30:00Z', close: 40000, volume: null }),
+          ].join('\n'),
+        },
+        {
+          key: 'raw/b.ndjson.gz',
+          body: gzipSync(`${ndjsonBar({ symbol: 'AAPL', ts: '2024-01-02T14:31:00Z', close: 10.5 })}\n`),
+        },
+        {
+          key: 'raw/c.csv',
+          body: '\uFEFFSYMBOL,Interval,DateTime,open,high,low,close,volume,exchange\r\nMSFT,1min,2024-01-02T14:30:00+01:00,1,2,0.5,1.5,3,XNAS\r\n"MS,FT",1min,2024-01-02T14:31:00Z,1,2,0.5,1.5,3,XNAS\r\n',
+        },
+        { key: 'raw/td-fx.json', body: twelveData() },
+        {
+          key: 'raw/td-batch.json',
+          body: JSON.stringify({
+            AAPL: {
+              meta: {
+                symbol: 'AAPL',
+                interval: '1day',
+                exchange: 'NASDAQ',
+                currency: 'USD',
+                type: 'Common Stock',
+              },
+              values: [
+                { datetime: '2024-01-03', open: '10', high: '11', low: '9', close: '10.5', volume: '100' },
+                { datetime: '2024-01-02', open: '9', high: '10', low: '8', close: '9.5', volume: '90' },
+              ],
+            },
+            MSFT: { code: 400, status: 'error' },
+          }),
+        },
+      ],
+    ]);
+    lakes.cleanup();
+  });
+
+  it('the bad-input corpus: same quarantine rows, reasons and line numbers', async () => {
+    const lakes = await parity([corpus]);
+    const rows = await lakes.spark.dump('quarantine');
+    expect(rows.map((r) => [r.raw_object, Number(r.line_number), r.reason_codes])).toEqual(corpusExpected);
+    lakes.cleanup();
+  });
+
+  it("issue 13's shared SQL on both runners: trimmed fields, offset range, the date floor (run_params.min_ts), symbol length", async () => {
+    const lines = [
+      withField({ symbol: ' TRIM ', exchange: ' XNAS ' }),
+      withField({ ts: '2024-01-02T14:30:00+15:00' }),
+      withField({ ts: '2024-01-02T14:31:00+14:00' }),
+      withField({ ts: '1799-12-31T23:59:59Z' }),
+      withField({ ts: '1800-01-01T00:00:00Z' }),
+      withField({ symbol: 'A'.repeat(81) }),
+      withField({ symbol: 'é'.repeat(40), ts: '2024-01-02T15:01:00Z' }),
+    ];
+    const lakes = await parity([[{ key: 'raw/i13.ndjson', body: lines.join('\n') }]]);
+    const reasons = (await lakes.spark.dump('quarantine')).map((r) => [
+      Number(r.line_number),
+      r.reason_codes,
+    ]);
+    expect(reasons).toEqual([
+      [2, ['timestamp_offset_out_of_range']],
+      [4, ['timestamp_before_floor']],
+      [6, ['symbol_too_long']],
+    ]);
+    lakes.cleanup();
+  });
+
+  it('dialect cases: 1.5d, hex floats, Infinity, empty strings, out-of-range timestamps', async () => {
+    const cases: Array<Record<string, unknown>> = [
+      { open: '1.5d' },
+      { open: '1.5f' },
+      { close: '0x1p3' },
+      { high: 'Infinity' },
+      { low: '-inf' },
+      { close: 'NaN' },
+      { open: '' },
+      { open: '   ' },
+      { volume: '' },
+      { volume: '1_000' },
+      { open: '+10', close: '1e1', high: '10.10', low: '.5' },
+      { ts: '' },
+      { ts: '2024' },
+      { ts: '2024-01' },
+      { ts: '10000-01-01T00:00:00Z' },
+      { ts: '0999-12-31T00:00:00Z' },
+      { ts: '2024-02-30T10:00:00Z' },
+      { ts: '2024-01-02T24:00:00Z' },
+      { ts: '2024-01-02T10:00:60Z' },
+      { ts: '2024-01-02T10:00:00.1234567Z' },
+      { ts: '2024-01-02T10:00:00+0100' },
+      { ts: '2024-01-02T10:00:00-05' },
+      { ts: '2024-01-02 10:00' },
+      { ts: '2024-01-02T10:00:00 UTC' },
+      { ingested_at: '2024-13-01T00:00:00Z' },
+      { symbol: '' },
+      { exchange: '' },
+    ];
+    const lakes = await parity([
+      [
+        {
+          key: 'raw/dialect.ndjson',
+          body: cases
+            .map((over, i) => withField({ ts: `2024-01-02T15:${String(i).padStart(2, '0')}:00Z`, ...over }))
+            .join('\n'),
+        },
+        {
+          key: 'raw/dialect.csv',
+          body: `symbol,interval,ts,open,high,low,close,volume\n${[
+            'AAPL,1min,2024-01-03T15:00:00Z,1.5d,2,1,1.5,1',
+            'AAPL,1min,2024-01-03T15:01:00Z,0x1p0,2,1,1.5,1',
+            'AAPL,1min,2024-01-03T15:02:00Z,1,Infinity,1,1,1',
+            'AAPL,1min,2024-01-03T15:03:00Z,,2,1,1.5,1',
+            'AAPL,1min,2024-01-03T15:04:00Z, 1 ,2,1,1.5, ',
+            'AAPL,1min,99999-01-01T00:00:00Z,1,2,1,1.5,1',
+          ].join('\n')}\n`,
+        },
+      ],
+    ]);
+    lakes.cleanup();
+  });
+
+  it('writes exactly the declared columns: is_new (a step column) does not leak into the bars files', async () => {
+    const lakes = await parity([[pool[0]!, pool[1]!]]);
+    const { tables } = await import('@ohlcv/core');
+    const instance = await DuckDBInstance.create(':memory:');
+    const conn = await instance.connect();
+    try {
+      for (const out of loadPlan().outputs) {
+        const glob = `${lakes.spark.root}/${tables[out.table].location}**/*.parquet`;
+        const r = await conn.runAndReadAll(
+          `SELECT DISTINCT name FROM parquet_schema('${glob}') WHERE name NOT IN ('schema', 'duckdb_schema', 'spark_schema', 'list', 'element', 'array')`,
+        );
+        const names = (r.getRowObjectsJson() as Array<{ name: string }>).map((x) => x.name).sort();
+        const keys = tables[out.table].partitionKeys as readonly string[];
+        const declared = tables[out.table].columns.map((c) => c.name).filter((n) => !keys.includes(n));
+        expect(names, out.table).toEqual([...declared].sort());
+      }
+    } finally {
+      conn.closeSync();
+      instance.closeSync();
+    }
+    lakes.cleanup();
+  });
+
+  it('incremental: a late bar and a late day fix the later derived values on both engines', async () => {
+    const bar = (ts: string, close: number, interval = '1min') =>
+      ndjsonBar({ symbol: 'AAPL', ts, close, interval });
+    const lakes = await parity([
+      [
+        {
+          key: 'raw/days.ndjson',
+          body: [
+            bar('2024-01-30T14:31:00Z', 11),
+            bar('2024-01-31T14:30:00Z', 12),
+            bar('2024-02-01T14:30:00Z', 13),
+            bar('2024-02-05T14:30:00Z', 14),
+          ].join('\n'),
+        },
+      ],
+      // Late: an earlier bar of the first day, and a day between existing ones.
+      [
+        {
+          key: 'raw/late.ndjson',
+          body: [bar('2024-01-30T14:30:00Z', 10), bar('2024-02-02T14:30:00Z', 20)].join('\n'),
+        },
+      ],
+    ]);
+    const bars = await lakes.duck.dump('bars');
+    expect(bars.find((b) => String(b.ts).startsWith('2024-02-05'))?.pct_change).toBeCloseTo(14 / 20 - 1, 12);
+    lakes.cleanup();
+  });
+
+  it('order, batching and repetition: every schedule gives the same tables on both engines', async () => {
+    await fc.assert(
+      // At most three runs a case: Spark runs cost seconds each.
+      fc.asyncProperty(
+        schedules.map(({ batches }) => atMostThreeRuns(batches)),
+        async (batches) => {
+          const lakes = await parity(batches.map((b) => b.map((i) => pool[i]!)));
+          lakes.cleanup();
+        },
+      ),
+      { numRuns: 2, seed: 20240601 },
+    );
+  });
+});
