@@ -52,7 +52,8 @@ describe.skipIf(!hasMoto)('ohlcv --stage on moto', () => {
 
   beforeAll(async () => {
     moto = await startMoto();
-    r = await Rehearsal.start({ stageName: STAGE, services: [], emulator: moto });
+    // No subscription declared: this stage is the CLI's own, with the topology's queues only.
+    r = await Rehearsal.start({ stageName: STAGE, services: [], emulator: moto, subscription: false });
     cwd = mkdtempSync(join(tmpdir(), 'ohlcv-cli-stage-'));
     mkdirSync(join(cwd, '.sst'));
     // What `sst deploy --stage cli` writes: deploy()'s return value.
