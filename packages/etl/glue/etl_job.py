@@ -12,12 +12,16 @@ SPARK_MASTER (default local[*]) picks the Spark to run on there.
 """
 
 import os
+import shutil
 import sys
 
 REQUIRED = ["JOB_NAME", "JOB_RUN_ID", "manifest_key", "bucket", "sql_prefix"]
 # Optional: --MIN_DATE (YYYY-MM-DD), the date floor of 02_validated_records (run_params.min_ts),
 # as OHLCV_MIN_DATE is for the DuckDB runner; default 1800-01-01.
-OPTIONAL = ["MIN_DATE"]
+OPTIONAL = ["MIN_DATE", "MAX_LINE_BYTES", "MAX_OBJECT_BYTES"]
+# --MAX_LINE_BYTES, --MAX_OBJECT_BYTES: the stage screen's limits (etl_screen.py), as
+# OHLCV_MAX_LINE_BYTES / OHLCV_MAX_OBJECT_BYTES are for the DuckDB runner; defaults in
+# sql/etl/plan.json staging.screen.defaults.
 
 
 # ---- the seam ---------------------------------------------------------------------------
@@ -62,6 +66,38 @@ class S3Storage:
     def read(self, key):
         return self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
 
+    def open(self, key):
+        """The object as a stream (read(n)): never the whole object in memory."""
+        return self.s3.get_object(Bucket=self.bucket, Key=key)["Body"]
+
+    def read_if_exists(self, key):
+        try:
+            return self.read(key)
+        except self.s3.exceptions.NoSuchKey:
+            return None
+
+    def _keys(self, prefix):
+        for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+            yield from (o["Key"] for o in page.get("Contents", []))
+
+    def list_files(self, prefix):
+        out = []
+        for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix, Delimiter="/"):
+            out += [o["Key"][len(prefix):] for o in page.get("Contents", [])]
+        return out
+
+    def delete_prefix(self, prefix):
+        keys = list(self._keys(prefix))
+        for i in range(0, len(keys), 1000):
+            self.s3.delete_objects(Bucket=self.bucket, Delete={"Objects": [{"Key": k} for k in keys[i:i + 1000]]})
+
+    def move_prefix(self, src, dst):
+        """S3 has no rename: copies, then deletes. The target is a version folder nobody reads
+        until the run's summary lists it, so the copy need not be atomic."""
+        for k in list(self._keys(src)):
+            self.s3.copy({"Bucket": self.bucket, "Key": k}, self.bucket, dst + k[len(src):])
+        self.delete_prefix(src)
+
     def read_url(self, url):
         bucket, _, key = url.removeprefix("s3://").partition("/")
         return self.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
@@ -89,6 +125,38 @@ class FolderStorage:
             raise ValueError(f"key outside the store: {key}")
         return path
 
+    def _write_path(self, key):
+        """A path to write or remove: its real path (symlinks resolved) must be inside the store."""
+        path = self._path(key)
+        real, root = os.path.realpath(path), os.path.realpath(self.root)
+        if real != root and not real.startswith(root + os.sep):
+            raise ValueError(f"key resolves outside the store: {key}")
+        return path
+
+    def open(self, key):
+        return open(self._path(key), "rb")
+
+    def read_if_exists(self, key):
+        try:
+            return self.read(key)
+        except FileNotFoundError:
+            return None
+
+    def list_files(self, prefix):
+        try:
+            return sorted(e.name for e in os.scandir(self._path(prefix)) if e.is_file())
+        except FileNotFoundError:
+            return []
+
+    def delete_prefix(self, prefix):
+        shutil.rmtree(self._write_path(prefix), ignore_errors=True)
+
+    def move_prefix(self, src, dst):
+        """One rename of the folder (same filesystem: the scratch prefix is in the store)."""
+        target = self._write_path(dst)
+        os.makedirs(os.path.dirname(target.rstrip(os.sep)), exist_ok=True)
+        os.rename(self._write_path(src), target)
+
     def url(self, key):
         return "file://" + self._path(key) + ("/" if key.endswith("/") else "")
 
@@ -106,7 +174,7 @@ class FolderStorage:
             return f.read()
 
     def write(self, key, body):
-        path = self._path(key)
+        path = self._write_path(key)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path + ".tmp", "wb") as f:
             f.write(body)

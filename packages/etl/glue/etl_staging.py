@@ -43,6 +43,10 @@ class Staging:
     def _bad(self, line, raw, code=None):
         return {"line_number": line, "raw_record": raw, "stage_error": code or self.line_error, "unknown_keys": None}
 
+    def unreadable(self, cause):
+        """The one quarantine row of an object the screen could not read (unreadableObject)."""
+        return self._bad(1, cause, self.object_error)
+
     # ---- one object ---------------------------------------------------------------------
 
     def stage_object(self, key, body):

@@ -11,11 +11,19 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { AppError, type RunSummary, runSummarySchema } from '@ohlcv/core';
+import type { StagingLimits } from './stage-screen.ts';
 
 export const glueScriptDir = fileURLToPath(new URL('../glue/', import.meta.url));
 export const sparkDriverScript = fileURLToPath(new URL('../spark/driver.py', import.meta.url));
 /** The job script and its modules, as infra uploads them (script first). */
-export const glueJobFiles = ['etl_job.py', 'etl_runner.py', 'etl_plan.py', 'etl_staging.py'] as const;
+export const glueJobFiles = [
+  'etl_job.py',
+  'etl_runner.py',
+  'etl_plan.py',
+  'etl_staging.py',
+  'etl_screen.py',
+  'etl_versions.py',
+] as const;
 
 /** Python with pyspark: OHLCV_SPARK_PYTHON, else the project venv (.ci/prepare.d/10-python.sh). */
 export function sparkPython(): string | undefined {
@@ -45,6 +53,8 @@ export interface SparkJobRun {
   s3Root: string;
   /** Test knob: the run's clock (future-timestamp rule). */
   now?: string;
+  /** Test knob (spark/driver.py): fail the run right after this many partitions are published. */
+  faults?: { failAfterPublishes: number };
 }
 
 interface Reply {
@@ -119,7 +129,7 @@ export class SparkEngine {
     const argv = [job.script, ...Object.entries(job.arguments).flat()];
     const reply = new Promise<Reply>((resolve) => this.waiting.set(id, resolve));
     this.child.stdin!.write(
-      `${JSON.stringify({ id, script: job.script, pyFiles: job.pyFiles, argv, s3Root: job.s3Root, now: job.now })}\n`,
+      `${JSON.stringify({ id, script: job.script, pyFiles: job.pyFiles, argv, s3Root: job.s3Root, now: job.now, faults: job.faults })}\n`,
     );
     const r = await reply;
     if (!r.ok) throw new AppError('EtlJobFailed', `Spark job run failed: ${r.error}`);
@@ -136,6 +146,15 @@ export class SparkEngine {
   }
 }
 
+/** The stage screen's limits and date floor as the Glue job's arguments (etl_job.py). */
+export function sparkLimitArguments(limits: StagingLimits): Record<string, string> {
+  return {
+    '--MAX_LINE_BYTES': String(limits.maxLineBytes),
+    '--MAX_OBJECT_BYTES': String(limits.maxObjectBytes),
+    '--MIN_DATE': limits.minDate,
+  };
+}
+
 /**
  * Arguments for a run of the repo's job on a local lake folder: what infra declares, with
  * the local sql tree as --sql_prefix (the runtime has no upload step).
@@ -147,6 +166,8 @@ export function localSparkJobRun(input: {
   jobRunId: string;
   jobName: string;
   sqlRoot: string;
+  /** The runtime's staging limits (OHLCV_MAX_LINE_BYTES, ...), passed as the job's arguments. */
+  limits?: StagingLimits;
 }): SparkJobRun {
   const [script, ...pyFiles] = glueJobFiles.map((f) => join(glueScriptDir, f));
   return {
@@ -159,6 +180,7 @@ export function localSparkJobRun(input: {
       '--bucket': input.bucket,
       '--sql_prefix': input.sqlRoot.endsWith('/') ? input.sqlRoot : `${input.sqlRoot}/`,
       '--manifest_key': input.manifestKey,
+      ...(input.limits ? sparkLimitArguments(input.limits) : {}),
     },
   };
 }

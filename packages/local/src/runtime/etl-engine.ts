@@ -102,7 +102,15 @@ export function createEtlEngine(o: EtlEngineOptions): EtlEngine {
     const spark = await engine;
     o.logger.info('etl run on spark', { jobRunId, master: o.config.sparkMaster });
     return spark.run(
-      localSparkJobRun({ lakeRoot, bucket: o.bucket, manifestKey, jobRunId, jobName, sqlRoot: sqlRootDir }),
+      localSparkJobRun({
+        lakeRoot,
+        bucket: o.bucket,
+        manifestKey,
+        jobRunId,
+        jobName,
+        sqlRoot: sqlRootDir,
+        limits: o.duckdb?.limits,
+      }),
     );
   };
   return {
