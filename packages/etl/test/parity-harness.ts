@@ -47,7 +47,7 @@ export interface RunOptions {
  * as in s3://<bucket>/). Run n has manifest m-n and run id run-n on every lake.
  */
 export class EngineRuns {
-  private readonly templates = new Map<TestLake, Omit<SparkJobRun, 'now'>>();
+  private readonly templates = new Map<string, Omit<SparkJobRun, 'now'>>();
 
   constructor(private readonly engine: SparkEngine) {}
 
@@ -58,18 +58,27 @@ export class EngineRuns {
     objects: RawObject[],
     options: RunOptions = {},
   ): Promise<RunSummary> {
-    const manifestId = `m-${n}`;
-    const jobRunId = `run-${n}`;
     const manifest: Manifest = {
-      manifestId,
+      manifestId: `m-${n}`,
       createdAt: NOW.toISOString(),
       correlationId: `c-${n}`,
       objects: objects.map((o) => lake.put(o)),
     };
+    return this.runManifest(lake.root, on, manifest, `run-${n}`, options);
+  }
+
+  /** One job run of `manifest` on the lake folder `root` (its raw objects already there). */
+  async runManifest(
+    root: string,
+    on: 'duck' | 'spark',
+    manifest: Manifest,
+    jobRunId: string,
+    options: RunOptions = {},
+  ): Promise<RunSummary> {
     const limits = { ...DEFAULT_STAGING_LIMITS, ...options.limits };
     if (on === 'duck') {
       return runEtlJob({
-        lakeRoot: lake.root,
+        lakeRoot: root,
         manifest,
         jobRunId,
         jobName: recordedJobName(),
@@ -78,14 +87,14 @@ export class EngineRuns {
         stagingLimits: limits,
       });
     }
-    let template = this.templates.get(lake);
+    let template = this.templates.get(root);
     if (!template) {
-      template = installGlueStage(recordedGlueJob(), lake.root);
-      this.templates.set(lake, template);
+      template = installGlueStage(recordedGlueJob(), root);
+      this.templates.set(root, template);
     }
-    const manifestKey = `_manifests/${manifestId}.json`;
-    mkdirSync(join(lake.root, '_manifests'), { recursive: true });
-    writeFileSync(join(lake.root, manifestKey), JSON.stringify(manifest));
+    const manifestKey = `_manifests/${manifest.manifestId}.json`;
+    mkdirSync(join(root, '_manifests'), { recursive: true });
+    writeFileSync(join(root, manifestKey), JSON.stringify(manifest));
     return this.engine.run({
       ...template,
       arguments: {

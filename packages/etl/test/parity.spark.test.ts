@@ -11,6 +11,7 @@ import { requireToolchain } from '@ohlcv/core/testing/toolchain';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPlan } from '../src/plan.ts';
+import { reprocessFromRaw } from '../src/reprocess.ts';
 import type { SparkEngine } from '../src/spark-engine.ts';
 import { corpus, expected as corpusExpected, withField } from './fixtures/bad-input.ts';
 import { pool, schedules } from './fixtures/order-pool.ts';
@@ -414,6 +415,36 @@ describe.runIf(run)('Glue job on pyspark vs the DuckDB runner', { timeout: 900_0
         'processed/bars/date=2024-01-30/symbol=AAPL/_v0000000002-run-2/',
       );
       for (const lake of Object.values(lakes)) lake.cleanup();
+    });
+
+    it('reprocess on Spark publishes the same versions as on DuckDB, and the same tables', async () => {
+      const runner = new EngineRuns(engine);
+      const results: Record<string, { summary: unknown; tables: unknown }> = {};
+      for (const on of ['duck', 'spark'] as const) {
+        const lake = new TestLake();
+        await runner.run(lake, on, 1, runs[0]!);
+        await runner.run(lake, on, 2, runs[1]!);
+        const manifest = {
+          manifestId: 'reprocess-1',
+          createdAt: new Date().toISOString(),
+          correlationId: 'reprocess-1',
+          objects: [...runs[0]!, ...runs[1]!].map((o) => lake.put(o)),
+        };
+        const r = await reprocessFromRaw({
+          lakeRoot: lake.root,
+          manifest,
+          jobRunId: 'jr_reprocess-1',
+          scope: { from: '2024-01-31', to: '2024-02-01' },
+          runJob: (root, m, id) => runner.runManifest(root, on, m, id),
+        });
+        results[on] = { summary: comparableSummary(r.summary), tables: await tablesOf(lake) };
+        lake.cleanup();
+      }
+      expect(JSON.stringify(results.duck!.summary)).toMatch(
+        /date=2024-01-31\/symbol=AAPL\/_v\d{10}-jr_reprocess-1\//,
+      );
+      expect(results.spark!.summary).toEqual(results.duck!.summary);
+      expect(withinTolerance(results.spark!.tables, results.duck!.tables)).toEqual(results.duck!.tables);
     });
 
     it('a Spark run that dies after publishing some partitions leaves nothing visible; the next run (either engine) rolls it back', async () => {
