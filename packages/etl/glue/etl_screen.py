@@ -214,16 +214,42 @@ def screen_object(read, key, out, limits, contract, chunk_bytes=CHUNK_BYTES):
     return {"kind": "readable", "gzip": gzip, "tooLong": too_long}
 
 
+def _test_entry(req):
+    """{"contract", "cases": [{key, path, out, maxLineBytes, maxObjectBytes, chunkBytes}], "s3"?}:
+    with s3, each object is read through the Glue job's S3Storage.open from a moto bucket."""
+    from contextlib import closing
+
+    def screen_all(open_case):
+        results = []
+        for c in req["cases"]:
+            lim = ScreenLimits(c["maxLineBytes"], c["maxObjectBytes"], "1800-01-01")
+            with closing(open_case(c)) as src, open(c["out"], "wb") as dst:
+                results.append(screen_object(src.read, c["key"], dst, lim, req["contract"],
+                                             c.get("chunkBytes", CHUNK_BYTES)))
+        return results
+
+    if not req.get("s3"):
+        return screen_all(lambda c: open(c["path"], "rb"))
+    import boto3
+    from moto import mock_aws
+
+    from etl_job import S3Storage
+
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="lake")
+        for c in req["cases"]:
+            s3.upload_file(c["path"], "lake", c["key"])
+        storage = S3Storage("lake")
+        return screen_all(lambda c: storage.open(c["key"]))
+
+
 if __name__ == "__main__":
-    # Test entry (screen-twins.test.ts): {"contract", "cases": [{key, path, out, maxLineBytes,
-    # maxObjectBytes, chunkBytes}]} on stdin -> one result per case on stdout.
+    # Test entry (screen-twins.test.ts): the request on stdin -> one result per case on stdout.
     import json
+    import os
     import sys
 
-    req = json.load(sys.stdin)
-    results = []
-    for c in req["cases"]:
-        lim = ScreenLimits(c["maxLineBytes"], c["maxObjectBytes"], "1800-01-01")
-        with open(c["path"], "rb") as src, open(c["out"], "wb") as dst:
-            results.append(screen_object(src.read, c["key"], dst, lim, req["contract"], c.get("chunkBytes", CHUNK_BYTES)))
-    json.dump(results, sys.stdout)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    json.dump(_test_entry(json.load(sys.stdin)), sys.stdout)

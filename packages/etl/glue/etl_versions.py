@@ -14,6 +14,7 @@ turn. Pure Python over the runner's storage (a local folder or S3): no Spark.
 """
 
 import json
+import os
 
 VERSION_PREFIX = "_v"
 
@@ -88,19 +89,49 @@ def publish_version(committed, storage, staging_prefix, partition_prefix, job_ru
     return location
 
 
+def _test_entry(req):
+    """{"root", "current", "publish", "s3"?}: with s3, the folder is uploaded to a moto bucket,
+    the rules run on S3Storage, and the bucket is downloaded back over the folder."""
+    from etl_job import FolderStorage, S3Storage
+
+    def decide(storage):
+        committed = CommittedVersions(storage)
+        out = {"current": [current_files(committed, storage, p) for p in req.get("current", [])], "published": []}
+        for p in req.get("publish", []):
+            out["published"].append(publish_version(committed, storage, p["staging"], p["partition"], p["jobRunId"]))
+        return out
+
+    if not req.get("s3"):
+        return decide(FolderStorage("lake", req["root"]))
+    import shutil
+
+    import boto3
+    from moto import mock_aws
+
+    root = req["root"]
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="lake")
+        for d, _, files in os.walk(root):
+            for f in files:
+                path = os.path.join(d, f)
+                s3.upload_file(path, "lake", os.path.relpath(path, root))
+        out = decide(S3Storage("lake"))
+        shutil.rmtree(root)
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket="lake"):
+            for o in page.get("Contents", []):
+                path = os.path.join(root, o["Key"])
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                s3.download_file("lake", o["Key"], path)
+    return out
+
+
 if __name__ == "__main__":
-    # Test entry (partition-versions-twins.test.ts): {"root", "current": [partition prefixes],
-    # "publish": [{staging, partition, jobRunId}]} on stdin -> {"current": [[keys]], "published": [locations]}.
+    # Test entry (partition-versions-twins.test.ts): the request on stdin ->
+    # {"current": [[keys]], "published": [locations]} on stdout.
     import os
     import sys
 
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from etl_job import FolderStorage
-
-    req = json.load(sys.stdin)
-    storage = FolderStorage("lake", req["root"])
-    committed = CommittedVersions(storage)
-    out = {"current": [current_files(committed, storage, p) for p in req.get("current", [])], "published": []}
-    for p in req.get("publish", []):
-        out["published"].append(publish_version(committed, storage, p["staging"], p["partition"], p["jobRunId"]))
-    json.dump(out, sys.stdout)
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    json.dump(_test_entry(json.load(sys.stdin)), sys.stdout)

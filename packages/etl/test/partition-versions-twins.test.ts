@@ -2,7 +2,8 @@
  * The partition-version twins: partition-versions.ts (DuckDB runner) and glue/etl_versions.py
  * (PySpark runner) decide the same current version of every partition and publish the same
  * next version, rolling back the same uncommitted ones, on the same lake fixture. This is what
- * lets one lake be run by both engines in turn.
+ * lets one lake be run by both engines in turn. The Python side runs on both of the Glue
+ * job's stores: a folder, and S3 through boto3 on moto (copy + delete instead of a rename).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -86,17 +87,20 @@ describe.runIf(run)('partition version twins (TypeScript and Python)', () => {
       publishVersion(committed, ts, join(ts, p.staging), join(ts, p.partition), p.jobRunId),
     );
 
-    const py = fixture();
-    const r = spawnSync(python!, [versionsPy], {
-      input: JSON.stringify({ root: py, current: partitions, publish: publishes }),
-      encoding: 'utf8',
-    });
-    if (r.status !== 0) throw new Error(r.stderr);
-    const out = JSON.parse(r.stdout) as { current: string[][]; published: string[] };
-
-    expect(out.current).toEqual(tsCurrent);
-    expect(out.published).toEqual(tsPublished);
-    expect(tree(py).sort()).toEqual(tree(ts).sort());
+    // The Glue job's two stores: a folder (OHLCV_ETL_S3_ROOT) and S3 (moto, as boto3 sees it).
+    for (const s3 of [false, true]) {
+      const py = fixture();
+      const r = spawnSync(python!, [versionsPy], {
+        input: JSON.stringify({ root: py, current: partitions, publish: publishes, s3 }),
+        encoding: 'utf8',
+        env: { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
+      });
+      if (r.status !== 0) throw new Error(r.stderr);
+      const out = JSON.parse(r.stdout) as { current: string[][]; published: string[] };
+      expect(out.current, s3 ? 'S3' : 'folder').toEqual(tsCurrent);
+      expect(out.published, s3 ? 'S3' : 'folder').toEqual(tsPublished);
+      expect(tree(py).sort(), s3 ? 'S3' : 'folder').toEqual(tree(ts).sort());
+    }
     // The cases are the ones meant.
     expect(tsCurrent.map((c) => c.map((f) => f.slice(P.length)))).toEqual([
       ['date=2024-01-01/symbol=A/data_0.parquet'],

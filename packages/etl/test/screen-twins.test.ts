@@ -2,7 +2,8 @@
  * The stage screen's twins: stage-screen.ts (DuckDB runner) and glue/etl_screen.py (PySpark
  * runner) on the same raw objects and limits give the same decision — the same cause, the
  * same too-long lines (numbers and prefixes) and the same clean copy. The Python screen runs
- * at two chunk sizes: its outcome must not depend on how the bytes come in.
+ * at two chunk sizes (its outcome must not depend on how the bytes come in) and on a stream
+ * from S3 (moto), as the Glue job reads raw objects.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -55,19 +56,21 @@ async function typescript(): Promise<Outcome[]> {
   return out;
 }
 
-function python3(chunkBytes: number): Outcome[] {
+function python3(chunkBytes: number, s3 = false): Outcome[] {
   const cases = screenCases.map((c, i) => ({
+    // Keys are unique per case (the S3 variant uploads them all into one bucket).
     key: c.key,
     path: join(dir, `in-${i}`),
-    out: join(dir, `py-${chunkBytes}-${i}`),
+    out: join(dir, `py-${chunkBytes}-${s3}-${i}`),
     maxLineBytes: c.maxLineBytes,
     maxObjectBytes: c.maxObjectBytes,
     chunkBytes,
   }));
   const r = spawnSync(python!, [screenPy], {
-    input: JSON.stringify({ contract: loadPlan().staging, cases }),
+    input: JSON.stringify({ contract: loadPlan().staging, cases, s3 }),
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
   });
   if (r.status !== 0) throw new Error(r.stderr);
   return (JSON.parse(r.stdout) as Outcome[]).map((o, i) =>
@@ -78,10 +81,15 @@ function python3(chunkBytes: number): Outcome[] {
 describe.runIf(run)('stage screen twins (TypeScript and Python)', () => {
   it('every case: same decision, cause, too-long lines and clean copy, at any chunk size', async () => {
     const ts = await typescript();
-    for (const chunk of [1024 * 1024, 4093]) {
-      const py = python3(chunk);
+    // The Glue job's two stores: a folder, and S3 (moto) through S3Storage.open's stream.
+    for (const [chunk, s3] of [
+      [1024 * 1024, false],
+      [4093, false],
+      [1024 * 1024, true],
+    ] as const) {
+      const py = python3(chunk, s3);
       for (const [i, c] of screenCases.entries()) {
-        expect(py[i], `${c.name} (python chunks of ${chunk})`).toEqual(ts[i]);
+        expect(py[i], `${c.name} (python chunks of ${chunk}${s3 ? ', S3' : ''})`).toEqual(ts[i]);
       }
     }
     // The fixtures reach every class.
