@@ -38,6 +38,14 @@ export const writtenPartitionSchema = z.object({
   rows: z.number().int().nonnegative(),
 });
 
+/** One of a run's most common quarantine reasons (sql/etl/13_quarantine_top.sql). */
+export const quarantineReasonSchema = z.object({
+  reasonCodes: z.array(z.string()).min(1),
+  /** The fields behind the codes, e.g. "missing: symbol, ts; unknown: ticker" (bounded). */
+  detail: z.string().optional(),
+  rows: z.number().int().positive(),
+});
+
 export const runSummarySchema = z.object({
   jobRunId: z.string(),
   jobName: z.string(),
@@ -54,6 +62,11 @@ export const runSummarySchema = z.object({
   partitionsWritten: z.array(writtenPartitionSchema),
   dataQuality: z.array(dqRuleResultSchema),
   /**
+   * The run's most common quarantine reasons (at most 5 groups of codes and detail, the
+   * largest first); absent in summaries written before it existed.
+   */
+  quarantineReasons: z.array(quarantineReasonSchema).optional(),
+  /**
    * The ETL plan the run applied: a hash of sql/etl/plan.json and every file it names
    * (packages/etl/src/plan.ts planVersion). Rows written by the run carry it through their
    * job run's summary, so a user can tell which rows predate a rule change.
@@ -62,3 +75,4 @@ export const runSummarySchema = z.object({
 });
 export type RunSummary = z.infer<typeof runSummarySchema>;
 export type WrittenPartition = z.infer<typeof writtenPartitionSchema>;
+export type QuarantineReason = z.infer<typeof quarantineReasonSchema>;
