@@ -1,11 +1,11 @@
-import { readdirSync, readFileSync, renameSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { RunSummary } from '@ohlcv/core';
 import { runSummaryKey, runSummarySchema } from '@ohlcv/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corpus, expected } from './fixtures/bad-input.ts';
-import { TestLake } from './lake-harness.ts';
+import { dropParquetColumn, TestLake } from './lake-harness.ts';
 
 describe('quarantine corpus', () => {
   const lake = new TestLake();
@@ -117,18 +117,10 @@ describe('reason_detail and the run summary’s top reasons (issue 14)', () => {
     try {
       await lake.run(corpus);
       // Make the lake an old one: its quarantine files without the column.
-      const files = readdirSync(join(lake.root, 'quarantine'), { recursive: true, encoding: 'utf8' })
-        .filter((f) => f.endsWith('.parquet'))
-        .map((f) => join(lake.root, 'quarantine', f));
+      const files = await dropParquetColumn(lake.root, 'quarantine/', 'reason_detail');
       expect(files.length).toBeGreaterThan(0);
       const instance = await DuckDBInstance.create(':memory:');
       const conn = await instance.connect();
-      for (const f of files) {
-        await conn.run(
-          `COPY (SELECT * EXCLUDE (reason_detail) FROM read_parquet('${f}')) TO '${f}.old' (FORMAT parquet)`,
-        );
-        renameSync(`${f}.old`, f);
-      }
       const cols = await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${files[0]}')`);
       expect(cols.getRowObjectsJson().map((r) => r.column_name)).not.toContain('reason_detail');
       conn.closeSync();
