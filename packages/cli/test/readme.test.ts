@@ -22,7 +22,7 @@ describe('README', () => {
     for (const c of commands) expect(section, c.name).toMatch(new RegExp(`\\| \`${c.name}[ \`]`));
   });
 
-  it('the field-alias table is the ETL plan\'s (sql/etl/plan.json staging.fieldAliases)', () => {
+  it("the field-alias table is the ETL plan's (sql/etl/plan.json staging.fieldAliases)", () => {
     const plan = JSON.parse(readFileSync(path.join(repoRoot, 'sql/etl/plan.json'), 'utf8')) as {
       staging: { fieldAliases: Record<string, string>; fields: string[] };
     };
