@@ -266,7 +266,10 @@ FROM (
   SELECT
     *,
     -- A key that is not spelled as its canonical field: values through the key mapping.
-    fields IS NOT NULL AND list_bool_or([fields[i] IS NULL OR ${known}[fields[i]] <> k FOR k, i IN keys]) AS mapped
+    -- (CASE, not AND: DuckDB evaluates a CASE branch only for its rows; the fast path skips it.)
+    CASE WHEN fields IS NULL THEN false
+      ELSE COALESCE(list_bool_or([fields[i] IS NULL OR ${known}[fields[i]] <> k FOR k, i IN keys]), false)
+    END AS mapped
   FROM (
     SELECT
       *,
