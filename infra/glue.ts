@@ -8,7 +8,7 @@
  */
 import { type Dirent, readdirSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { type TableSpec, tables } from '@ohlcv/core';
+import { schemaVersionParameters, type TableSpec, tables } from '@ohlcv/core';
 import type * as aws from '@pulumi/aws';
 import { arn, assumeRolePolicy, physicalName, policyDocument } from './iam.ts';
 import type { Input, Platform } from './platform.ts';
@@ -74,7 +74,14 @@ export const glueTableArgs = (
   databaseName,
   description: spec.comment,
   tableType: 'EXTERNAL_TABLE',
-  parameters: { classification: 'parquet', EXTERNAL: 'TRUE', 'parquet.compression': 'SNAPPY' },
+  // The schema version (derived from tables.ts): catalog-sync migrates a table stamped older
+  // and refuses one stamped by a newer release.
+  parameters: {
+    classification: 'parquet',
+    EXTERNAL: 'TRUE',
+    'parquet.compression': 'SNAPPY',
+    ...schemaVersionParameters(spec),
+  },
   storageDescriptor: {
     location,
     inputFormat: PARQUET.inputFormat,
