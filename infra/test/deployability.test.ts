@@ -9,10 +9,10 @@ import { GLUE_CATALOG_ACTIONS, missingColumns } from '@ohlcv/aws/glue-catalog/gl
 import { tables } from '@ohlcv/core';
 import { describe, expect, it } from 'vitest';
 import { catalogSyncConfig } from '../../services/catalog-sync/src/config.ts';
+import { SUPERSEDED_PREFIX } from '../../services/catalog-sync/src/superseded.ts';
 import { etlTriggerConfig } from '../../services/etl-trigger/src/config.ts';
 import { ingestionConfig, requireApiKey } from '../../services/ingestion/src/config.ts';
 import { qualityAlertConfig } from '../../services/quality-alert/src/config.ts';
-import { SUPERSEDED_PREFIX } from '../../services/catalog-sync/src/superseded.ts';
 import type { PolicyDocument } from '../iam.ts';
 import { resourceId } from '../queues.ts';
 import { glueJobDefinition, recordStage } from '../record-stage.ts';
