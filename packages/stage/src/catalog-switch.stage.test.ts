@@ -277,7 +277,7 @@ describe.skipIf(!hasMoto)('Glue catalog switch and schema versions on moto with 
       .sort();
 
   it("migrates each table from the previous release's definition: new columns appended, version stamped", async () => {
-    const fixture = previousRelease as Record<
+    const fixture = previousRelease as unknown as Record<
       string,
       { columns: { Name: string; Type: string }[]; parameters: Record<string, string> }
     >;

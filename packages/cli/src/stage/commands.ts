@@ -14,7 +14,7 @@ import { type QueueName, queueNames, tables } from '@ohlcv/core';
 import { getQuery, type ParamValue, QueryParamError, resolveParams } from '@ohlcv/sql/queries';
 import { formatOf, parse, table, toJson } from '../args.ts';
 import { type CommandIO, UsageError } from '../command.ts';
-import { queueArg, queueUrls, type StageFlags, stageResources } from './resources.ts';
+import { queueArg, queueUrls, type StageFlags, stageResources, subscriptionDlqUrls } from './resources.ts';
 
 export const STAGE_OPTIONS = {
   stage: { type: 'string' },
@@ -140,6 +140,12 @@ export async function stageStatus(argv: string[], io: CommandIO): Promise<number
       dlq: dlq.visible + dlq.inFlight,
     });
   }
+  // Each subscription's own DLQ (infra/subscriptions.ts): events its endpoint never took.
+  const subscriptions = [];
+  for (const s of await subscriptionDlqUrls(sqs, res)) {
+    const d = await depth(s.url);
+    subscriptions.push({ subscription: s.subscription, dlq: s.dlq, deadLetters: d.visible + d.inFlight });
+  }
   const runsOut = await glue.send(new GetJobRunsCommand({ JobName: res.etlJob, MaxResults: 10 }));
   const runs = (runsOut.JobRuns ?? []).map((r) => ({
     jobRunId: r.Id,
@@ -152,16 +158,18 @@ export async function stageStatus(argv: string[], io: CommandIO): Promise<number
   for (const t of Object.values(tables))
     partitions.push({ table: t.name, partitions: await countPartitions(glue, res.glueDatabase, t.name) });
   if (format === 'json') {
-    io.stdout(`${toJson({ stage: res.stage, resources: res, queues, runs, partitions })}\n`);
+    io.stdout(`${toJson({ stage: res.stage, resources: res, queues, subscriptions, runs, partitions })}\n`);
   } else {
     io.stdout(
       `stage ${res.stage} (bucket ${res.bucket}, database ${res.glueDatabase}; names from ${res.source})\n\n`,
     );
     io.stdout(
-      `queues\n${table(queues)}\nrecent Glue runs (${res.etlJob})\n${table(runs)}\npartitions\n${table(partitions)}`,
+      `queues\n${table(queues)}\n${
+        subscriptions.length ? `subscriptions\n${table(subscriptions)}\n` : ''
+      }recent Glue runs (${res.etlJob})\n${table(runs)}\npartitions\n${table(partitions)}`,
     );
   }
-  return queues.some((q) => q.dlq > 0) ? 1 : 0;
+  return queues.some((q) => q.dlq > 0) || subscriptions.some((s) => s.deadLetters > 0) ? 1 : 0;
 }
 
 export async function stageDrop(argv: string[], io: CommandIO): Promise<number> {

@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { GetQueryExecutionCommand, ListQueryExecutionsCommand } from '@aws-sdk/client-athena';
 import { BatchCreatePartitionCommand, StartJobRunCommand } from '@aws-sdk/client-glue';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
-import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { requireToolchain, venvPython } from '@ohlcv/core/testing/toolchain';
 import { recordStage } from '@ohlcv/infra/record-stage';
-import { type Emulator, Rehearsal, startMoto } from '@ohlcv/stage';
+import { type Emulator, REHEARSAL_SUBSCRIPTION, Rehearsal, startMoto } from '@ohlcv/stage';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../main.ts';
 import { captureIO } from '../testing/capture-io.ts';
@@ -125,6 +125,58 @@ describe.skipIf(!hasMoto)('ohlcv --stage on moto', () => {
     expect(s.runs).toHaveLength(1);
     expect(s.partitions.find((p: { table: string }) => p.table === 'bars_daily').partitions).toBe(2);
   });
+
+  it('status lists each subscription’s DLQ and its depth (from the outputs, else by name); a dead letter there exits 1', async () => {
+    // A stage with the rehearsal's subscription declared: infra/subscriptions.ts gives it a DLQ.
+    const sub = await Rehearsal.start({ stageName: 'clisub', services: [], emulator: moto });
+    try {
+      const dlqName = `clisub-sub-${REHEARSAL_SUBSCRIPTION.name}-dlq`;
+      const dlqUrl = (await sub.admin.sqs.send(new GetQueueUrlCommand({ QueueName: dlqName }))).QueueUrl!;
+      const dlqArn = (
+        await sub.admin.sqs.send(
+          new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }),
+        )
+      ).Attributes?.QueueArn;
+      const outputs = {
+        bucket: sub.stage.bucket,
+        etlJob: sub.stage.etlJobName,
+        glueDatabase: sub.stage.glueDatabase,
+        athenaWorkgroup: sub.stage.athenaWorkgroup,
+      };
+      const withSubs = join(cwd, 'clisub-outputs.json');
+      writeFileSync(
+        withSubs,
+        JSON.stringify({
+          ...outputs,
+          subscriptions: { [REHEARSAL_SUBSCRIPTION.name]: { dlq: dlqArn, redriveQueue: 'arn:x' } },
+        }),
+      );
+      const without = join(cwd, 'clisub-outputs-old.json');
+      writeFileSync(without, JSON.stringify(outputs));
+      const expected = (n: number) => [
+        { subscription: REHEARSAL_SUBSCRIPTION.name, dlq: dlqName, deadLetters: n },
+      ];
+
+      const empty = await run('status', '--stage', 'clisub', '--outputs', withSubs, '--format', 'json');
+      expect(empty.code, empty.stderr).toBe(0);
+      expect(JSON.parse(empty.stdout).subscriptions).toEqual(expected(0));
+
+      await sub.admin.sqs.send(
+        new SendMessageCommand({ QueueUrl: dlqUrl, MessageBody: '{"undelivered":true}' }),
+      );
+      for (const file of [withSubs, without]) {
+        const res = await run('status', '--stage', 'clisub', '--outputs', file, '--format', 'json');
+        expect(res.code, `${file}: a subscription DLQ holds a message`).toBe(1);
+        expect(JSON.parse(res.stdout).subscriptions, file).toEqual(expected(1));
+      }
+      const text = await run('status', '--stage', 'clisub', '--outputs', withSubs);
+      expect(text.stdout).toMatch(
+        new RegExp(`subscriptions\\n[^]*${REHEARSAL_SUBSCRIPTION.name}\\s+${dlqName}\\s+1`),
+      );
+    } finally {
+      await sub.close();
+    }
+  }, 90_000);
 
   it('dlq list shows a dead letter and dlq redrive moves it back to its queue', async () => {
     const q = r.stage.queues['catalog-sync']!;
