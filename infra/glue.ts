@@ -237,6 +237,9 @@ export function createGlue(
       // Overridden per run by etl-trigger's StartJobRun.
       '--manifest_key': '',
       '--correlation_id': '',
+      // Set only by `ohlcv reprocess --stage` (JSON, core's reprocessScopeSchema): rebuild
+      // that range from the manifest's raw objects alone; empty is a normal run.
+      '--reprocess_scope': '',
     },
   });
 

@@ -31,7 +31,7 @@ On a deployed stage (AWS):
   Credentials and region: the standard AWS chain (AWS_PROFILE, AWS_REGION, ...);
   AWS_ENDPOINT_URL points every call at an emulator.`;
 
-const flagsOf = (values: Record<string, unknown>): StageFlags => ({
+export const stageFlagsOf = (values: Record<string, unknown>): StageFlags => ({
   stage: String(values.stage),
   ...(values.bucket ? { bucket: String(values.bucket) } : {}),
   ...(values.database ? { database: String(values.database) } : {}),
@@ -80,7 +80,7 @@ export async function stageQuery(argv: string[], io: CommandIO): Promise<number>
       throw err;
     }
   }
-  const res = stageResources(flagsOf(values), io.cwd, io.env);
+  const res = stageResources(stageFlagsOf(values), io.cwd, io.env);
   // The stage's workgroup (its enforced result location and scan cutoff) and database:
   // sql/queries name no database, so `ohlcv_<stage>` resolves their tables.
   const engine = athenaQueryEngine({
@@ -113,7 +113,7 @@ async function countPartitions(glue: GlueClient, database: string, table: string
 export async function stageStatus(argv: string[], io: CommandIO): Promise<number> {
   const { values } = parse(argv, { ...STAGE_OPTIONS, format: { type: 'string', default: 'table' } });
   const format = formatOf(values.format);
-  const res = stageResources(flagsOf(values), io.cwd, io.env);
+  const res = stageResources(stageFlagsOf(values), io.cwd, io.env);
   const sqs = new SQSClient({});
   const glue = new GlueClient({});
   const depth = async (url: string) => {
@@ -199,7 +199,7 @@ export async function stageDrop(argv: string[], io: CommandIO): Promise<number> 
       throw new UsageError(`${f}: file name must be letters, digits, . _ = - (it becomes the object key)`);
     files.push({ full, key: `raw/${prefix}/${name}` });
   }
-  const res = stageResources(flagsOf(values), io.cwd, io.env);
+  const res = stageResources(stageFlagsOf(values), io.cwd, io.env);
   const s3 = new S3Client({});
   const out = [];
   for (const f of files) {
@@ -226,7 +226,7 @@ export async function stageDlq(argv: string[], io: CommandIO): Promise<number> {
   const [verb, q, ...extra] = positionals;
   if (extra.length > 0) throw new UsageError(`unexpected argument(s): ${extra.join(' ')}`);
   const format = formatOf(values.format);
-  const res = stageResources(flagsOf(values), io.cwd, io.env);
+  const res = stageResources(stageFlagsOf(values), io.cwd, io.env);
   const sqs = new SQSClient({});
   if (verb === 'list') {
     const limit = Number(values.limit);

@@ -8,9 +8,16 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetQueryExecutionCommand, ListQueryExecutionsCommand } from '@aws-sdk/client-athena';
-import { BatchCreatePartitionCommand, StartJobRunCommand } from '@aws-sdk/client-glue';
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import {
+  BatchCreatePartitionCommand,
+  GetJobCommand,
+  GetJobRunCommand,
+  GetJobRunsCommand,
+  StartJobRunCommand,
+} from '@aws-sdk/client-glue';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { manifestSchema } from '@ohlcv/core';
 import { requireToolchain, venvPython } from '@ohlcv/core/testing/toolchain';
 import { recordStage } from '@ohlcv/infra/record-stage';
 import { type Emulator, REHEARSAL_SUBSCRIPTION, Rehearsal, startMoto } from '@ohlcv/stage';
@@ -78,7 +85,7 @@ describe.skipIf(!hasMoto)('ohlcv --stage on moto', () => {
   });
 
   it('--help of each verb documents --stage', async () => {
-    for (const verb of ['query', 'status', 'drop', 'dlq']) {
+    for (const verb of ['query', 'status', 'drop', 'dlq', 'reprocess']) {
       const res = await run(verb, '--help');
       expect(res.stdout, verb).toMatch(new RegExp(`ohlcv ${verb} --stage NAME`));
     }
@@ -241,6 +248,71 @@ describe.skipIf(!hasMoto)('ohlcv --stage on moto', () => {
     expect(qe?.Query).not.toMatch(/:symbol/);
     expect(qe?.ExecutionParameters).toContain("'SPY'");
   });
+
+  it('reprocess --stage lists the raw keys the range needs (paged), writes one manifest and starts exactly one marked job run', async () => {
+    const bucket = r.stage.bucket;
+    const put = (Key: string) => r.admin.s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body: '{}\n' }));
+    // More than one ListObjectsV2 page (1,000 keys) in range, one day outside the months the
+    // range needs, a hidden temp file; the earlier test's drop (raw/drops/bars.csv) may hold any date.
+    const inRange = Array.from(
+      { length: 1001 },
+      (_, i) => `raw/source=twelvedata/date=2024-03-08/AAPL.1min.${String(i).padStart(4, '0')}.ndjson`,
+    );
+    for (let i = 0; i < inRange.length; i += 50) await Promise.all(inRange.slice(i, i + 50).map(put));
+    await put('raw/source=twelvedata/date=2023-06-01/AAPL.1min.old.ndjson');
+    await put('raw/drops/_copying.tmp');
+    const runsBefore = (await r.admin.glue.send(new GetJobRunsCommand({ JobName: r.stage.etlJobName })))
+      .JobRuns?.length;
+
+    const res = await run(
+      'reprocess',
+      '--stage',
+      STAGE,
+      '--from',
+      '2024-03-08',
+      '--to',
+      '2024-03-08',
+      '--symbols',
+      'AAPL',
+      '--format',
+      'json',
+    );
+    expect(res.code, res.stderr).toBe(0);
+    const out = JSON.parse(res.stdout);
+    expect(out.objects).toBe(1002);
+    const runs =
+      (await r.admin.glue.send(new GetJobRunsCommand({ JobName: r.stage.etlJobName }))).JobRuns ?? [];
+    expect(runs.length).toBe((runsBefore ?? 0) + 1);
+    const got = await r.admin.glue.send(
+      new GetJobRunCommand({ JobName: r.stage.etlJobName, RunId: out.jobRunId }),
+    );
+    const args = got.JobRun?.Arguments ?? {};
+    expect(args['--manifest_key']).toBe(out.manifestKey);
+    expect(args['--manifest_key']).toMatch(/^_manifests\/reprocess-[0-9a-f]{24}\.json$/);
+    expect(JSON.parse(args['--reprocess_scope'] ?? '')).toEqual({
+      from: '2024-03-08',
+      to: '2024-03-08',
+      symbols: ['AAPL'],
+    });
+    // The Glue job declares that argument (the run's arguments overlay the job's defaults).
+    const job = await r.admin.glue.send(new GetJobCommand({ JobName: r.stage.etlJobName }));
+    expect(job.Job?.DefaultArguments).toHaveProperty('--reprocess_scope', '');
+    // The manifest: etl-trigger's format, exactly the keys the range needs.
+    const body = await r.admin.s3.send(new GetObjectCommand({ Bucket: bucket, Key: out.manifestKey }));
+    const manifest = manifestSchema.parse(JSON.parse((await body.Body?.transformToString()) ?? ''));
+    expect(manifest.objects.map((o) => o.key).sort()).toEqual(['raw/drops/bars.csv', ...inRange].sort());
+    expect(manifest.objects.every((o) => /^[0-9a-f]{32}$/.test(o.etag) && o.size > 0)).toBe(true);
+
+    const text = await run('reprocess', '--stage', STAGE, '--to', '2020-01-01');
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/started reprocess run \S+ of cli-ohlcv-etl from 1 raw object/);
+    expect(text.stdout).toMatch(/aws glue get-job-run --job-name cli-ohlcv-etl --run-id /);
+    const bad = await run('reprocess', '--stage', STAGE, '--from', '2024-13-01');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--from must be a date/);
+    const help = await run('reprocess', '--help');
+    expect(help.stdout).toMatch(/ohlcv reprocess --stage NAME \[--from D\]/);
+  }, 120_000);
 
   it('says how to get the outputs when the stage was not deployed here (exit 2)', async () => {
     const res = await run('status', '--stage', 'other');
