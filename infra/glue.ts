@@ -21,6 +21,7 @@ export const GLUE_MODULES = [
   'packages/etl/glue/etl_runner.py',
   'packages/etl/glue/etl_plan.py',
   'packages/etl/glue/etl_staging.py',
+  'packages/etl/glue/etl_reprocess.py',
 ];
 export const SQL_ROOT = 'sql';
 export const ETL_SQL_DIR = 'sql/etl';
