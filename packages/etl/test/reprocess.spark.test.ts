@@ -50,7 +50,7 @@ function plantStale(root: string, date: string): void {
   const to = join(root, `processed/bars/date=${date}/symbol=ZZZ`);
   mkdirSync(to, { recursive: true });
   const files = (readdirSync(from, { recursive: true }) as string[]).filter((f) => f.endsWith('.parquet'));
-  files.forEach((f, i) => cpSync(join(from, f), join(to, `stale_${i}.parquet`)));
+  for (const [i, f] of files.entries()) cpSync(join(from, f), join(to, `stale_${i}.parquet`));
 }
 
 describe.skipIf(!hasSpark)('reprocess on the Glue job (pyspark, infra’s arguments)', () => {
