@@ -13,6 +13,7 @@ import {
   GetJobCommand,
   GetJobRunCommand,
   GetJobRunsCommand,
+  GetPartitionsCommand,
   StartJobRunCommand,
 } from '@aws-sdk/client-glue';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -312,6 +313,63 @@ describe.skipIf(!hasMoto)('ohlcv --stage on moto', () => {
     expect(bad.stderr).toMatch(/--from must be a date/);
     const help = await run('reprocess', '--help');
     expect(help.stdout).toMatch(/ohlcv reprocess --stage NAME \[--from D\]/);
+  }, 120_000);
+
+  it('reprocess --stage end to end: the run it starts rebuilds the range and catalog-sync switches the catalog to it', async () => {
+    const rep = await Rehearsal.start({
+      stageName: 'clirep',
+      services: ['etl-trigger', 'catalog-sync'],
+      emulator: moto,
+      subscription: false,
+      windowScale: 0.2,
+    });
+    try {
+      await rep.admin.s3.send(
+        new PutObjectCommand({
+          Bucket: rep.stage.bucket,
+          Key: 'raw/drops/aapl.csv',
+          Body: 'symbol,interval,timestamp,open,high,low,close,volume\nAAPL,1min,2024-03-08T14:00:00Z,10,11,9,10.5,100\n',
+        }),
+      );
+      expect(await rep.runUntilIdle()).toBe(true);
+      const location = async () =>
+        (
+          await rep.admin.glue.send(
+            new GetPartitionsCommand({ DatabaseName: rep.stage.glueDatabase, TableName: 'bars' }),
+          )
+        ).Partitions?.[0]?.StorageDescriptor?.Location ?? '';
+      expect(await location()).toMatch(/\/_v0000000001-/);
+      const outputs = join(cwd, 'clirep-outputs.json');
+      writeFileSync(
+        outputs,
+        JSON.stringify({
+          bucket: rep.stage.bucket,
+          etlJob: rep.stage.etlJobName,
+          glueDatabase: rep.stage.glueDatabase,
+          athenaWorkgroup: rep.stage.athenaWorkgroup,
+        }),
+      );
+      const res = await run(
+        'reprocess',
+        '--stage',
+        'clirep',
+        '--outputs',
+        outputs,
+        '--from',
+        '2024-03-08',
+        '--to',
+        '2024-03-08',
+        '--format',
+        'json',
+      );
+      expect(res.code, res.stderr).toBe(0);
+      const { jobRunId } = JSON.parse(res.stdout);
+      expect(await rep.runUntilIdle()).toBe(true);
+      expect(await location()).toMatch(new RegExp(`/_v0000000002-${jobRunId}/$`));
+      expect(Object.values(await rep.dlqDepths()).every((d) => d === 0)).toBe(true);
+    } finally {
+      await rep.close();
+    }
   }, 120_000);
 
   it('says how to get the outputs when the stage was not deployed here (exit 2)', async () => {
