@@ -77,3 +77,18 @@ export const runSummarySchema = z.object({
 });
 export type RunSummary = z.infer<typeof runSummarySchema>;
 export type WrittenPartition = z.infer<typeof writtenPartitionSchema>;
+
+/** Why an object under the bucket is not ETL input (etl-trigger skips it, reprocess leaves it out). */
+export type SkipReason = 'not-raw-zone' | 'folder-marker' | 'hidden-file';
+
+/**
+ * Why an object under the bucket is not ETL input, or undefined when it is. Hidden and
+ * `_`-prefixed names are temp/marker files of copy tools and Spark, never data.
+ */
+export function skipReasonOf(key: string): SkipReason | undefined {
+  if (!key.startsWith('raw/')) return 'not-raw-zone';
+  if (key.endsWith('/')) return 'folder-marker';
+  const base = key.slice(key.lastIndexOf('/') + 1);
+  if (base.startsWith('.') || base.startsWith('_')) return 'hidden-file';
+  return undefined;
+}

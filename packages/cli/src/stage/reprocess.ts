@@ -17,6 +17,7 @@ import {
   REPROCESS_SCOPE_ARG,
   type ReprocessScopeArg,
   reprocessScopeSchema,
+  skipReasonOf,
 } from '@ohlcv/core';
 import { rawKeyInScope } from '@ohlcv/etl/reprocess';
 import { formatOf, parse, toJson } from '../args.ts';
@@ -26,11 +27,7 @@ import { STAGE_OPTIONS, stageFlagsOf } from './commands.ts';
 import { stageResources } from './resources.ts';
 
 /** What etl-trigger skips (hidden and `_` files, folder markers) is never ETL input here either. */
-const isInput = (key: string): boolean => {
-  if (key.endsWith('/')) return false;
-  const base = key.slice(key.lastIndexOf('/') + 1);
-  return !base.startsWith('.') && !base.startsWith('_');
-};
+const isInput = (key: string): boolean => skipReasonOf(key) === undefined;
 
 export async function stageReprocess(argv: string[], io: CommandIO): Promise<number> {
   const { values } = parse(argv, {
