@@ -127,6 +127,26 @@ describe('catalog-sync switches partitions forward and removes superseded versio
   });
 });
 
+describe('the Glue job role covers a reprocess run (--reprocess_scope, etl_reprocess.py)', () => {
+  it('writes, lists, reads back and deletes its shadow lake under _runs/<run>/rebuild/, and publishes versions', () => {
+    const doc: PolicyDocument = JSON.parse(graph.find('aws.iam.RolePolicy', 'GlueJobPolicy')!.args.policy);
+    const shadow = '_runs/jr_1/rebuild/processed/bars/date=2024-03-08/symbol=AAPL/part-0.parquet';
+    for (const action of ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'])
+      expect(allows(doc, { action, resource: `${bucketArn}/${shadow}` }), action).toBe(true);
+    expect(
+      allows(doc, {
+        action: 's3:ListBucket',
+        resource: bucketArn,
+        context: { 's3:prefix': '_runs/jr_1/rebuild/' },
+      }),
+    ).toBe(true);
+    const version = 'processed/bars/date=2024-03-08/symbol=AAPL/_v0000000002-jr_1/part-00000.parquet';
+    expect(allows(doc, { action: 's3:PutObject', resource: `${bucketArn}/${version}` })).toBe(true);
+    // ...and raw stays read-only to it.
+    expect(allows(doc, { action: 's3:PutObject', resource: `${bucketArn}/raw/drops/a.csv` })).toBe(false);
+  });
+});
+
 describe('every function’s synthesized environment passes its own config parser (defect 5, 8)', () => {
   const parsers: Record<string, (e: NodeJS.ProcessEnv) => unknown> = {
     ingestion: ingestionConfig,
