@@ -21,6 +21,21 @@ export const manifestSchema = z.object({
 export type Manifest = z.infer<typeof manifestSchema>;
 
 export const manifestKey = (manifestId: string): string => `_manifests/${manifestId}.json`;
+
+/**
+ * A reprocess run (`ohlcv reprocess`): the range it rebuilds from raw. On a stage it is the
+ * Glue job argument `--reprocess_scope` as JSON (empty: a normal run, merging with what the
+ * lake holds); the job then rebuilds the range from the manifest's raw objects alone and
+ * replaces the partitions in scope (packages/etl/src/reprocess.ts has the scope rules).
+ */
+export const reprocessScopeSchema = z.strictObject({
+  /** Inclusive UTC dates, YYYY-MM-DD. */
+  from: z.iso.date().optional(),
+  to: z.iso.date().optional(),
+  symbols: z.array(z.string().min(1)).min(1).optional(),
+});
+export type ReprocessScopeArg = z.infer<typeof reprocessScopeSchema>;
+export const REPROCESS_SCOPE_ARG = '--reprocess_scope';
 export const runSummaryKey = (jobRunId: string): string => `_runs/${jobRunId}/summary.json`;
 
 export const dqRuleResultSchema = z.object({
@@ -76,3 +91,18 @@ export const runSummarySchema = z.object({
 export type RunSummary = z.infer<typeof runSummarySchema>;
 export type WrittenPartition = z.infer<typeof writtenPartitionSchema>;
 export type QuarantineReason = z.infer<typeof quarantineReasonSchema>;
+
+/** Why an object under the bucket is not ETL input (etl-trigger skips it, reprocess leaves it out). */
+export type SkipReason = 'not-raw-zone' | 'folder-marker' | 'hidden-file';
+
+/**
+ * Why an object under the bucket is not ETL input, or undefined when it is. Hidden and
+ * `_`-prefixed names are temp/marker files of copy tools and Spark, never data.
+ */
+export function skipReasonOf(key: string): SkipReason | undefined {
+  if (!key.startsWith('raw/')) return 'not-raw-zone';
+  if (key.endsWith('/')) return 'folder-marker';
+  const base = key.slice(key.lastIndexOf('/') + 1);
+  if (base.startsWith('.') || base.startsWith('_')) return 'hidden-file';
+  return undefined;
+}
