@@ -18,10 +18,12 @@ import sys
 REQUIRED = ["JOB_NAME", "JOB_RUN_ID", "manifest_key", "bucket", "sql_prefix"]
 # Optional: --MIN_DATE (YYYY-MM-DD), the date floor of 02_validated_records (run_params.min_ts),
 # as OHLCV_MIN_DATE is for the DuckDB runner; default 1800-01-01.
-OPTIONAL = ["MIN_DATE", "MAX_LINE_BYTES", "MAX_OBJECT_BYTES"]
+OPTIONAL = ["MIN_DATE", "MAX_LINE_BYTES", "MAX_OBJECT_BYTES", "reprocess_scope"]
 # --MAX_LINE_BYTES, --MAX_OBJECT_BYTES: the stage screen's limits (etl_screen.py), as
 # OHLCV_MAX_LINE_BYTES / OHLCV_MAX_OBJECT_BYTES are for the DuckDB runner; defaults in
 # sql/etl/plan.json staging.screen.defaults.
+# --reprocess_scope (JSON {from, to, symbols}; infra declares it empty): set by
+# `ohlcv reprocess --stage`, the run rebuilds that range from raw (etl_reprocess.py).
 
 
 # ---- the seam ---------------------------------------------------------------------------
@@ -76,25 +78,10 @@ class S3Storage:
         except self.s3.exceptions.NoSuchKey:
             return None
 
-    def _keys(self, prefix):
-        for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
-            yield from (o["Key"] for o in page.get("Contents", []))
-
-    def list_files(self, prefix):
-        out = []
-        for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix, Delimiter="/"):
-            out += [o["Key"][len(prefix):] for o in page.get("Contents", [])]
-        return out
-
-    def delete_prefix(self, prefix):
-        keys = list(self._keys(prefix))
-        for i in range(0, len(keys), 1000):
-            self.s3.delete_objects(Bucket=self.bucket, Delete={"Objects": [{"Key": k} for k in keys[i:i + 1000]]})
-
     def move_prefix(self, src, dst):
         """S3 has no rename: copies, then deletes. The target is a version folder nobody reads
         until the run's summary lists it, so the copy need not be atomic."""
-        for k in list(self._keys(src)):
+        for k in self.list_files(src):
             self.s3.copy({"Bucket": self.bucket, "Key": k}, self.bucket, dst + k[len(src):])
         self.delete_prefix(src)
 
@@ -110,6 +97,23 @@ class S3Storage:
         for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix, Delimiter="/"):
             out += [p["Prefix"][len(prefix):-1] for p in page.get("CommonPrefixes", [])]
         return out
+
+    def list_files(self, prefix):
+        out = []
+        for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+            out += [o["Key"] for o in page.get("Contents", [])]
+        return sorted(out)
+
+    def copy(self, src, dst):
+        self.s3.copy_object(Bucket=self.bucket, Key=dst, CopySource={"Bucket": self.bucket, "Key": src})
+
+    def delete_prefix(self, prefix):
+        keys = self.list_files(prefix)
+        for i in range(0, len(keys), 1000):
+            out = self.s3.delete_objects(Bucket=self.bucket,
+                                         Delete={"Objects": [{"Key": k} for k in keys[i:i + 1000]], "Quiet": True})
+            if out.get("Errors"):
+                raise RuntimeError(f"DeleteObjects under {prefix}: {out['Errors'][0]}")
 
 
 class FolderStorage:
@@ -141,15 +145,6 @@ class FolderStorage:
             return self.read(key)
         except FileNotFoundError:
             return None
-
-    def list_files(self, prefix):
-        try:
-            return sorted(e.name for e in os.scandir(self._path(prefix)) if e.is_file())
-        except FileNotFoundError:
-            return []
-
-    def delete_prefix(self, prefix):
-        shutil.rmtree(self._write_path(prefix), ignore_errors=True)
 
     def move_prefix(self, src, dst):
         """One rename of the folder (same filesystem: the scratch prefix is in the store)."""
@@ -186,6 +181,28 @@ class FolderStorage:
         except FileNotFoundError:
             return []
 
+    def list_files(self, prefix):
+        base = self._path(prefix)
+        if os.path.isfile(base):
+            return [prefix]
+        out = []
+        for dirpath, _dirs, files in os.walk(base):
+            for f in files:
+                out.append(os.path.relpath(os.path.join(dirpath, f), self.root).replace(os.sep, "/"))
+        return sorted(out)
+
+    def copy(self, src, dst):
+        path = self._write_path(dst)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        shutil.copyfile(self._path(src), path)
+
+    def delete_prefix(self, prefix):
+        path = self._write_path(prefix)
+        if os.path.isdir(path):
+            shutil.rmtree(path)
+        elif os.path.exists(path):
+            os.remove(path)
+
 
 def storage_for(bucket):
     root = os.environ.get("OHLCV_ETL_S3_ROOT")
@@ -211,7 +228,12 @@ def main(argv, spark=None, now=None):
     import etl_runner
 
     args = resolve_args(argv)
-    return etl_runner.run_job(spark or spark_session(), storage_for(args["bucket"]), args, now=now)
+    session, storage = spark or spark_session(), storage_for(args["bucket"])
+    if args.get("reprocess_scope"):
+        import etl_reprocess
+
+        return etl_reprocess.run_reprocess(session, storage, args, now=now)
+    return etl_runner.run_job(session, storage, args, now=now)
 
 
 if __name__ == "__main__":

@@ -209,7 +209,7 @@ def screen_object(read, key, out, limits, contract, chunk_bytes=CHUNK_BYTES):
     except (zlib.error, EOFError):
         return {"kind": "unreadable", "cause": contract["unreadableGzip"]}
     too_long = [{"line_number": n, "raw_record": p.decode("utf-8", errors="replace").rstrip("\ufffd"),
-                 "stage_error": contract["errors"]["lineTooLong"], "unknown_keys": None}
+                 "stage_error": contract["errors"]["lineTooLong"], "unknown_keys": None, "duplicate_keys": None}
                 for n, p in machine.too_long]
     return {"kind": "readable", "gzip": gzip, "tooLong": too_long}
 

@@ -60,7 +60,8 @@ def versions_in(storage, partition_prefix):
 
 
 def parquet_in(storage, prefix):
-    return [prefix + f for f in sorted(storage.list_files(prefix)) if f.endswith(".parquet")]
+    """Keys of the Parquet files directly under `prefix` (the store lists keys recursively)."""
+    return [k for k in storage.list_files(prefix) if "/" not in k[len(prefix):] and k.endswith(".parquet")]
 
 
 def current_files(committed, storage, partition_prefix):

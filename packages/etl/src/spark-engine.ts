@@ -23,6 +23,7 @@ export const glueJobFiles = [
   'etl_staging.py',
   'etl_screen.py',
   'etl_versions.py',
+  'etl_reprocess.py',
 ] as const;
 
 /** Python with pyspark: OHLCV_SPARK_PYTHON, else the project venv (.ci/prepare.d/10-python.sh). */

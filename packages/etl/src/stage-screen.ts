@@ -158,6 +158,7 @@ async function scan(
         .replace(/\uFFFD+$/, ''),
       stage_error: loadPlan().staging.errors.lineTooLong,
       unknown_keys: null,
+      duplicate_keys: null,
     });
   /** Adds bytes to the line in progress. */
   const extend = (piece: Buffer) => {

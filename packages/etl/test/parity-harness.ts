@@ -171,6 +171,7 @@ export function comparableSummary(s: RunSummary) {
       `${a.table} ${a.location}`.localeCompare(`${b.table} ${b.location}`),
     ),
     dataQuality: s.dataQuality,
+    quarantineReasons: s.quarantineReasons,
     planVersion: s.planVersion,
   };
 }
