@@ -116,12 +116,13 @@ describe.skipIf(!hasSpark)('reprocess on the Glue job (pyspark, infra’s argume
 
     const bars = summary.partitionsWritten.filter((p) => p.table === 'bars');
     // The range plus each symbol's next partition after it (its pct_change), and the stale
-    // partition in range as an empty version; every one a new version of this run.
+    // partition in range as an empty version; every one a new version of this run: the 2nd
+    // after the first run's version, the 1st over the stale partition's old layout.
     expect(bars.map((p) => [p.location, p.rows]).sort()).toEqual([
-      ['processed/bars/date=2024-01-03/symbol=AAPL/_v0000000001-jr_reprocess-1/', 1],
-      ['processed/bars/date=2024-01-03/symbol=MSFT/_v0000000001-jr_reprocess-1/', 1],
+      ['processed/bars/date=2024-01-03/symbol=AAPL/_v0000000002-jr_reprocess-1/', 1],
+      ['processed/bars/date=2024-01-03/symbol=MSFT/_v0000000002-jr_reprocess-1/', 1],
       ['processed/bars/date=2024-01-03/symbol=ZZZ/_v0000000001-jr_reprocess-1/', 0],
-      ['processed/bars/date=2024-01-04/symbol=AAPL/_v0000000001-jr_reprocess-1/', 1],
+      ['processed/bars/date=2024-01-04/symbol=AAPL/_v0000000002-jr_reprocess-1/', 1],
     ]);
     expect(summary.partitionsWritten.map((p) => p.table).sort()).not.toContain('quarantine');
     // The shadow lake is gone; raw is untouched.
