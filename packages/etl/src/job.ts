@@ -327,7 +327,15 @@ async function loadExisting(
     `CREATE OR REPLACE TEMP TABLE lake_partitions (${keys.map((k) => `${k} VARCHAR`).join(', ')})`,
   );
   const dir = tableDir(lakeRoot, table);
+  const pathOf = (values: Record<string, unknown>) =>
+    join(dir, partitionPath(keys, Object.fromEntries(keys.map((k) => [k, String(values[k])]))));
+  // Only partitions with a current version exist for the selection: a folder holding
+  // nothing but a failed run's versions is not one (its "previous partition" is older).
+  const filesOf = new Map<string, string[]>();
   for (const p of listPartitions(dir, keys)) {
+    const files = partitionFiles(pathOf(p));
+    if (!files.length) continue;
+    filesOf.set(pathOf(p), files);
     await db.run(
       `INSERT INTO lake_partitions VALUES (${keys.map((_, i) => `$${i + 1}`).join(', ')})`,
       keys.map((k) => p[k]!),
@@ -338,11 +346,7 @@ async function loadExisting(
   for (const isContext of [0, 1]) {
     const files = chosen
       .filter((r) => Number(r.is_context) === isContext)
-      .flatMap((r) =>
-        partitionFiles(
-          join(dir, partitionPath(keys, Object.fromEntries(keys.map((k) => [k, String(r[k])])))),
-        ),
-      );
+      .flatMap((r) => filesOf.get(pathOf(r)) ?? []);
     if (!files.length) continue;
     const scan = `read_parquet(${sqlStringList(files)}, hive_partitioning = true, hive_types = {${hiveTypes}}, union_by_name = true)`;
     // A column that no file has yet (files written before it was added, e.g. quarantine's
