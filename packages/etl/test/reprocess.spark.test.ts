@@ -6,7 +6,7 @@
  * TypeScript twin (reprocess.ts scopeOf) on the same cases. One Spark session for the file.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Manifest, REPROCESS_SCOPE_ARG, type TableName } from '@ohlcv/core';
@@ -116,14 +116,30 @@ describe.skipIf(!hasSpark)('reprocess on the Glue job (pyspark, infra’s argume
 
     const bars = summary.partitionsWritten.filter((p) => p.table === 'bars');
     // The range plus each symbol's next partition after it (its pct_change), and the stale
-    // partition in range as an empty version; every one a new version of this run: the 2nd
-    // after the first run's version, the 1st over the stale partition's old layout.
+    // partition in range as an empty version; every one a new version of this run.
+    // Partitions the normal run wrote (its version 1) get version 2; the stale one, in the
+    // previous release's layout (version 0), gets version 1.
     expect(bars.map((p) => [p.location, p.rows]).sort()).toEqual([
       ['processed/bars/date=2024-01-03/symbol=AAPL/_v0000000002-jr_reprocess-1/', 1],
       ['processed/bars/date=2024-01-03/symbol=MSFT/_v0000000002-jr_reprocess-1/', 1],
       ['processed/bars/date=2024-01-03/symbol=ZZZ/_v0000000001-jr_reprocess-1/', 0],
       ['processed/bars/date=2024-01-04/symbol=AAPL/_v0000000002-jr_reprocess-1/', 1],
     ]);
+    // The same versions the DuckDB runtime's reprocess published.
+    const duckSummary = JSON.parse(
+      readFileSync(join(lakes.duck.root, `_runs/${jobRunId}/summary.json`), 'utf8'),
+    ) as { partitionsWritten: { table: string; location: string }[] };
+    expect(
+      duckSummary.partitionsWritten
+        .filter((p) => p.table === 'bars')
+        .map((p) => p.location)
+        .sort(),
+    ).toEqual(
+      bars
+        .filter((p) => p.rows > 0)
+        .map((p) => p.location)
+        .sort(),
+    );
     expect(summary.partitionsWritten.map((p) => p.table).sort()).not.toContain('quarantine');
     // The shadow lake is gone; raw is untouched.
     expect(existsSync(join(lakes.spark.root, `_runs/${jobRunId}/rebuild`))).toBe(false);
