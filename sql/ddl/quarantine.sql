@@ -8,7 +8,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS ohlcv.quarantine (
   `reason_codes`  array<string> COMMENT 'Rule codes, e.g. price_not_positive',
   `raw_record`    string COMMENT 'The original record text',
   `symbol`        string COMMENT 'When it could be read',
-  `job_run_id`    string COMMENT 'The run that quarantined it'
+  `job_run_id`    string COMMENT 'The run that quarantined it',
+  `plan_version`  string COMMENT 'Plan version that quarantined the row; NULL = written before plan versions'
 )
 COMMENT 'Rejected raw rows with their reasons. Partitioned by the UTC date the raw object was written.'
 PARTITIONED BY (

@@ -75,8 +75,10 @@ def run_job(spark, storage, args, now=None):
     _stage(spark, storage, plan, manifest)
     # The date floor (02_validated_records: timestamp_before_floor), as job.ts passes it.
     min_ts = datetime.fromisoformat(args.get("MIN_DATE") or os.environ.get("OHLCV_MIN_DATE") or "1800-01-01")
-    spark.createDataFrame([(job_run_id, started.replace(tzinfo=None), min_ts)],
-                          "job_run_id string, now_ts timestamp, min_ts timestamp") \
+    # plan_version goes on every row the run produces (as job.ts passes it).
+    version = plan.version()
+    spark.createDataFrame([(job_run_id, started.replace(tzinfo=None), min_ts, version)],
+                          "job_run_id string, now_ts timestamp, min_ts timestamp, plan_version string") \
         .createOrReplaceTempView("run_params")
     timer("staged")
 
@@ -116,7 +118,7 @@ def run_job(spark, storage, args, now=None):
         "finishedAt": _iso(datetime.now(timezone.utc)), "objects": len(unique_objects(manifest["objects"])),
         "rowsIn": int(counts["rows_in"]), "rowsKept": int(counts["rows_kept"]),
         "rowsQuarantined": int(counts["rows_quarantined"]), "duplicates": int(counts["duplicates"]),
-        "partitionsWritten": written, "dataQuality": data_quality, "planVersion": plan.version(),
+        "partitionsWritten": written, "dataQuality": data_quality, "planVersion": version,
     }
     if summary["rowsIn"] != summary["rowsKept"] + summary["rowsQuarantined"] + summary["duplicates"]:
         raise RowAccountingMismatch(f"rows in {summary['rowsIn']} != kept + quarantined + duplicates")
@@ -174,8 +176,12 @@ def _load_existing(spark, storage, plan, name):
                  for r in chosen if int(r["is_context"]) == is_context]
         if not paths:
             continue
-        part = spark.read.option("basePath", base).parquet(*paths)
-        typed = [F.col(c["name"]).cast(c["type"]).alias(c["name"]) for c in shape["columns"]]
+        # mergeSchema: files written before a column was appended (plan_version: lake layout < 3)
+        # lack it; without merging, Spark takes one file's schema for all and may drop it.
+        part = spark.read.option("basePath", base).option("mergeSchema", "true").parquet(*paths)
+        # A column no file has reads as NULL, as the catalogs read it.
+        typed = [(F.col(c["name"]) if c["name"] in part.columns else F.lit(None)).cast(c["type"]).alias(c["name"])
+                 for c in shape["columns"]]
         df = df.unionByName(part.select(*typed, *[F.col(k) for k in path_only], F.lit(is_context).alias("is_context")))
     # Read now: the same partitions are overwritten later in this run.
     (df.localCheckpoint(eager=True) if chosen else df).createOrReplaceTempView(name)

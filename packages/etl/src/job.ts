@@ -76,16 +76,18 @@ export async function runEtlJob(input: RunEtlJobInput): Promise<RunSummary> {
       input.stagingBatchBytes,
       input.stagingLimits,
     );
+    const plan = loadPlan();
+    const version = planVersion(plan);
+    // The run's parameters the SQL reads; plan_version goes on every row the run produces.
     await db.run(
-      'CREATE OR REPLACE TEMP TABLE run_params AS SELECT CAST($1 AS VARCHAR) AS job_run_id, etl_to_timestamp($2) AS now_ts, CAST($3 AS TIMESTAMP) AS min_ts',
-      [jobRunId, clock.now().toISOString(), (input.stagingLimits ?? DEFAULT_STAGING_LIMITS).minDate],
+      'CREATE OR REPLACE TEMP TABLE run_params AS SELECT CAST($1 AS VARCHAR) AS job_run_id, etl_to_timestamp($2) AS now_ts, CAST($3 AS TIMESTAMP) AS min_ts, CAST($4 AS VARCHAR) AS plan_version',
+      [jobRunId, clock.now().toISOString(), (input.stagingLimits ?? DEFAULT_STAGING_LIMITS).minDate, version],
     );
     timer('staged');
 
     // Existing partitions are read at their current committed version (atomic publish).
     const committed = new CommittedVersions(lakeRoot);
     const files: PartitionFiles = (dir) => currentPartitionFiles(committed, lakeRoot, dir);
-    const plan = loadPlan();
     const steps = loadEtlSteps(plan);
     const rules = loadQualityRules(plan);
     // What is read after the steps: the quality rules, the written relations, the counts.
@@ -161,7 +163,7 @@ export async function runEtlJob(input: RunEtlJobInput): Promise<RunSummary> {
       duplicates: Number(counts.duplicates ?? 0),
       partitionsWritten,
       dataQuality,
-      planVersion: planVersion(plan),
+      planVersion: version,
     };
     if (summary.rowsIn !== summary.rowsKept + summary.rowsQuarantined + summary.duplicates) {
       throw new AppError(
@@ -318,10 +320,18 @@ async function loadExisting(
         ),
       );
     if (!files.length) continue;
+    const scan = `read_parquet(${sqlStringList(files)}, hive_partitioning = true, hive_types = {${hiveTypes}}, union_by_name = true)`;
+    // A column appended since the files were written (plan_version: lake layout < 3) reads
+    // as NULL, as the catalogs read it.
+    const present = new Set(
+      (await db.all(`DESCRIBE SELECT * FROM ${scan}`)).map((r) => String(r.column_name)),
+    );
+    const select = tables[table].columns.map((c) =>
+      present.has(c.name) ? c.name : `CAST(NULL AS ${duckdbType[c.type]}) AS ${c.name}`,
+    );
     // A partition key that is also a column (bars' symbol) is read from the path.
     await db.run(
-      `INSERT INTO ${name} SELECT ${[...columnNames(table), ...pathOnlyKeys(table)].join(', ')}, ${isContext}
-       FROM read_parquet(${sqlStringList(files)}, hive_partitioning = true, hive_types = {${hiveTypes}}, union_by_name = true)`,
+      `INSERT INTO ${name} SELECT ${[...select, ...pathOnlyKeys(table)].join(', ')}, ${isContext} FROM ${scan}`,
     );
   }
   await db.run('DROP TABLE lake_partitions');
