@@ -9,6 +9,7 @@ export * from './metrics.ts';
 export * from './ports.ts';
 export * from './run-contract.ts';
 export * from './sqs-batch.ts';
+export * from './staging-limits.ts';
 export * from './subscriptions/index.ts';
 export * from './tables.ts';
 export * from './topology.ts';

@@ -15,9 +15,11 @@ import os
 import sys
 
 REQUIRED = ["JOB_NAME", "JOB_RUN_ID", "manifest_key", "bucket", "sql_prefix"]
-# Optional: --MIN_DATE (YYYY-MM-DD), the date floor of 02_validated_records (run_params.min_ts),
-# as OHLCV_MIN_DATE is for the DuckDB runner; default 1800-01-01.
-OPTIONAL = ["MIN_DATE"]
+# The staging limits, which infra passes from the deploy's OHLCV_MIN_DATE, OHLCV_MAX_LINE_BYTES
+# and OHLCV_MAX_OBJECT_BYTES (core/staging-limits.ts, stagingJobArguments): --MIN_DATE
+# (YYYY-MM-DD, the date floor of 02_validated_records, run_params.min_ts), --MAX_LINE_BYTES,
+# --MAX_OBJECT_BYTES. Read by etl_plan.staging_limits; absent, the local defaults apply.
+OPTIONAL = ["MIN_DATE", "MAX_LINE_BYTES", "MAX_OBJECT_BYTES"]
 
 
 # ---- the seam ---------------------------------------------------------------------------

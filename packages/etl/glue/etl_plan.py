@@ -117,6 +117,32 @@ class Plan:
         return "/".join(parts)
 
 
+# ---- run parameters: twin of packages/core/src/staging-limits.ts --------------------------
+
+DEFAULT_STAGING_LIMITS = {"maxLineBytes": 1024 * 1024, "maxObjectBytes": 1024 * 1024 * 1024, "minDate": "1800-01-01"}
+
+
+def staging_limits(args):
+    """The staging limits from the job arguments (--MIN_DATE, --MAX_LINE_BYTES, --MAX_OBJECT_BYTES,
+    as infra passes them), else the defaults; the same rules as stagingLimitsFromEnv."""
+    def whole(name, fallback):
+        raw = args.get(name)
+        if raw is None or raw == "":
+            return fallback
+        if not re.fullmatch(r"[0-9]+", raw) or int(raw) <= 0:
+            raise ValueError(f"--{name} must be a positive whole number of bytes, got {raw}")
+        return int(raw)
+
+    min_date = args.get("MIN_DATE") or DEFAULT_STAGING_LIMITS["minDate"]
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", min_date):
+        raise ValueError(f"--MIN_DATE must be a date YYYY-MM-DD, got {min_date}")
+    return {
+        "maxLineBytes": whole("MAX_LINE_BYTES", DEFAULT_STAGING_LIMITS["maxLineBytes"]),
+        "maxObjectBytes": whole("MAX_OBJECT_BYTES", DEFAULT_STAGING_LIMITS["maxObjectBytes"]),
+        "minDate": min_date,
+    }
+
+
 def unescape(segment):
     return re.sub(r"%([0-9A-Fa-f]{2})", lambda m: chr(int(m.group(1), 16)), segment)
 

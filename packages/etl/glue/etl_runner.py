@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pyspark.sql import functions as F
 from pyspark.sql.types import LongType, StringType, StructField, StructType
 
-from etl_plan import Plan, parse_segment
+from etl_plan import Plan, parse_segment, staging_limits
 from etl_staging import Staging, object_columns, unique_objects
 
 # Session settings the dialect map relies on (sql/etl/dialect.json): UTC, casts that
@@ -74,7 +74,7 @@ def run_job(spark, storage, args, now=None):
 
     _stage(spark, storage, plan, manifest)
     # The date floor (02_validated_records: timestamp_before_floor), as job.ts passes it.
-    min_ts = datetime.fromisoformat(args.get("MIN_DATE") or os.environ.get("OHLCV_MIN_DATE") or "1800-01-01")
+    min_ts = datetime.fromisoformat(staging_limits(args)["minDate"])
     # plan_version goes on every row the run produces (as job.ts passes it).
     version = plan.version()
     spark.createDataFrame([(job_run_id, started.replace(tzinfo=None), min_ts, version)],

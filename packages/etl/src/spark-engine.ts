@@ -10,7 +10,14 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { AppError, type RunSummary, runSummarySchema } from '@ohlcv/core';
+import {
+  AppError,
+  DEFAULT_STAGING_LIMITS,
+  type RunSummary,
+  runSummarySchema,
+  type StagingLimits,
+  stagingJobArguments,
+} from '@ohlcv/core';
 
 export const glueScriptDir = fileURLToPath(new URL('../glue/', import.meta.url));
 export const sparkDriverScript = fileURLToPath(new URL('../spark/driver.py', import.meta.url));
@@ -138,7 +145,8 @@ export class SparkEngine {
 
 /**
  * Arguments for a run of the repo's job on a local lake folder: what infra declares, with
- * the local sql tree as --sql_prefix (the runtime has no upload step).
+ * the local sql tree as --sql_prefix (the runtime has no upload step) and the staging
+ * limits as job arguments, as infra passes them (core's stagingJobArguments).
  */
 export function localSparkJobRun(input: {
   lakeRoot: string;
@@ -147,6 +155,7 @@ export function localSparkJobRun(input: {
   jobRunId: string;
   jobName: string;
   sqlRoot: string;
+  limits?: StagingLimits;
 }): SparkJobRun {
   const [script, ...pyFiles] = glueJobFiles.map((f) => join(glueScriptDir, f));
   return {
@@ -159,6 +168,7 @@ export function localSparkJobRun(input: {
       '--bucket': input.bucket,
       '--sql_prefix': input.sqlRoot.endsWith('/') ? input.sqlRoot : `${input.sqlRoot}/`,
       '--manifest_key': input.manifestKey,
+      ...stagingJobArguments(input.limits ?? DEFAULT_STAGING_LIMITS),
     },
   };
 }

@@ -4,9 +4,16 @@
  * tables and run summaries must agree (doubles within 1e-12 relative).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Manifest, RunSummary, TableName } from '@ohlcv/core';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import {
+  type Manifest,
+  type RunSummary,
+  type StagingLimits,
+  stagingLimitsFromEnv,
+  type TableName,
+} from '@ohlcv/core';
 import { venvPython } from '@ohlcv/core/testing/toolchain';
 import { expect } from 'vitest';
 import { runEtlJob } from '../src/job.ts';
@@ -37,10 +44,20 @@ export class ParityLakes {
   readonly duck = new TestLake();
   readonly spark = new TestLake();
   private readonly template: Omit<SparkJobRun, 'now'>;
+  private readonly limits: StagingLimits;
   private runs = 0;
 
-  constructor(private readonly engine: SparkEngine) {
-    this.template = installGlueStage(recordedGlueJob(), this.spark.root);
+  /**
+   * `deployEnv`: the environment infra is deployed with (OHLCV_MIN_DATE, ...); the Spark
+   * side runs with the job arguments infra derives from it, the DuckDB side with the limits
+   * the local runtime reads from the same variables.
+   */
+  constructor(
+    private readonly engine: SparkEngine,
+    deployEnv: Record<string, string> = {},
+  ) {
+    this.template = installGlueStage(recordedGlueJob('dev', 'ohlcv-test-lake', deployEnv), this.spark.root);
+    this.limits = stagingLimitsFromEnv(deployEnv);
   }
 
   /** One run of the same manifest on both engines. */
@@ -66,6 +83,7 @@ export class ParityLakes {
       jobName: this.template.arguments['--JOB_NAME']!,
       clock: { now: () => NOW },
       threads: 1,
+      stagingLimits: this.limits,
     });
     const spark = await this.engine.run({
       ...this.template,
@@ -141,4 +159,41 @@ export function withinTolerance<T>(actual: T, expected: unknown): T {
     ) as T;
   }
   return actual;
+}
+
+/**
+ * Makes a lake look written by an older plan: every Parquet file of the processed tables and
+ * quarantine gets plan_version `pv-old`, or loses the column (`drop`: as a lake of layout 2
+ * wrote it, before plan versions). Files are rewritten in place; Spark's checksum files
+ * beside them go (they would no longer match).
+ */
+export async function ageLake(root: string, how: (file: string) => 'drop' | 'pv-old'): Promise<void> {
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    if (!existsSync(dir)) return;
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const full = join(dir, e.name);
+      if (e.isDirectory()) walk(full);
+      else if (e.name.endsWith('.parquet')) files.push(full);
+    }
+  };
+  walk(join(root, 'processed'));
+  walk(join(root, 'quarantine'));
+  const instance = await DuckDBInstance.create(':memory:');
+  const conn = await instance.connect();
+  try {
+    for (const f of files) {
+      const select =
+        how(f) === 'drop' ? 'SELECT * EXCLUDE (plan_version)' : "SELECT * REPLACE ('pv-old' AS plan_version)";
+      const tmp = join(dirname(f), `aged-${basename(f)}`);
+      await conn.run(
+        `COPY (${select} FROM read_parquet('${f}', hive_partitioning = false)) TO '${tmp}' (FORMAT parquet)`,
+      );
+      renameSync(tmp, f);
+      rmSync(join(dirname(f), `.${basename(f)}.crc`), { force: true });
+    }
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
 }
