@@ -58,3 +58,15 @@ export const stagingJobArguments = (limits: StagingLimits): Record<string, strin
       String(limits[k]),
     ]),
   );
+
+/**
+ * The limits a job run's arguments carry (`stagingJobArguments`' inverse), under the same
+ * rules and defaults as the environment: what the Glue job reads, for runners that stand in
+ * for it (the stage rehearsal's DuckDB run).
+ */
+export const stagingLimitsFromJobArguments = (args: Record<string, string | undefined>): StagingLimits =>
+  stagingLimitsFromEnv({
+    OHLCV_MIN_DATE: args[STAGING_JOB_ARGUMENTS.minDate],
+    OHLCV_MAX_LINE_BYTES: args[STAGING_JOB_ARGUMENTS.maxLineBytes],
+    OHLCV_MAX_OBJECT_BYTES: args[STAGING_JOB_ARGUMENTS.maxObjectBytes],
+  });

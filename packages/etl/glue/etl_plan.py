@@ -44,6 +44,9 @@ class Plan:
     def step_sql(self, step):
         return self.text(f"etl/{step['file']}")
 
+    def run_params_sql(self):
+        return self.text(f"etl/{self.doc['runParams']['select']}")
+
     def select_sql(self, existing_name):
         return self.text(f"etl/{self.existing[existing_name]['select']}")
 
@@ -57,7 +60,8 @@ class Plan:
 
     def version(self):
         """Twin of planVersion in plan.ts: sha256 over the plan's files in plan order, 16 hex digits."""
-        files = ["plan.json", "dialect.json", "tables.json", *[s["file"] for s in self.steps],
+        files = ["plan.json", "dialect.json", "tables.json", self.doc["runParams"]["select"],
+                 *[s["file"] for s in self.steps],
                  *[e["select"] for e in self.existing.values()]]
         paths = [f"etl/{f}" for f in files] + [f"quality/{r}.sql" for r in self.doc["quality"]["rules"]]
         h = hashlib.sha256()

@@ -73,13 +73,14 @@ def run_job(spark, storage, args, now=None):
     job_run_id = args["JOB_RUN_ID"]
 
     _stage(spark, storage, plan, manifest)
-    # The date floor (02_validated_records: timestamp_before_floor), as job.ts passes it.
-    min_ts = datetime.fromisoformat(staging_limits(args)["minDate"])
-    # plan_version goes on every row the run produces (as job.ts passes it).
+    # The run's parameters, as text (as job.ts passes them); the plan's SQL types them into run_params.
     version = plan.version()
-    spark.createDataFrame([(job_run_id, started.replace(tzinfo=None), min_ts, version)],
-                          "job_run_id string, now_ts timestamp, min_ts timestamp, plan_version string") \
-        .createOrReplaceTempView("run_params")
+    inputs = {"job_run_id": job_run_id, "now_text": _iso(started),
+              "min_date": staging_limits(args)["minDate"], "plan_version": version}
+    names = plan.doc["runParams"]["inputs"]
+    spark.createDataFrame([tuple(inputs[n] for n in names)], ", ".join(f"{n} string" for n in names)) \
+        .createOrReplaceTempView("run_inputs")
+    spark.sql(plan.render(plan.run_params_sql())).localCheckpoint(eager=True).createOrReplaceTempView("run_params")
     timer("staged")
 
     for step in plan.steps:

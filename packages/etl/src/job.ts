@@ -21,7 +21,9 @@ import {
   loadQualityRules,
   partitionSelectSql,
   planVersion,
+  type RunInput,
   renderSql,
+  runParamsSql,
 } from './plan.ts';
 import { stageObjects } from './stage-duckdb.ts';
 import { DEFAULT_STAGING_LIMITS, type StagingLimits } from './stage-screen.ts';
@@ -78,11 +80,19 @@ export async function runEtlJob(input: RunEtlJobInput): Promise<RunSummary> {
     );
     const plan = loadPlan();
     const version = planVersion(plan);
-    // The run's parameters the SQL reads; plan_version goes on every row the run produces.
+    // The run's parameters, as text; the plan's SQL types them into run_params.
+    const inputs: Record<RunInput, string> = {
+      job_run_id: jobRunId,
+      now_text: clock.now().toISOString(),
+      min_date: (input.stagingLimits ?? DEFAULT_STAGING_LIMITS).minDate,
+      plan_version: version,
+    };
+    const names = plan.runParams.inputs;
     await db.run(
-      'CREATE OR REPLACE TEMP TABLE run_params AS SELECT CAST($1 AS VARCHAR) AS job_run_id, etl_to_timestamp($2) AS now_ts, CAST($3 AS TIMESTAMP) AS min_ts, CAST($4 AS VARCHAR) AS plan_version',
-      [jobRunId, clock.now().toISOString(), (input.stagingLimits ?? DEFAULT_STAGING_LIMITS).minDate, version],
+      `CREATE OR REPLACE TEMP TABLE run_inputs AS SELECT ${names.map((n, i) => `CAST($${i + 1} AS VARCHAR) AS ${n}`).join(', ')}`,
+      names.map((n) => inputs[n]),
     );
+    await db.run(`CREATE OR REPLACE TEMP TABLE run_params AS\n${renderSql(runParamsSql(plan), 'duckdb')}`);
     timer('staged');
 
     // Existing partitions are read at their current committed version (atomic publish).

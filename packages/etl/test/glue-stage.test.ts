@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_STAGING_LIMITS, stagingLimitsFromEnv } from '@ohlcv/core';
+import { DEFAULT_STAGING_LIMITS, stagingLimitsFromEnv, stagingLimitsFromJobArguments } from '@ohlcv/core';
 import { requireToolchain, venvPython } from '@ohlcv/core/testing/toolchain';
 import { describe, expect, it } from 'vitest';
 import { loadPlan } from '../src/plan.ts';
@@ -29,6 +29,7 @@ describe("the Glue job's arguments and uploads (recorded infra graph)", () => {
         'etl/plan.json',
         'etl/dialect.json',
         'etl/tables.json',
+        `etl/${plan.runParams.select}`,
         ...plan.steps.map((s) => `etl/${s.file}`),
         ...Object.values(plan.existing).map((e) => `etl/${e.select}`),
         ...plan.quality.rules.map((r) => `quality/${r}.sql`),
@@ -83,6 +84,8 @@ describe.runIf(withPython)(
       const job = recordedGlueJob('dev', 'ohlcv-test-lake', env);
       // The same setting the local runtime reads, the same values on Glue.
       expect(limitsTheJobReads(job.defaultArguments)).toEqual(stagingLimitsFromEnv(env));
+      // ... and in the stage rehearsal's stand-in for the job (the TypeScript twin of the parsing).
+      expect(stagingLimitsFromJobArguments(job.defaultArguments)).toEqual(stagingLimitsFromEnv(env));
     });
 
     it('a deploy without them: the job runs with the local defaults', () => {

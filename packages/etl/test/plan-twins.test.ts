@@ -19,6 +19,7 @@ import {
   qualitySqlDir,
   renderSql,
   renderTablesJson,
+  runParamsSql,
   sqlRootDir,
   tablesJsonPath,
 } from '../src/plan.ts';
@@ -44,6 +45,7 @@ describe('the plan files', () => {
         .sort(),
     ).toEqual(selects.sort());
     for (const s of plan.steps) for (const n of s.needs ?? []) expect(plan.existing[n], n).toBeDefined();
+    expect(readdirSync(etlSqlDir)).toContain(plan.runParams.select);
   });
 
   it('renders templates with nested calls and rejects bad tokens', () => {
@@ -67,6 +69,7 @@ describe.runIf(run)('the Python plan reader is the twin of the TypeScript one', 
   it('renders every SQL file for both engines, escapes partition values and hashes the plan the same way', () => {
     const plan = loadPlan();
     const texts = [
+      runParamsSql(plan),
       ...loadEtlSteps().map((s) => s.sql),
       ...Object.values(plan.existing).map((e) => partitionSelectSql(e)),
       ...loadQualityRules().map((r) => r.sql),

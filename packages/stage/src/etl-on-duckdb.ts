@@ -16,7 +16,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { type Clock, manifestSchema, type RunSummary } from '@ohlcv/core';
+import { type Clock, manifestSchema, type RunSummary, stagingLimitsFromJobArguments } from '@ohlcv/core';
 import { runEtlJob } from '@ohlcv/etl';
 
 export interface GlueRunInput {
@@ -124,7 +124,9 @@ export async function runGlueJobOnDuckDb(input: GlueRunInput): Promise<RunSummar
     }
   }
 
-  const summary = await runEtlJob({ lakeRoot: lake, manifest, jobRunId, jobName, clock });
+  // The staging limits infra declares (--MIN_DATE, ...), as the Glue job reads them.
+  const stagingLimits = stagingLimitsFromJobArguments(args);
+  const summary = await runEtlJob({ lakeRoot: lake, manifest, jobRunId, jobName, clock, stagingLimits });
 
   const written = new Set<string>();
   for (const file of [...OUTPUT_PREFIXES, `_runs/${jobRunId}/`].flatMap((p) => filesUnder(join(lake, p)))) {
