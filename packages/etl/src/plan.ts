@@ -39,7 +39,7 @@ export interface StagingContract {
   columns: string[];
   bigintColumns: string[];
   whitespace: string;
-  csvAliases: Record<string, string>;
+  fieldAliases: Record<string, string>;
   intradayInterval: string;
   ndjsonSuffixes: string[];
   errors: { line: string; object: string };
@@ -54,6 +54,7 @@ export interface Plan {
   /** run_params: built by `select` (relative to sql/etl/) over run_inputs, one row of these text columns. */
   runParams: { inputs: RunInput[]; select: string };
   runCounts: string;
+  quarantineTop: { relation: string };
   staging: StagingContract;
   escaping: { characters: string };
 }

@@ -16,8 +16,15 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { type Clock, manifestSchema, type RunSummary, stagingLimitsFromJobArguments } from '@ohlcv/core';
-import { runEtlJob } from '@ohlcv/etl';
+import {
+  type Clock,
+  manifestSchema,
+  REPROCESS_SCOPE_ARG,
+  type RunSummary,
+  reprocessScopeSchema,
+  stagingLimitsFromJobArguments,
+} from '@ohlcv/core';
+import { reprocessFromRaw, runEtlJob } from '@ohlcv/etl';
 
 export interface GlueRunInput {
   s3: S3Client;
@@ -126,7 +133,20 @@ export async function runGlueJobOnDuckDb(input: GlueRunInput): Promise<RunSummar
 
   // The staging limits infra declares (--MIN_DATE, ...), as the Glue job reads them.
   const stagingLimits = stagingLimitsFromJobArguments(args);
-  const summary = await runEtlJob({ lakeRoot: lake, manifest, jobRunId, jobName, clock, stagingLimits });
+  // A reprocess run (`ohlcv reprocess --stage`): the local engine's reprocess of that scope.
+  const scopeArg = args[REPROCESS_SCOPE_ARG];
+  const summary = scopeArg
+    ? (
+        await reprocessFromRaw({
+          lakeRoot: lake,
+          manifest,
+          jobRunId,
+          scope: reprocessScopeSchema.parse(JSON.parse(scopeArg)),
+          runJob: (lakeRoot, m, id) =>
+            runEtlJob({ lakeRoot, manifest: m, jobRunId: id, jobName, clock, stagingLimits }),
+        })
+      ).summary
+    : await runEtlJob({ lakeRoot: lake, manifest, jobRunId, jobName, clock, stagingLimits });
 
   const written = new Set<string>();
   for (const file of [...OUTPUT_PREFIXES, `_runs/${jobRunId}/`].flatMap((p) => filesUnder(join(lake, p)))) {
