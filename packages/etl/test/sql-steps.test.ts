@@ -469,6 +469,7 @@ describe('plan_version: the plan that produced each row (run_params.plan_version
         line_number: 'BIGINT',
         object_date: 'VARCHAR',
         reason_codes_csv: 'VARCHAR',
+        reason_detail: 'VARCHAR',
         raw_record: 'VARCHAR',
       },
       [
@@ -569,6 +570,7 @@ describe('plan_version: the plan that produced each row (run_params.plan_version
       raw_object: 'VARCHAR',
       line_number: 'BIGINT',
       reason_codes: 'VARCHAR[]',
+      reason_detail: 'VARCHAR',
       raw_record: 'VARCHAR',
       symbol: 'VARCHAR',
       job_run_id: 'VARCHAR',
