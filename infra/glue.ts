@@ -8,7 +8,7 @@
  */
 import { type Dirent, readdirSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { schemaVersionParameters, type TableSpec, tables } from '@ohlcv/core';
+import { schemaVersionParameters, stagingJobArguments, type TableSpec, tables } from '@ohlcv/core';
 import type * as aws from '@pulumi/aws';
 import { arn, assumeRolePolicy, physicalName, policyDocument } from './iam.ts';
 import type { Input, Platform } from './platform.ts';
@@ -237,6 +237,9 @@ export function createGlue(
       '--extra-py-files': p.util
         .output(bucket.bucket)
         .apply((b) => GLUE_MODULES.map((f) => `s3://${b}/${assetKey(f)}`).join(',')),
+      // The staging limits (--MIN_DATE, --MAX_LINE_BYTES, --MAX_OBJECT_BYTES), from the
+      // same setting as the local runtime's: without them the job would use its defaults.
+      ...stagingJobArguments(stage.staging),
       // Overridden per run by etl-trigger's StartJobRun.
       '--manifest_key': '',
       '--correlation_id': '',

@@ -2,7 +2,7 @@
  * Per-stage settings. One function decides them from the stage name, so `sst deploy --stage X`
  * brings up a complete stage without a config file per stage; production stages keep data.
  */
-import type { QueueName } from '@ohlcv/core';
+import { type QueueName, type StagingLimits, stagingLimitsFromEnv } from '@ohlcv/core';
 
 /** Stages whose data outlives `sst remove` and whose resources are protected from deletion. */
 export const PRODUCTION_STAGES: readonly string[] = ['production', 'prod'];
@@ -33,6 +33,11 @@ export interface StageConfig {
     /** Runs at once; 1 keeps partition rewrites of overlapping manifests serial. */
     maxConcurrentRuns: number;
   };
+  /**
+   * The ETL's staging limits: the same setting the local runtime reads (OHLCV_MIN_DATE,
+   * OHLCV_MAX_LINE_BYTES, OHLCV_MAX_OBJECT_BYTES at deploy), passed to the Glue job.
+   */
+  staging: StagingLimits;
   athena: { bytesScannedCutoffPerQuery: number; resultRetentionDays: number };
   storage: {
     /** Raw objects move to Infrequent Access after this many days (never deleted). */
@@ -91,6 +96,7 @@ export function stageConfig(
     glue: production
       ? { workerType: 'G.1X', numberOfWorkers: 4, timeoutMinutes: 30, maxConcurrentRuns: 1 }
       : { workerType: 'G.1X', numberOfWorkers: 2, timeoutMinutes: 15, maxConcurrentRuns: 1 },
+    staging: stagingLimitsFromEnv(env),
     athena: {
       bytesScannedCutoffPerQuery: production ? 10 * 1024 ** 3 : 1024 ** 3,
       resultRetentionDays: 7,

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tables as coreTables, type TableName } from '@ohlcv/core';
 import { ingestionRequestedEventSchema } from '@ohlcv/events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderInputTemplate } from '../input-template.ts';
@@ -119,6 +120,19 @@ describe('sst.config.ts run() against recorders', () => {
       .map((t) => t.args.name)
       .sort();
     expect(tables).toEqual(['bars', 'bars_daily', 'bars_hourly', 'quarantine']);
+    // Every row's lineage: each Glue table declares tables.ts's columns, plan_version among them.
+    for (const t of g.ofType('aws.glue.CatalogTable')) {
+      const spec = coreTables[t.args.name as TableName];
+      const cols = t.args.storageDescriptor.columns as Array<{ name: string; type: string }>;
+      expect(cols.map((c) => [c.name, c.type])).toEqual(
+        spec.columns
+          .filter((c) => !(spec.partitionKeys as readonly string[]).includes(c.name))
+          .map((c) => [c.name, c.type]),
+      );
+      expect(cols, t.args.name).toContainEqual(
+        expect.objectContaining({ name: 'plan_version', type: 'string' }),
+      );
+    }
     const wg = g.find('aws.athena.Workgroup', 'AthenaWorkgroup')!.args.configuration;
     expect(wg.enforceWorkgroupConfiguration).toBe(true);
     expect(wg.bytesScannedCutoffPerQuery).toBeGreaterThan(0);

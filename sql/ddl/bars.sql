@@ -18,7 +18,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS ohlcv.bars (
   `vwap`             double COMMENT 'Session VWAP per UTC date; null where volume is null or zero',
   `source`           string COMMENT 'twelvedata, file, ...',
   `ingested_at`      timestamp COMMENT 'When the winning revision was ingested',
-  `raw_object`       string COMMENT 'Raw object key the row came from (lineage)'
+  `raw_object`       string COMMENT 'Raw object key the row came from (lineage)',
+  `plan_version`     string COMMENT 'Plan version that validated the row; NULL = written before plan versions'
 )
 COMMENT 'Clean bars, one per instrument, interval and timestamp.'
 PARTITIONED BY (

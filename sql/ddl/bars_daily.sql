@@ -17,7 +17,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS ohlcv.bars_daily (
   `vwap`             double,
   `bar_count`        bigint,
   `daily_return`     double COMMENT 'close / previous trading day\'s close - 1',
-  `log_return`       double COMMENT 'ln(1 + daily_return)'
+  `log_return`       double COMMENT 'ln(1 + daily_return)',
+  `plan_version`     string COMMENT 'Plan version that rolled the row up; NULL = written before plan versions'
 )
 COMMENT 'Bars rolled up by UTC date. Partitioned by month: about 21 rows a symbol per file.'
 PARTITIONED BY (

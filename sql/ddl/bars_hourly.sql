@@ -16,7 +16,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS ohlcv.bars_hourly (
   `close`            double,
   `volume`           double,
   `vwap`             double,
-  `bar_count`        bigint
+  `bar_count`        bigint,
+  `plan_version`     string COMMENT 'Plan version that rolled the row up; NULL = written before plan versions'
 )
 COMMENT 'Intraday bars rolled up by UTC hour. Partitioned by date only: one file per day, not per symbol-hour.'
 PARTITIONED BY (

@@ -9,7 +9,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS ohlcv.quarantine (
   `raw_record`    string COMMENT 'The original record text',
   `symbol`        string COMMENT 'When it could be read',
   `job_run_id`    string COMMENT 'The run that quarantined it',
-  `reason_detail` string COMMENT 'The fields behind missing_field, unknown_field, duplicate_field, e.g. "missing: symbol, ts; unknown: ticker, time"; null for other reasons and for rows written before it existed'
+  `reason_detail` string COMMENT 'The fields behind missing_field, unknown_field, duplicate_field, e.g. "missing: symbol, ts; unknown: ticker, time"; null for other reasons and for rows written before it existed',
+  `plan_version`  string COMMENT 'Plan version that quarantined the row; NULL = written before plan versions'
 )
 COMMENT 'Rejected raw rows with their reasons. Partitioned by the UTC date the raw object was written.'
 PARTITIONED BY (

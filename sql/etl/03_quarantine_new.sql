@@ -9,6 +9,7 @@ SELECT
   v.raw_record,
   v.symbol,
   r.job_run_id,
+  r.plan_version,
   v.object_date AS date
 FROM validated_records v
 CROSS JOIN run_params r

@@ -3,6 +3,8 @@
 -- (symbol, exchange, interval, ts): latest ingested_at, then raw object key, then
 -- line; a tie between an existing row and a new one is the same row read again,
 -- and the new copy is kept. The result is the same whatever the arrival order.
+-- An existing row keeps its plan_version (NULL: written before plan versions): it was not
+-- validated again, only carried over; a new copy that wins carries this run's.
 -- A view: bars_out reads only the winners, so the ranked rows are never stored.
 SELECT
   u.*,
@@ -17,6 +19,6 @@ FROM (
     symbol, exchange, mic_code, currency, instrument_type, interval, ts,
     open, high, low, close, volume, source, ingested_at, raw_object,
     CAST(NULL AS BIGINT) AS line_number,
-    date, 0 AS is_new, is_context
+    date, plan_version, 0 AS is_new, is_context
   FROM existing_bars
 ) u

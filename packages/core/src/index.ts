@@ -10,6 +10,7 @@ export * from './partition-version.ts';
 export * from './ports.ts';
 export * from './run-contract.ts';
 export * from './sqs-batch.ts';
+export * from './staging-limits.ts';
 export * from './subscriptions/index.ts';
 export * from './table-schema-version.ts';
 export * from './tables.ts';

@@ -47,6 +47,14 @@ const c = (name: string, type: ColumnType, nullable: boolean, comment: string): 
   comment,
 });
 
+/**
+ * Lineage: the plan version (planVersion() in packages/etl/src/plan.ts, a hash of the plan
+ * and its SQL) that produced the row. NULL = written before plan versions (lake layout < 3).
+ * Appended last and nullable, as every added column must be (old files read it as NULL).
+ */
+const planVersionColumn = (what: string): ColumnSpec =>
+  c('plan_version', 'string', true, `Plan version that ${what}; NULL = written before plan versions`);
+
 const instrument = [
   c('symbol', 'string', false, 'Ticker as the source spells it, e.g. AAPL, BTC/USD'),
   c('exchange', 'string', false, "Exchange name; '' when the source gives none"),
@@ -75,6 +83,7 @@ export const tables = {
       c('source', 'string', false, 'twelvedata, file, ...'),
       c('ingested_at', 'timestamp', false, 'When the winning revision was ingested'),
       c('raw_object', 'string', false, 'Raw object key the row came from (lineage)'),
+      planVersionColumn('validated the row'),
     ],
   },
   bars_hourly: {
@@ -94,6 +103,7 @@ export const tables = {
       c('volume', 'double', true, ''),
       c('vwap', 'double', true, ''),
       c('bar_count', 'bigint', false, ''),
+      planVersionColumn('rolled the row up'),
     ],
   },
   bars_daily: {
@@ -113,6 +123,7 @@ export const tables = {
       c('bar_count', 'bigint', false, ''),
       c('daily_return', 'double', true, "close / previous trading day's close - 1"),
       c('log_return', 'double', true, 'ln(1 + daily_return)'),
+      planVersionColumn('rolled the row up'),
     ],
   },
   quarantine: {
@@ -134,6 +145,7 @@ export const tables = {
         true,
         'The fields behind missing_field, unknown_field, duplicate_field, e.g. "missing: symbol, ts; unknown: ticker, time"; null for other reasons and for rows written before it existed',
       ),
+      planVersionColumn('quarantined the row'),
     ],
   },
 } as const satisfies Record<string, TableSpec>;

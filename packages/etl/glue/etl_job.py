@@ -16,12 +16,11 @@ import shutil
 import sys
 
 REQUIRED = ["JOB_NAME", "JOB_RUN_ID", "manifest_key", "bucket", "sql_prefix"]
-# Optional: --MIN_DATE (YYYY-MM-DD), the date floor of 02_validated_records (run_params.min_ts),
-# as OHLCV_MIN_DATE is for the DuckDB runner; default 1800-01-01.
+# The staging limits, which infra passes from the deploy's OHLCV_MIN_DATE, OHLCV_MAX_LINE_BYTES
+# and OHLCV_MAX_OBJECT_BYTES (core/staging-limits.ts, stagingJobArguments): --MIN_DATE
+# (YYYY-MM-DD, the date floor of 02_validated_records, run_params.min_ts), --MAX_LINE_BYTES,
+# --MAX_OBJECT_BYTES. Read by etl_plan.staging_limits; absent, the local defaults apply.
 OPTIONAL = ["MIN_DATE", "MAX_LINE_BYTES", "MAX_OBJECT_BYTES", "reprocess_scope"]
-# --MAX_LINE_BYTES, --MAX_OBJECT_BYTES: the stage screen's limits (etl_screen.py), as
-# OHLCV_MAX_LINE_BYTES / OHLCV_MAX_OBJECT_BYTES are for the DuckDB runner; defaults in
-# sql/etl/plan.json staging.screen.defaults.
 # --reprocess_scope (JSON {from, to, symbols}; infra declares it empty): set by
 # `ohlcv reprocess --stage`, the run rebuilds that range from raw (etl_reprocess.py).
 

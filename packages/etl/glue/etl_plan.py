@@ -44,6 +44,9 @@ class Plan:
     def step_sql(self, step):
         return self.text(f"etl/{step['file']}")
 
+    def run_params_sql(self):
+        return self.text(f"etl/{self.doc['runParams']['select']}")
+
     def select_sql(self, existing_name):
         return self.text(f"etl/{self.existing[existing_name]['select']}")
 
@@ -57,7 +60,8 @@ class Plan:
 
     def version(self):
         """Twin of planVersion in plan.ts: sha256 over the plan's files in plan order, 16 hex digits."""
-        files = ["plan.json", "dialect.json", "tables.json", *[s["file"] for s in self.steps],
+        files = ["plan.json", "dialect.json", "tables.json", self.doc["runParams"]["select"],
+                 *[s["file"] for s in self.steps],
                  *[e["select"] for e in self.existing.values()]]
         paths = [f"etl/{f}" for f in files] + [f"quality/{r}.sql" for r in self.doc["quality"]["rules"]]
         h = hashlib.sha256()
@@ -115,6 +119,34 @@ class Plan:
                 raise ValueError(f"Missing partition value for {k}")
             parts.append(f"{k}={self.escape(str(v))}")
         return "/".join(parts)
+
+
+# ---- run parameters: twin of packages/core/src/staging-limits.ts --------------------------
+
+DEFAULT_STAGING_LIMITS = {"maxLineBytes": 1024 * 1024, "maxObjectBytes": 1024 * 1024 * 1024, "minDate": "1800-01-01"}
+
+
+def staging_limits(args, defaults=None):
+    """The staging limits from the job arguments (--MIN_DATE, --MAX_LINE_BYTES, --MAX_OBJECT_BYTES,
+    as infra passes them), else the defaults (the plan's staging.screen.defaults when given; a
+    test holds them equal to core's); the same rules as stagingLimitsFromEnv."""
+    defaults = defaults or DEFAULT_STAGING_LIMITS
+    def whole(name, fallback):
+        raw = args.get(name)
+        if raw is None or raw == "":
+            return fallback
+        if not re.fullmatch(r"[0-9]+", raw) or int(raw) <= 0:
+            raise ValueError(f"--{name} must be a positive whole number of bytes, got {raw}")
+        return int(raw)
+
+    min_date = args.get("MIN_DATE") or defaults["minDate"]
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", min_date):
+        raise ValueError(f"--MIN_DATE must be a date YYYY-MM-DD, got {min_date}")
+    return {
+        "maxLineBytes": whole("MAX_LINE_BYTES", defaults["maxLineBytes"]),
+        "maxObjectBytes": whole("MAX_OBJECT_BYTES", defaults["maxObjectBytes"]),
+        "minDate": min_date,
+    }
 
 
 def unescape(segment):

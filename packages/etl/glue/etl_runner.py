@@ -79,7 +79,7 @@ def run_job(spark, storage, args, now=None):
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}", job_run_id):
         raise ValueError(f"unsafe --JOB_RUN_ID: {job_run_id!r}")
     # The stage screen's limits and the date floor: job arguments, else the plan's defaults.
-    limits = limits_from_args({"MIN_DATE": os.environ.get("OHLCV_MIN_DATE"), **args}, plan.staging["screen"])
+    limits = limits_from_args(args, plan.staging["screen"])
     # The run's scratch prefix in the store (partitionBy writes there first), under the run's
     # own _runs/<id>/ (the Glue role writes only there and in the table zones); an earlier
     # attempt's leftovers go first.
@@ -94,11 +94,14 @@ def run_job(spark, storage, args, now=None):
 def _run(spark, storage, plan, manifest, args, limits, scratch, started, timer):
     job_run_id = args["JOB_RUN_ID"]
     _stage(spark, storage, plan, manifest, limits)
-    # The date floor (02_validated_records: timestamp_before_floor), as job.ts passes it.
-    min_ts = datetime.fromisoformat(limits.min_date)
-    spark.createDataFrame([(job_run_id, started.replace(tzinfo=None), min_ts)],
-                          "job_run_id string, now_ts timestamp, min_ts timestamp") \
-        .createOrReplaceTempView("run_params")
+    # The run's parameters, as text (as job.ts passes them); the plan's SQL types them into run_params.
+    version = plan.version()
+    inputs = {"job_run_id": job_run_id, "now_text": _iso(started),
+              "min_date": limits.min_date, "plan_version": version}
+    names = plan.doc["runParams"]["inputs"]
+    spark.createDataFrame([tuple(inputs[n] for n in names)], ", ".join(f"{n} string" for n in names)) \
+        .createOrReplaceTempView("run_inputs")
+    spark.sql(plan.render(plan.run_params_sql())).localCheckpoint(eager=True).createOrReplaceTempView("run_params")
     timer("staged")
 
     # Existing partitions are read at their current committed version (atomic publish).
@@ -144,7 +147,7 @@ def _run(spark, storage, plan, manifest, args, limits, scratch, started, timer):
         "rowsIn": int(counts["rows_in"]), "rowsKept": int(counts["rows_kept"]),
         "rowsQuarantined": int(counts["rows_quarantined"]), "duplicates": int(counts["duplicates"]),
         "partitionsWritten": written, "dataQuality": data_quality, "quarantineReasons": quarantine_reasons,
-        "planVersion": plan.version(),
+        "planVersion": version,
     }
     if summary["rowsIn"] != summary["rowsKept"] + summary["rowsQuarantined"] + summary["duplicates"]:
         raise RowAccountingMismatch(f"rows in {summary['rowsIn']} != kept + quarantined + duplicates")
@@ -222,8 +225,9 @@ def _load_existing(spark, storage, plan, name, committed):
                  for f in files_of[tuple(str(r[k]) for k in keys)]]
         if not paths:
             continue
-        # mergeSchema: files written before a column was added (quarantine's reason_detail)
-        # lack it; where no file has it, it reads as NULL (job.ts does the same).
+        # mergeSchema: files written before a column was added (quarantine's reason_detail;
+        # plan_version: lake layout < 3) lack it; without merging, Spark takes one file's schema
+        # for all and may drop it. Where no file has it, it reads as NULL (job.ts does the same).
         part = spark.read.option("basePath", base).option("mergeSchema", "true").parquet(*paths)
         present = set(part.columns)
         typed = [(F.col(c["name"]) if c["name"] in present else F.lit(None)).cast(c["type"]).alias(c["name"])

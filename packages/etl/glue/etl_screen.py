@@ -16,6 +16,8 @@ itself is never modified. Memory: one chunk plus at most the line limit. Pure Py
 import re
 import zlib
 
+from etl_plan import staging_limits
+
 GZIP_MAGIC = b"\x1f\x8b"
 CHUNK_BYTES = 1024 * 1024
 
@@ -34,22 +36,10 @@ class ScreenLimits:
 
 
 def limits_from_args(args, screen):
-    """The job arguments --MAX_LINE_BYTES, --MAX_OBJECT_BYTES, --MIN_DATE, else the plan's defaults."""
-    defaults = screen["defaults"]
-
-    def whole(name, fallback):
-        raw = args.get(name)
-        if raw is None or raw == "":
-            return fallback
-        if not re.fullmatch(r"[0-9]+", raw) or int(raw) <= 0:
-            raise ValueError(f"--{name} must be a positive whole number of bytes, got {raw}")
-        return int(raw)
-
-    min_date = args.get("MIN_DATE") or defaults["minDate"]
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", min_date):
-        raise ValueError(f"--MIN_DATE must be a date YYYY-MM-DD, got {min_date}")
-    return ScreenLimits(whole("MAX_LINE_BYTES", defaults["maxLineBytes"]),
-                        whole("MAX_OBJECT_BYTES", defaults["maxObjectBytes"]), min_date)
+    """The job arguments --MAX_LINE_BYTES, --MAX_OBJECT_BYTES, --MIN_DATE, else the plan's defaults
+    (one parser: etl_plan.staging_limits, the twin of core's stagingLimitsFromEnv)."""
+    limits = staging_limits(args, screen["defaults"])
+    return ScreenLimits(limits["maxLineBytes"], limits["maxObjectBytes"], limits["minDate"])
 
 
 def is_line_format(key, screen):

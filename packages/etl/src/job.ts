@@ -29,7 +29,9 @@ import {
   loadQualityRules,
   partitionSelectSql,
   planVersion,
+  type RunInput,
   renderSql,
+  runParamsSql,
 } from './plan.ts';
 import { stageObjects } from './stage-duckdb.ts';
 import { DEFAULT_STAGING_LIMITS, type StagingLimits } from './stage-screen.ts';
@@ -84,16 +86,26 @@ export async function runEtlJob(input: RunEtlJobInput): Promise<RunSummary> {
       input.stagingBatchBytes,
       input.stagingLimits,
     );
+    const plan = loadPlan();
+    const version = planVersion(plan);
+    // The run's parameters, as text; the plan's SQL types them into run_params.
+    const inputs: Record<RunInput, string> = {
+      job_run_id: jobRunId,
+      now_text: clock.now().toISOString(),
+      min_date: (input.stagingLimits ?? DEFAULT_STAGING_LIMITS).minDate,
+      plan_version: version,
+    };
+    const names = plan.runParams.inputs;
     await db.run(
-      'CREATE OR REPLACE TEMP TABLE run_params AS SELECT CAST($1 AS VARCHAR) AS job_run_id, etl_to_timestamp($2) AS now_ts, CAST($3 AS TIMESTAMP) AS min_ts',
-      [jobRunId, clock.now().toISOString(), (input.stagingLimits ?? DEFAULT_STAGING_LIMITS).minDate],
+      `CREATE OR REPLACE TEMP TABLE run_inputs AS SELECT ${names.map((n, i) => `CAST($${i + 1} AS VARCHAR) AS ${n}`).join(', ')}`,
+      names.map((n) => inputs[n]),
     );
+    await db.run(`CREATE OR REPLACE TEMP TABLE run_params AS\n${renderSql(runParamsSql(plan), 'duckdb')}`);
     timer('staged');
 
     // Existing partitions are read at their current committed version (atomic publish).
     const committed = new CommittedVersions(lakeRoot);
     const files: PartitionFiles = (dir) => currentPartitionFiles(committed, lakeRoot, dir);
-    const plan = loadPlan();
     const steps = loadEtlSteps(plan);
     const rules = loadQualityRules(plan);
     // What is read after the steps: the quality rules, the written relations, the counts.
@@ -178,7 +190,7 @@ export async function runEtlJob(input: RunEtlJobInput): Promise<RunSummary> {
       partitionsWritten,
       dataQuality,
       quarantineReasons,
-      planVersion: planVersion(plan),
+      planVersion: version,
     };
     if (summary.rowsIn !== summary.rowsKept + summary.rowsQuarantined + summary.duplicates) {
       throw new AppError(
@@ -349,8 +361,9 @@ async function loadExisting(
       .flatMap((r) => filesOf.get(pathOf(r)) ?? []);
     if (!files.length) continue;
     const scan = `read_parquet(${sqlStringList(files)}, hive_partitioning = true, hive_types = {${hiveTypes}}, union_by_name = true)`;
-    // A column that no file has yet (files written before it was added, e.g. quarantine's
-    // reason_detail) reads as NULL; union_by_name fills it only where some file has it.
+    // A column that no file has yet (files written before it was added: quarantine's
+    // reason_detail; plan_version, lake layout < 3) reads as NULL, as the catalogs read it;
+    // union_by_name fills it only where some file has it.
     const present = new Set(
       (await db.all(`DESCRIBE SELECT * FROM ${scan}`)).map((r) => String(r.column_name)),
     );

@@ -61,11 +61,15 @@ export interface Plan {
   existing: Record<string, ExistingSpec>;
   outputs: OutputSpec[];
   quality: { rules: string[] };
+  /** run_params: built by `select` (relative to sql/etl/) over run_inputs, one row of these text columns. */
+  runParams: { inputs: RunInput[]; select: string };
   runCounts: string;
   quarantineTop: { relation: string };
   staging: StagingContract;
   escaping: { characters: string };
 }
+
+export type RunInput = 'job_run_id' | 'now_text' | 'min_date' | 'plan_version';
 
 export interface DialectFile {
   grammars: Record<string, string>;
@@ -197,6 +201,9 @@ export const loadQualityRules = (plan: Plan = loadPlan()): QualityRule[] =>
 export const partitionSelectSql = (spec: ExistingSpec): string =>
   readFileSync(`${etlSqlDir}${spec.select}`, 'utf8');
 
+export const runParamsSql = (plan: Plan = loadPlan()): string =>
+  readFileSync(`${etlSqlDir}${plan.runParams.select}`, 'utf8');
+
 // ---- tables.json: the processed tables' shapes for runners that cannot import core ----
 
 export interface TableShape {
@@ -246,6 +253,7 @@ export function planVersion(plan: Plan = loadPlan()): string {
     'plan.json',
     'dialect.json',
     'tables.json',
+    plan.runParams.select,
     ...plan.steps.map((s) => s.file),
     ...Object.values(plan.existing).map((e) => e.select),
   ].map((f) => `etl/${f}`);

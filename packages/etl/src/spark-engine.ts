@@ -10,8 +10,14 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { AppError, type RunSummary, runSummarySchema } from '@ohlcv/core';
-import type { StagingLimits } from './stage-screen.ts';
+import {
+  AppError,
+  DEFAULT_STAGING_LIMITS,
+  type RunSummary,
+  runSummarySchema,
+  type StagingLimits,
+  stagingJobArguments,
+} from '@ohlcv/core';
 
 export const glueScriptDir = fileURLToPath(new URL('../glue/', import.meta.url));
 export const sparkDriverScript = fileURLToPath(new URL('../spark/driver.py', import.meta.url));
@@ -147,18 +153,10 @@ export class SparkEngine {
   }
 }
 
-/** The stage screen's limits and date floor as the Glue job's arguments (etl_job.py). */
-export function sparkLimitArguments(limits: StagingLimits): Record<string, string> {
-  return {
-    '--MAX_LINE_BYTES': String(limits.maxLineBytes),
-    '--MAX_OBJECT_BYTES': String(limits.maxObjectBytes),
-    '--MIN_DATE': limits.minDate,
-  };
-}
-
 /**
  * Arguments for a run of the repo's job on a local lake folder: what infra declares, with
- * the local sql tree as --sql_prefix (the runtime has no upload step).
+ * the local sql tree as --sql_prefix (the runtime has no upload step) and the staging
+ * limits as job arguments, as infra passes them (core's stagingJobArguments).
  */
 export function localSparkJobRun(input: {
   lakeRoot: string;
@@ -167,7 +165,6 @@ export function localSparkJobRun(input: {
   jobRunId: string;
   jobName: string;
   sqlRoot: string;
-  /** The runtime's staging limits (OHLCV_MAX_LINE_BYTES, ...), passed as the job's arguments. */
   limits?: StagingLimits;
 }): SparkJobRun {
   const [script, ...pyFiles] = glueJobFiles.map((f) => join(glueScriptDir, f));
@@ -181,7 +178,7 @@ export function localSparkJobRun(input: {
       '--bucket': input.bucket,
       '--sql_prefix': input.sqlRoot.endsWith('/') ? input.sqlRoot : `${input.sqlRoot}/`,
       '--manifest_key': input.manifestKey,
-      ...(input.limits ? sparkLimitArguments(input.limits) : {}),
+      ...stagingJobArguments(input.limits ?? DEFAULT_STAGING_LIMITS),
     },
   };
 }

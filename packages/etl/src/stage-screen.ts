@@ -15,43 +15,14 @@ import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
+import { DEFAULT_STAGING_LIMITS, type StagingLimits } from '@ohlcv/core';
 import { loadPlan } from './plan.ts';
 import type { StagedRecord } from './stage-formats.ts';
 
-export interface StagingLimits {
-  /** Longest line of a CSV or NDJSON object, in bytes (default 1 MiB). */
-  maxLineBytes: number;
-  /** Largest object after decompression, in bytes (default 1 GiB). */
-  maxObjectBytes: number;
-  /** Bars before this date (YYYY-MM-DD, default 1800-01-01) are quarantined: typos, not history. */
-  minDate: string;
-}
-
+// The limits themselves are one setting shared with infra (core/staging-limits.ts).
+export { DEFAULT_STAGING_LIMITS, type StagingLimits, stagingLimitsFromEnv } from '@ohlcv/core';
 /** The plan's screen (sql/etl/plan.json staging.screen): limits and cause texts both runners share. */
 const SCREEN = loadPlan().staging.screen;
-
-export const DEFAULT_STAGING_LIMITS: StagingLimits = { ...SCREEN.defaults };
-
-/** OHLCV_MAX_LINE_BYTES, OHLCV_MAX_OBJECT_BYTES (positive integers), OHLCV_MIN_DATE (YYYY-MM-DD), else the defaults. */
-export function stagingLimitsFromEnv(env: Record<string, string | undefined>): StagingLimits {
-  const read = (name: string, fallback: number): number => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const n = Number(raw);
-    if (!Number.isSafeInteger(n) || n <= 0)
-      throw new Error(`${name} must be a positive whole number of bytes, got ${raw}`);
-    return n;
-  };
-  const minDate = env.OHLCV_MIN_DATE || DEFAULT_STAGING_LIMITS.minDate;
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(minDate) || Number.isNaN(Date.parse(minDate))) {
-    throw new Error(`OHLCV_MIN_DATE must be a date YYYY-MM-DD, got ${minDate}`);
-  }
-  return {
-    maxLineBytes: read('OHLCV_MAX_LINE_BYTES', DEFAULT_STAGING_LIMITS.maxLineBytes),
-    maxObjectBytes: read('OHLCV_MAX_OBJECT_BYTES', DEFAULT_STAGING_LIMITS.maxObjectBytes),
-    minDate,
-  };
-}
 
 /** Largest JSON document (not a line format) staged: it is parsed as one value. */
 export const MAX_JSON_DOCUMENT_BYTES = SCREEN.maxJsonDocumentBytes;

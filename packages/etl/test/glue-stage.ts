@@ -24,11 +24,19 @@ export interface RecordedGlueJob {
   assets: Array<{ key: string; source: string }>;
 }
 
-/** The ETL job from the stage graph infra records (infra/record-stage.ts, issue 10's recorder). */
-export function recordedGlueJob(stage = 'dev', bucket = 'ohlcv-test-lake'): RecordedGlueJob {
+/**
+ * The ETL job from the stage graph infra records (infra/record-stage.ts, issue 10's recorder).
+ * `env` is the deploy's environment on top of the test's region and watchlist (e.g.
+ * OHLCV_MIN_DATE, which infra turns into job arguments).
+ */
+export function recordedGlueJob(
+  stage = 'dev',
+  bucket = 'ohlcv-test-lake',
+  env: Record<string, string> = {},
+): RecordedGlueJob {
   const rec = recordStage(stage, {
     root: repoRoot,
-    env: { OHLCV_AWS_REGION: 'eu-west-1', OHLCV_WATCHLIST: 'AAPL' },
+    env: { OHLCV_AWS_REGION: 'eu-west-1', OHLCV_WATCHLIST: 'AAPL', ...env },
   });
   const job = glueJobDefinition(rec, bucket);
   return {

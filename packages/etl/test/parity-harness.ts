@@ -4,14 +4,21 @@
  * tables and run summaries must agree (doubles within 1e-12 relative).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Manifest, RunSummary, TableName } from '@ohlcv/core';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import {
+  type Manifest,
+  type RunSummary,
+  type StagingLimits,
+  stagingJobArguments,
+  stagingLimitsFromEnv,
+  type TableName,
+} from '@ohlcv/core';
 import { venvPython } from '@ohlcv/core/testing/toolchain';
 import { expect } from 'vitest';
 import { runEtlJob } from '../src/job.ts';
-import { SparkEngine, type SparkJobRun, sparkLimitArguments } from '../src/spark-engine.ts';
-import { DEFAULT_STAGING_LIMITS, type StagingLimits } from '../src/stage-screen.ts';
+import { SparkEngine, type SparkJobRun } from '../src/spark-engine.ts';
 import { installGlueStage, recordedGlueJob } from './glue-stage.ts';
 import { NOW, type RawObject, TestLake } from './lake-harness.ts';
 
@@ -48,8 +55,19 @@ export interface RunOptions {
  */
 export class EngineRuns {
   private readonly templates = new Map<string, Omit<SparkJobRun, 'now'>>();
+  private readonly deployLimits: StagingLimits;
 
-  constructor(private readonly engine: SparkEngine) {}
+  /**
+   * `deployEnv`: the environment infra is deployed with (OHLCV_MIN_DATE, ...); the Spark
+   * side runs with the job arguments infra derives from it, the DuckDB side with the limits
+   * the local runtime reads from the same variables. A run's `limits` override both.
+   */
+  constructor(
+    private readonly engine: SparkEngine,
+    private readonly deployEnv: Record<string, string> = {},
+  ) {
+    this.deployLimits = stagingLimitsFromEnv(deployEnv);
+  }
 
   async run(
     lake: TestLake,
@@ -75,7 +93,7 @@ export class EngineRuns {
     jobRunId: string,
     options: RunOptions = {},
   ): Promise<RunSummary> {
-    const limits = { ...DEFAULT_STAGING_LIMITS, ...options.limits };
+    const limits = { ...this.deployLimits, ...options.limits };
     if (on === 'duck') {
       return runEtlJob({
         lakeRoot: root,
@@ -89,7 +107,7 @@ export class EngineRuns {
     }
     let template = this.templates.get(root);
     if (!template) {
-      template = installGlueStage(recordedGlueJob(), root);
+      template = installGlueStage(recordedGlueJob('dev', 'ohlcv-test-lake', this.deployEnv), root);
       this.templates.set(root, template);
     }
     const manifestKey = `_manifests/${manifest.manifestId}.json`;
@@ -101,7 +119,7 @@ export class EngineRuns {
         ...template.arguments,
         '--JOB_RUN_ID': jobRunId,
         '--manifest_key': manifestKey,
-        ...(options.limits ? sparkLimitArguments(limits) : {}),
+        ...(options.limits ? stagingJobArguments(limits) : {}),
       },
       now: NOW.toISOString(),
       faults: options.failAfterPublishes ? { failAfterPublishes: options.failAfterPublishes } : undefined,
@@ -121,8 +139,8 @@ export class ParityLakes {
   private readonly runs: EngineRuns;
   private n = 0;
 
-  constructor(engine: SparkEngine) {
-    this.runs = new EngineRuns(engine);
+  constructor(engine: SparkEngine, deployEnv: Record<string, string> = {}) {
+    this.runs = new EngineRuns(engine, deployEnv);
   }
 
   /** One run of the same manifest on both engines. */
@@ -202,4 +220,41 @@ export function withinTolerance<T>(actual: T, expected: unknown): T {
     ) as T;
   }
   return actual;
+}
+
+/**
+ * Makes a lake look written by an older plan: every Parquet file of the processed tables and
+ * quarantine gets plan_version `pv-old`, or loses the column (`drop`: as a lake of layout 2
+ * wrote it, before plan versions). Files are rewritten in place; Spark's checksum files
+ * beside them go (they would no longer match).
+ */
+export async function ageLake(root: string, how: (file: string) => 'drop' | 'pv-old'): Promise<void> {
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    if (!existsSync(dir)) return;
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const full = join(dir, e.name);
+      if (e.isDirectory()) walk(full);
+      else if (e.name.endsWith('.parquet')) files.push(full);
+    }
+  };
+  walk(join(root, 'processed'));
+  walk(join(root, 'quarantine'));
+  const instance = await DuckDBInstance.create(':memory:');
+  const conn = await instance.connect();
+  try {
+    for (const f of files) {
+      const select =
+        how(f) === 'drop' ? 'SELECT * EXCLUDE (plan_version)' : "SELECT * REPLACE ('pv-old' AS plan_version)";
+      const tmp = join(dirname(f), `aged-${basename(f)}`);
+      await conn.run(
+        `COPY (${select} FROM read_parquet('${f}', hive_partitioning = false)) TO '${tmp}' (FORMAT parquet)`,
+      );
+      renameSync(tmp, f);
+      rmSync(join(dirname(f), `.${basename(f)}.crc`), { force: true });
+    }
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
 }

@@ -10,7 +10,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { requireToolchain } from '@ohlcv/core/testing/toolchain';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadPlan } from '../src/plan.ts';
+import { loadPlan, planVersion } from '../src/plan.ts';
 import { reprocessFromRaw } from '../src/reprocess.ts';
 import type { SparkEngine } from '../src/spark-engine.ts';
 import { corpus, expected as corpusExpected, withField } from './fixtures/bad-input.ts';
@@ -20,6 +20,7 @@ import { stagingEdges } from './fixtures/staging-edges.ts';
 import type { RawObject } from './lake-harness.ts';
 import { dropParquetColumn, ndjsonBar, TestLake } from './lake-harness.ts';
 import {
+  ageLake,
   comparableSummary,
   EngineRuns,
   ParityLakes,
@@ -57,8 +58,9 @@ const atMostThreeRuns = (batches: number[][]): number[][] => {
 /** A fresh pair of lakes per case; returns them after the runs, tables already compared. */
 async function parity(
   runs: (RawObject[] | { objects: RawObject[]; options: RunOptions })[],
+  deployEnv: Record<string, string> = {},
 ): Promise<ParityLakes> {
-  const lakes = new ParityLakes(engine);
+  const lakes = new ParityLakes(engine, deployEnv);
   for (const r of runs) {
     const { objects, options } = Array.isArray(r) ? { objects: r, options: {} } : r;
     const { duck, spark } = await lakes.run(objects, options);
@@ -161,6 +163,20 @@ describe.runIf(run)('Glue job on pyspark vs the DuckDB runner', { timeout: 900_0
       [4, ['timestamp_before_floor']],
       [6, ['symbol_too_long']],
     ]);
+    lakes.cleanup();
+  });
+
+  it('a date floor set at deploy (OHLCV_MIN_DATE) reaches the Glue job through the arguments infra declares', async () => {
+    const lines = [withField({ ts: '1999-12-31T23:59:59Z' }), withField({ ts: '2000-01-01T00:00:00Z' })];
+    const lakes = await parity([[{ key: 'raw/floor.ndjson', body: lines.join('\n') }]], {
+      OHLCV_MIN_DATE: '2000-01-01',
+    });
+    const reasons = (await lakes.spark.dump('quarantine')).map((r) => [
+      Number(r.line_number),
+      r.reason_codes,
+    ]);
+    expect(reasons).toEqual([[1, ['timestamp_before_floor']]]);
+    expect((await lakes.spark.dump('bars')).map((b) => String(b.ts))).toEqual(['2000-01-01 00:00:00']);
     lakes.cleanup();
   });
 
@@ -326,6 +342,92 @@ describe.runIf(run)('Glue job on pyspark vs the DuckDB runner', { timeout: 900_0
     ]);
     const bars = await lakes.duck.dump('bars');
     expect(bars.find((b) => String(b.ts).startsWith('2024-02-05'))?.pct_change).toBeCloseTo(14 / 20 - 1, 12);
+    lakes.cleanup();
+  });
+
+  it('plan_version: both engines stamp the same rows with it, carry older and missing (NULL) versions over alike', async () => {
+    const version = planVersion();
+    const bar = (symbol: string, ts: string, close: number) => ndjsonBar({ symbol, ts, close });
+    const run1 = [
+      {
+        key: 'raw/day.ndjson',
+        body: [
+          bar('AAPL', '2024-01-02T14:30:00Z', 10),
+          bar('AAPL', '2024-01-02T14:31:00Z', 11),
+          bar('MSFT', '2024-01-02T14:30:00Z', 20),
+          bar('MSFT', '2024-01-02T14:31:00Z', 21),
+          bar('IBM', '2024-01-02T14:30:00Z', 30),
+          bar('AAPL', '2024-01-03T14:30:00Z', 12),
+          '{not json',
+        ].join('\n'),
+      },
+      { key: 'raw/again.ndjson', body: [bar('MSFT', '2024-01-03T14:30:00Z', 22), '{not json'].join('\n') },
+    ];
+    const lakes = await parity([run1]);
+    for (const t of TABLES) {
+      const rows = await lakes.spark.dump(t);
+      expect(rows.length, t).toBeGreaterThan(0);
+      expect(new Set(rows.map((r) => r.plan_version)), t).toEqual(new Set([version]));
+    }
+    // An older plan's lake: bars of AAPL, the hourly rows of 2024-01-02 and the daily rows
+    // predate plan versions (no column in their files, as layout 2 wrote them); every other
+    // row is of plan pv-old. A run then reads files with and without the column together,
+    // those without first (Spark must not take one file's schema for all).
+    const predates = (file: string) =>
+      /\/symbol=AAPL\//.test(file) ||
+      /\/bars_hourly\/date=2024-01-02\//.test(file) ||
+      file.includes('/bars_daily/');
+    for (const lake of [lakes.duck, lakes.spark]) {
+      await ageLake(lake.root, (file) => (predates(file) ? 'drop' : 'pv-old'));
+    }
+    const { duck, spark } = await lakes.run([
+      {
+        key: 'raw/late.ndjson',
+        body: [
+          bar('AAPL', '2024-01-02T14:32:00Z', 13),
+          bar('MSFT', '2024-01-02T14:32:00Z', 23),
+          '{not json',
+        ].join('\n'),
+      },
+      // Delivered again: its bar is read and validated again, its bad line was quarantined before.
+      run1[1]!,
+    ]);
+    expect(comparableSummary(spark)).toEqual(comparableSummary(duck));
+    const tablesNow = await lakes.expectSameTables();
+    const versions = (t: string, cols: string[]) =>
+      tablesNow[t]!.map((r) => [...cols.map((c) => String(r[c])), r.plan_version]);
+    expect(versions('bars', ['symbol', 'ts'])).toEqual([
+      ['AAPL', '2024-01-02 14:30:00', null], // carried over from before plan versions
+      ['AAPL', '2024-01-02 14:31:00', null],
+      ['AAPL', '2024-01-02 14:32:00', version], // validated by this plan
+      ['AAPL', '2024-01-03 14:30:00', null], // the next partition, rewritten (pct_change), carried over
+      ['IBM', '2024-01-02 14:30:00', 'pv-old'], // untouched
+      ['MSFT', '2024-01-02 14:30:00', 'pv-old'], // carried over: not validated again
+      ['MSFT', '2024-01-02 14:31:00', 'pv-old'],
+      ['MSFT', '2024-01-02 14:32:00', version],
+      ['MSFT', '2024-01-03 14:30:00', version], // read again: the new copy wins
+    ]);
+    // Rollups: the run that computed them; IBM's symbol-day was not recomputed.
+    expect(versions('bars_hourly', ['symbol', 'date'])).toEqual([
+      ['AAPL', '2024-01-02', version],
+      ['AAPL', '2024-01-03', version],
+      ['IBM', '2024-01-02', null],
+      ['MSFT', '2024-01-02', version],
+      ['MSFT', '2024-01-03', version],
+    ]);
+    expect(versions('bars_daily', ['symbol', 'trade_date'])).toEqual([
+      ['AAPL', '2024-01-02', version],
+      ['AAPL', '2024-01-03', version],
+      ['IBM', '2024-01-02', null],
+      ['MSFT', '2024-01-02', version],
+      ['MSFT', '2024-01-03', version],
+    ]);
+    // Quarantine: the first run's row stays, with its reasons and its version.
+    expect(versions('quarantine', ['raw_object', 'line_number'])).toEqual([
+      ['raw/again.ndjson', '2', 'pv-old'],
+      ['raw/day.ndjson', '7', 'pv-old'],
+      ['raw/late.ndjson', '3', version],
+    ]);
     lakes.cleanup();
   });
 

@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_STAGING_LIMITS } from '@ohlcv/core';
 import { requireToolchain, venvPython } from '@ohlcv/core/testing/toolchain';
 import { describe, expect, it } from 'vitest';
 import { escapePartitionValue } from '../src/hive-path.ts';
@@ -19,6 +20,7 @@ import {
   qualitySqlDir,
   renderSql,
   renderTablesJson,
+  runParamsSql,
   sqlRootDir,
   tablesJsonPath,
 } from '../src/plan.ts';
@@ -26,6 +28,10 @@ import {
 const glueDir = fileURLToPath(new URL('../glue/', import.meta.url));
 
 describe('the plan files', () => {
+  it("the staging limits' defaults are one setting: the plan's (Python runner) equal core's (TypeScript, infra)", () => {
+    expect(loadPlan().staging.screen.defaults).toEqual(DEFAULT_STAGING_LIMITS);
+  });
+
   it('tables.json is up to date with packages/core/src/tables.ts (pnpm gen:etl-tables)', () => {
     expect(readFileSync(tablesJsonPath, 'utf8')).toBe(renderTablesJson());
   });
@@ -44,6 +50,7 @@ describe('the plan files', () => {
         .sort(),
     ).toEqual(selects.sort());
     for (const s of plan.steps) for (const n of s.needs ?? []) expect(plan.existing[n], n).toBeDefined();
+    expect(readdirSync(etlSqlDir)).toContain(plan.runParams.select);
   });
 
   it('renders templates with nested calls and rejects bad tokens', () => {
@@ -67,6 +74,7 @@ describe.runIf(run)('the Python plan reader is the twin of the TypeScript one', 
   it('renders every SQL file for both engines, escapes partition values and hashes the plan the same way', () => {
     const plan = loadPlan();
     const texts = [
+      runParamsSql(plan),
       ...loadEtlSteps().map((s) => s.sql),
       ...Object.values(plan.existing).map((e) => partitionSelectSql(e)),
       ...loadQualityRules().map((r) => r.sql),

@@ -27,7 +27,8 @@ describe('shared SQL under Spark SQL grammar', () => {
     expect(loadEtlSteps().map((s) => s.relation)).toContain('bars_out');
     expect(loadQualityRules().length).toBeGreaterThanOrEqual(6);
     expect(files.length).toBe(
-      loadEtlSteps().length + loadQualityRules().length + Object.keys(loadPlan().existing).length,
+      // + 1: run_params.sql (plan.runParams.select)
+      loadEtlSteps().length + loadQualityRules().length + Object.keys(loadPlan().existing).length + 1,
     );
   });
 

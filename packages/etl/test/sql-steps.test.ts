@@ -7,9 +7,19 @@ let db: DuckSession;
 beforeEach(async () => {
   db = await sqlSession();
   await runStep(db, 'intervals');
-  await given(db, 'run_params', { job_run_id: 'VARCHAR', now_ts: 'TIMESTAMP', min_ts: 'TIMESTAMP' }, [
-    { job_run_id: 'run-9', now_ts: '2024-06-01 00:00:00', min_ts: '1800-01-01 00:00:00' },
-  ]);
+  await given(
+    db,
+    'run_params',
+    { job_run_id: 'VARCHAR', now_ts: 'TIMESTAMP', min_ts: 'TIMESTAMP', plan_version: 'VARCHAR' },
+    [
+      {
+        job_run_id: 'run-9',
+        now_ts: '2024-06-01 00:00:00',
+        min_ts: '1800-01-01 00:00:00',
+        plan_version: 'pv-new',
+      },
+    ],
+  );
 });
 afterEach(() => db.close());
 
@@ -170,11 +180,13 @@ describe('02_validated_records', () => {
   });
 });
 
-const existingSchema = { ...barSchema, date: 'VARCHAR', is_context: 'INTEGER' };
+const existingSchema = { ...barSchema, plan_version: 'VARCHAR', date: 'VARCHAR', is_context: 'INTEGER' };
+// In 04_valid_bars' column order: 05 unions it with existing_bars by position.
 const validSchema = {
   ...barSchema,
   line_number: 'BIGINT',
   date: 'VARCHAR',
+  plan_version: 'VARCHAR',
   is_new: 'INTEGER',
   is_context: 'INTEGER',
 };
@@ -261,6 +273,7 @@ const barsOutSchema = {
   ...barSchema,
   pct_change: 'DOUBLE',
   vwap: 'DOUBLE',
+  plan_version: 'VARCHAR',
   date: 'VARCHAR',
   is_context: 'INTEGER',
 };
@@ -290,6 +303,7 @@ describe('07_hourly_fresh and 08_hourly_out', () => {
       ...barSchema,
       vwap: 'DOUBLE',
       bar_count: 'BIGINT',
+      plan_version: 'VARCHAR',
       date: 'VARCHAR',
     };
     delete (hourlySchema as Record<string, string>).source;
@@ -338,6 +352,7 @@ describe('09_daily_fresh and 10_daily_out', () => {
       bar_count: 'BIGINT',
       daily_return: 'DOUBLE',
       log_return: 'DOUBLE',
+      plan_version: 'VARCHAR',
       is_context: 'INTEGER',
     };
     const day = (trade_date: string, close: number, is_context = 0) => ({
@@ -374,6 +389,7 @@ describe('12_quarantine_out and 07_run_counts', () => {
       raw_record: 'VARCHAR',
       symbol: 'VARCHAR',
       job_run_id: 'VARCHAR',
+      plan_version: 'VARCHAR',
       date: 'VARCHAR',
     };
     const q = (line: number, run: string) => ({
@@ -404,5 +420,179 @@ describe('12_quarantine_out and 07_run_counts', () => {
     await given(db, 'bars_out', { is_new: 'INTEGER' }, [{ is_new: 1 }, { is_new: 0 }]);
     const counts = await runStep(db, 'run_counts');
     expect(counts[0]).toEqual({ rows_in: '5', rows_kept: '1', rows_quarantined: '2', duplicates: '1' });
+  });
+});
+
+describe('plan_version: the plan that produced each row (run_params.plan_version is pv-new)', () => {
+  it('bars: a new winner takes the run’s version; a carried-over row keeps its own, NULL included', async () => {
+    await given(db, 'valid_bars', validSchema, [
+      // A revision that replaces an existing bar.
+      bar({
+        ts: '2024-01-02 14:30:00',
+        ingested_at: '2024-01-05 00:00:00',
+        line_number: 1,
+        is_new: 1,
+        plan_version: 'pv-new',
+      }),
+      // The same row read again (same ingested_at and object): the new copy wins.
+      bar({
+        ts: '2024-01-02 14:31:00',
+        raw_object: 'raw/same',
+        line_number: 2,
+        is_new: 1,
+        plan_version: 'pv-new',
+      }),
+    ]);
+    await given(db, 'existing_bars', existingSchema, [
+      bar({ ts: '2024-01-02 14:30:00', plan_version: 'pv-old' }),
+      bar({ ts: '2024-01-02 14:31:00', raw_object: 'raw/same', plan_version: 'pv-old' }),
+      // Carried over: not read from raw by this run, so not validated again.
+      bar({ ts: '2024-01-02 14:32:00', plan_version: 'pv-old' }),
+      bar({ ts: '2024-01-02 14:33:00', plan_version: null }),
+    ]);
+    await runStep(db, 'dedupe_bars');
+    const out = await runStep(db, 'bars_out', 'ts');
+    expect(out.map((r) => [r.ts, r.plan_version, r.is_new])).toEqual([
+      ['2024-01-02 14:30:00', 'pv-new', 1],
+      ['2024-01-02 14:31:00', 'pv-new', 1],
+      ['2024-01-02 14:32:00', 'pv-old', 0],
+      ['2024-01-02 14:33:00', null, 0],
+    ]);
+  });
+
+  it('04_valid_bars and 03_quarantine_new stamp this run’s rows with run_params.plan_version', async () => {
+    await given(
+      db,
+      'validated_records',
+      {
+        ...barSchema,
+        line_number: 'BIGINT',
+        object_date: 'VARCHAR',
+        reason_codes_csv: 'VARCHAR',
+        reason_detail: 'VARCHAR',
+        raw_record: 'VARCHAR',
+      },
+      [
+        { ...bar({}), line_number: 1, object_date: '2024-01-03', reason_codes_csv: '' },
+        {
+          ...bar({}),
+          line_number: 2,
+          object_date: '2024-01-03',
+          reason_codes_csv: 'missing_field',
+          raw_record: '{}',
+        },
+      ],
+    );
+    const valid = await runStep(db, 'valid_bars');
+    expect(valid.map((r) => [r.line_number, r.plan_version])).toEqual([['1', 'pv-new']]);
+    const q = await runStep(db, 'quarantine_new');
+    expect(q.map((r) => [r.line_number, r.plan_version, r.job_run_id])).toEqual([['2', 'pv-new', 'run-9']]);
+  });
+
+  it('rollups: a fresh row takes the run’s version, a kept one keeps its own', async () => {
+    await given(db, 'bars_out', barsOutSchema, [
+      bar({ ts: '2024-01-02 14:30:00', close: 11, volume: 10, plan_version: 'pv-old' }),
+    ]);
+    await runStep(db, 'hourly_fresh');
+    await given(
+      db,
+      'existing_hourly',
+      {
+        symbol: 'VARCHAR',
+        exchange: 'VARCHAR',
+        mic_code: 'VARCHAR',
+        currency: 'VARCHAR',
+        instrument_type: 'VARCHAR',
+        interval: 'VARCHAR',
+        ts: 'TIMESTAMP',
+        open: 'DOUBLE',
+        high: 'DOUBLE',
+        low: 'DOUBLE',
+        close: 'DOUBLE',
+        volume: 'DOUBLE',
+        vwap: 'DOUBLE',
+        bar_count: 'BIGINT',
+        plan_version: 'VARCHAR',
+        date: 'VARCHAR',
+      },
+      [
+        { ...bar({ ts: '2024-01-02 14:00:00' }), bar_count: 1, plan_version: 'pv-old' },
+        { ...bar({ symbol: 'MSFT', ts: '2024-01-02 14:00:00' }), bar_count: 1, plan_version: null },
+      ],
+    );
+    const hourly = await runStep(db, 'hourly_out', 'symbol');
+    // The rollup is this run's work even when the bars under it were validated earlier.
+    expect(hourly.map((r) => [r.symbol, r.plan_version])).toEqual([
+      ['AAPL', 'pv-new'],
+      ['MSFT', null],
+    ]);
+    await runStep(db, 'daily_fresh');
+    const day = (symbol: string, plan_version: string | null) => ({
+      ...bar({ symbol }),
+      trade_date: '2024-01-02',
+      bar_count: 1,
+      plan_version,
+      is_context: 0,
+    });
+    await given(
+      db,
+      'existing_daily',
+      {
+        symbol: 'VARCHAR',
+        exchange: 'VARCHAR',
+        mic_code: 'VARCHAR',
+        currency: 'VARCHAR',
+        instrument_type: 'VARCHAR',
+        trade_date: 'DATE',
+        open: 'DOUBLE',
+        high: 'DOUBLE',
+        low: 'DOUBLE',
+        close: 'DOUBLE',
+        volume: 'DOUBLE',
+        vwap: 'DOUBLE',
+        bar_count: 'BIGINT',
+        daily_return: 'DOUBLE',
+        log_return: 'DOUBLE',
+        plan_version: 'VARCHAR',
+        is_context: 'INTEGER',
+      },
+      [day('AAPL', 'pv-old'), day('MSFT', 'pv-old')],
+    );
+    const daily = await runStep(db, 'daily_out', 'symbol');
+    expect(daily.map((r) => [r.symbol, r.plan_version])).toEqual([
+      ['AAPL', 'pv-new'],
+      ['MSFT', 'pv-old'],
+    ]);
+  });
+
+  it('quarantine: the first run’s row keeps its version with its reasons', async () => {
+    const qSchema = {
+      raw_object: 'VARCHAR',
+      line_number: 'BIGINT',
+      reason_codes: 'VARCHAR[]',
+      reason_detail: 'VARCHAR',
+      raw_record: 'VARCHAR',
+      symbol: 'VARCHAR',
+      job_run_id: 'VARCHAR',
+      plan_version: 'VARCHAR',
+      date: 'VARCHAR',
+    };
+    const q = (line: number, run: string, plan_version: string | null) => ({
+      raw_object: 'raw/a',
+      line_number: line,
+      reason_codes: '[missing_field]',
+      raw_record: 'x',
+      job_run_id: run,
+      plan_version,
+      date: '2024-01-03',
+    });
+    await given(db, 'existing_quarantine', qSchema, [q(1, 'run-1', null), q(2, 'run-1', 'pv-old')]);
+    await given(db, 'quarantine_new', qSchema, [q(2, 'run-9', 'pv-new'), q(3, 'run-9', 'pv-new')]);
+    const out = await runStep(db, 'quarantine_out', 'line_number');
+    expect(out.map((r) => [r.line_number, r.plan_version])).toEqual([
+      ['1', null],
+      ['2', 'pv-old'],
+      ['3', 'pv-new'],
+    ]);
   });
 });

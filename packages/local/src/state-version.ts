@@ -14,8 +14,12 @@ import type Database from 'better-sqlite3';
 
 /** 2: job_runs.attempts (bounded retries), engine_lock.process_start (pid reuse). */
 export const STATE_DB_VERSION = 2;
-/** 2: partitions are written as run-scoped versions `_v<n>-<run>` (atomic publish). */
-export const LAKE_LAYOUT_VERSION = 2;
+/**
+ * 2: partitions are written as run-scoped versions `_v<n>-<run>` (atomic publish).
+ * 3: every row of bars, bars_hourly, bars_daily and quarantine carries `plan_version`. A
+ *    release before 3 would rewrite partitions without it, so it must not write this lake.
+ */
+export const LAKE_LAYOUT_VERSION = 3;
 
 export const STATE_TOO_NEW = 'StateFromNewerRelease';
 
@@ -78,9 +82,13 @@ interface LakeMarker {
 const markerFile = (lakeRoot: string): string => path.join(lakeRoot, '_ohlcv', 'lake.json');
 
 /**
- * Stamps the lake with LAKE_LAYOUT_VERSION, or refuses one from a newer release. Layout 1
- * (files directly in partition folders) needs no rewrite: it is read as each partition's
- * oldest version, and runs move partitions to version folders as they rewrite them.
+ * Stamps the lake with LAKE_LAYOUT_VERSION, or refuses one from a newer release. No layout
+ * needs a rewrite:
+ * - 1 (files directly in partition folders) is read as each partition's oldest version, and
+ *   runs move partitions to version folders as they rewrite them;
+ * - 2 (files without plan_version) reads plan_version as NULL, "written before plan
+ *   versions", in the catalog and in the ETL's existing rows; a rewritten partition keeps
+ *   NULL on the rows it carries over and the run's version on the rows it validated.
  */
 export function ensureLakeLayout(lakeRoot: string): void {
   const file = markerFile(lakeRoot);

@@ -22,6 +22,7 @@ import {
   REPROCESS_SCOPE_ARG,
   type RunSummary,
   reprocessScopeSchema,
+  stagingLimitsFromJobArguments,
 } from '@ohlcv/core';
 import { reprocessFromRaw, runEtlJob } from '@ohlcv/etl';
 
@@ -130,6 +131,8 @@ export async function runGlueJobOnDuckDb(input: GlueRunInput): Promise<RunSummar
     }
   }
 
+  // The staging limits infra declares (--MIN_DATE, ...), as the Glue job reads them.
+  const stagingLimits = stagingLimitsFromJobArguments(args);
   // A reprocess run (`ohlcv reprocess --stage`): the local engine's reprocess of that scope.
   const scopeArg = args[REPROCESS_SCOPE_ARG];
   const summary = scopeArg
@@ -139,10 +142,11 @@ export async function runGlueJobOnDuckDb(input: GlueRunInput): Promise<RunSummar
           manifest,
           jobRunId,
           scope: reprocessScopeSchema.parse(JSON.parse(scopeArg)),
-          runJob: (lakeRoot, m, id) => runEtlJob({ lakeRoot, manifest: m, jobRunId: id, jobName, clock }),
+          runJob: (lakeRoot, m, id) =>
+            runEtlJob({ lakeRoot, manifest: m, jobRunId: id, jobName, clock, stagingLimits }),
         })
       ).summary
-    : await runEtlJob({ lakeRoot: lake, manifest, jobRunId, jobName, clock });
+    : await runEtlJob({ lakeRoot: lake, manifest, jobRunId, jobName, clock, stagingLimits });
 
   const written = new Set<string>();
   for (const file of [...OUTPUT_PREFIXES, `_runs/${jobRunId}/`].flatMap((p) => filesUnder(join(lake, p)))) {

@@ -276,6 +276,22 @@ describe('glueCatalog', () => {
     expect(partition.StorageDescriptor?.Columns?.at(-1)?.Name).toBe('spread');
   });
 
+  it.each(['bars', 'bars_hourly', 'bars_daily', 'quarantine'] as const)(
+    '%s: a table of the release before plan versions gets plan_version appended (catalog-sync after an upgrade)',
+    async (name) => {
+      const spec = tables[name];
+      const before = glueColumns(spec).filter((c) => c.Name !== 'plan_version');
+      glue.on(GetTableCommand).resolves(glueTable(spec, before));
+      glue.on(UpdateTableCommand).resolves({});
+      glue.on(BatchCreatePartitionCommand).resolves({});
+      await catalog().registerPartitions(name, []);
+      const cols =
+        glue.commandCalls(UpdateTableCommand)[0]!.args[0].input.TableInput!.StorageDescriptor!.Columns!;
+      expect(cols.map((c) => c.Name)).toEqual(glueColumns(spec).map((c) => c.Name));
+      expect(cols.find((c) => c.Name === 'plan_version')).toMatchObject({ Type: 'string' });
+    },
+  );
+
   it('refuses to drop or retype a column', async () => {
     const cols = glueColumns(tables.bars_daily).map((c) =>
       c.Name === 'close' ? { ...c, Type: 'string' } : c,

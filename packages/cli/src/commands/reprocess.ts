@@ -11,8 +11,10 @@ Rebuilds the processed tables from raw/ with the current ETL plan, on the engine
 OHLCV_ETL_ENGINE selects (duckdb or spark). Every raw object is read again (one object
 may hold any dates); no existing row takes part, so rows accepted under an older rule are
 judged by today's rules. The rebuild runs into a shadow lake, then each partition in the
-range is replaced (or removed when nothing is left in it). The run summary records the
-plan version (see "ohlcv status" and _runs/<run>/summary.json).
+range is replaced (or removed when nothing is left in it). Every row it writes carries
+the current plan version in plan_version ("ohlcv status" shows it), so
+  ohlcv query --sql "SELECT plan_version, count(*) FROM ohlcv.bars GROUP BY 1"
+shows what is left of older plans.
 
 Scope: bars of the dates (and symbols) asked for plus each symbol's next partition after
 the range; hourly partitions of those dates; daily partitions of the months they meet

@@ -78,3 +78,15 @@ describe('ohlcv status: metrics', () => {
     expect(t.out.stdout).not.toContain('{"bars"');
   });
 });
+
+describe('ohlcv status: plan version', () => {
+  it('shows the plan version new runs write (plan.ts planVersion), in both formats', async () => {
+    const { planVersion } = await import('@ohlcv/etl/plan');
+    const json = io();
+    expect(await statusCommand.run(['--format', 'json'], json.io)).toBe(0);
+    expect(JSON.parse(json.out.stdout).planVersion).toBe(planVersion());
+    const t = io();
+    expect(await statusCommand.run([], t.io)).toBe(0);
+    expect(t.out.stdout).toContain(`\nplan version: ${planVersion()} (`);
+  });
+});

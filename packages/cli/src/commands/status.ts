@@ -7,7 +7,7 @@ const usage = `Usage: ohlcv status [--format table|json]
 
 Shows the embedded pipeline's state: whether a pipeline process is running, every
 queue and DLQ (visible, in flight, delayed, oldest age), ETL job runs, raw objects seen,
-catalog partitions, the latest events and the services' metrics (last value, and sum
+catalog partitions, the ETL plan version new rows carry (plan_version), the latest events and the services' metrics (last value, and sum
 over the last hour, per metric, service and dimensions — the ones CloudWatch alarms
 watch on AWS). Ages read as durations (3h 04m); --format json keeps the raw numbers
 (seconds). Safe to run while "ohlcv start" runs.`;
@@ -85,6 +85,9 @@ export const statusCommand: Command = {
     );
     io.stdout(`raw objects announced: ${s.rawObjectsAnnounced}\n`);
     io.stdout(`\ncatalog (database ${s.database}):\n${table(catalogRows(s.catalog))}\n`);
+    io.stdout(
+      `plan version: ${s.planVersion} (the plan_version of the rows new runs write; rows of an older one: ohlcv reprocess)\n\n`,
+    );
     io.stdout(
       `recent events:\n${table(s.recentEvents.map((e) => ({ ...e, routedTo: e.routedTo.join(',') })))}`,
     );

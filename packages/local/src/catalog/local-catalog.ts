@@ -10,6 +10,7 @@ import {
   AppError,
   type Catalog,
   type Clock,
+  type ColumnSpec,
   tables as declaredTables,
   type PartitionSpec,
   type QueryEngine,
@@ -21,7 +22,7 @@ import {
 import { realPathInside } from '@ohlcv/etl/inside-root';
 import { VERSION_PREFIX } from '@ohlcv/etl/partition-versions';
 import type Database from 'better-sqlite3';
-import { CatalogState } from './catalog-state.ts';
+import { assertCompatible, CatalogState } from './catalog-state.ts';
 import {
   type DuckSession,
   isSchemaMismatch,
@@ -96,10 +97,24 @@ export function openLocalCatalog(opts: LocalCatalogOptions): LocalCatalog {
     },
   };
 
+  // The views show the columns this release declares as soon as it runs (as a deploy
+  // updates the Glue tables), also for a reader before any run registers them: columns an
+  // older release's files lack read as NULL. A declaration that would break the stored
+  // schema is refused at registration; until then the stored one is shown.
+  const viewColumns = (spec: TableSpec): readonly ColumnSpec[] => {
+    const stored = state.schema(spec.name)?.columns;
+    if (!stored) return spec.columns;
+    try {
+      assertCompatible(spec.name, stored, spec.columns);
+      return spec.columns;
+    } catch {
+      return stored;
+    }
+  };
   const viewSources = (): ViewSource[] =>
     Object.values(specs).map((spec) => ({
       spec,
-      columns: state.schema(spec.name)?.columns ?? spec.columns,
+      columns: viewColumns(spec),
       partitions: state.partitions(spec.name),
     }));
 

@@ -61,7 +61,7 @@ export interface EtlEngineOptions {
   readObject: (key: string) => Promise<Uint8Array>;
   clock: Clock;
   logger: Logger;
-  /** DuckDB's memory and threads; `limits` (the stage screen's, the date floor) go to both engines. */
+  /** DuckDB's memory and threads; the staging limits apply to both engines. */
   duckdb?: { memoryLimit?: string; threads?: number; limits?: StagingLimits };
 }
 

@@ -26,6 +26,7 @@ import {
   tableNames,
 } from '@ohlcv/core';
 import { realPathInside } from '@ohlcv/etl/inside-root';
+import { planVersion } from '@ohlcv/etl/plan';
 import type { StagingLimits } from '@ohlcv/etl/stage-screen';
 import { type LocalCatalog, openLocalCatalog } from '../catalog/index.ts';
 import type { HomeLayout } from '../home.ts';
@@ -322,6 +323,7 @@ export class LocalRuntime {
         ]),
       ),
       database: DATABASE,
+      planVersion: planVersion(),
       recentEvents: this.eventLog.last(10).map((e) => ({
         seq: e.seq,
         at: e.at,
@@ -368,6 +370,8 @@ export interface RuntimeStatus {
   rawObjectsAnnounced: number;
   catalog: unknown;
   database: string;
+  /** The plan version new runs write (rows of another one: `ohlcv reprocess`). */
+  planVersion: string;
   recentEvents: { seq: number; at: string; source: string; detailType: string; routedTo: string[] }[];
   /** Every metric series: last value, and sum and points over the last hour. */
   metrics: MetricSeriesSummary[];
