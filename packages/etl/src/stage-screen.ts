@@ -21,6 +21,7 @@ import type { StagedRecord } from './stage-formats.ts';
 
 // The limits themselves are one setting shared with infra (core/staging-limits.ts).
 export { DEFAULT_STAGING_LIMITS, type StagingLimits, stagingLimitsFromEnv } from '@ohlcv/core';
+
 /** The plan's screen (sql/etl/plan.json staging.screen): limits and cause texts both runners share. */
 const SCREEN = loadPlan().staging.screen;
 
