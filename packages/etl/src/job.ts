@@ -5,6 +5,7 @@
  */
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { listValue } from '@duckdb/node-api';
 import type { Clock, Logger, Manifest, RunSummary, TableName, WrittenPartition } from '@ohlcv/core';
 import { AppError, duckdbType, runSummaryKey, silentLogger, tables } from '@ohlcv/core';
 import type { DuckSession } from './duckdb.ts';
@@ -330,10 +331,13 @@ async function loadExisting(
     `CREATE OR REPLACE TEMP TABLE lake_partitions (${keys.map((k) => `${k} VARCHAR`).join(', ')})`,
   );
   const dir = tableDir(lakeRoot, table);
-  for (const p of listPartitions(dir, keys)) {
+  const existing = listPartitions(dir, keys);
+  // One statement for all of them (a 10M-row lake has ~7,000 bars partitions): the
+  // values are bound as one list per key and unnested side by side.
+  if (existing.length) {
     await db.run(
-      `INSERT INTO lake_partitions VALUES (${keys.map((_, i) => `$${i + 1}`).join(', ')})`,
-      keys.map((k) => p[k]!),
+      `INSERT INTO lake_partitions SELECT ${keys.map((k, i) => `unnest($${i + 1}::VARCHAR[]) AS ${k}`).join(', ')}`,
+      keys.map((k) => listValue(existing.map((p) => p[k]!))),
     );
   }
   const chosen = await db.all(renderSql(partitionSelectSql(spec), 'duckdb'));
