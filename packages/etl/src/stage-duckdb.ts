@@ -27,7 +27,7 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Manifest } from '@ohlcv/core';
-import type { DuckSession } from './duckdb.ts';
+import type { DuckSession, Row } from './duckdb.ts';
 import { sqlString, sqlStringList } from './duckdb.ts';
 import { loadPlan } from './plan.ts';
 import type { StagedRecord } from './stage-formats.ts';
@@ -180,24 +180,47 @@ export async function stageObjects(
   // Regular (not TEMP) tables: the concurrent connections that fill them must see them.
   const release = async () => {
     await db.run('DROP TABLE IF EXISTS staged_lines');
-    await db.run('DROP TABLE IF EXISTS staged_typed');
     loaded = -1;
     typed = false;
   };
-  /** Typed batch: each object in one statement; returns the objects it refused. */
-  const loadTyped = async (files: readonly ObjectRow[]): Promise<ObjectRow[]> => {
-    await db.run(`CREATE TABLE staged_typed (${TYPED_COLUMNS})`);
-    const errors = await db.tryConcurrently(files.map((f) => `INSERT INTO staged_typed ${typedLinesSql(f)}`));
-    const refused = new Set(files.filter((_, i) => errors[i] !== undefined).map((f) => f.raw_object));
-    const uncertified = await db.all('SELECT DISTINCT raw_object FROM staged_typed WHERE NOT certified');
-    for (const r of uncertified) refused.add(String(r.raw_object));
-    if (uncertified.length) {
-      await db.run(
-        `DELETE FROM staged_typed WHERE raw_object IN (SELECT raw_object FROM staged_typed WHERE NOT certified)`,
+  /** Splits the batch's lines into staged_lines, on all lanes at once. */
+  const splitLines = async (batch: { files: ObjectRow[]; bytes: number[] }) => {
+    await db.run('CREATE TABLE staged_lines (filename VARCHAR, line_number BIGINT, raw_record VARCHAR)');
+    await db.runConcurrently(
+      spread(
+        batch.files.map((f, i) => ({ path: f.path, bytes: batch.bytes[i]! })),
+        db.threads,
+      ).map((paths) => `INSERT INTO staged_lines ${ndjsonLinesSql(paths)}`),
+    );
+  };
+  /**
+   * Typed batch: the lines are split as for the text path, then one scan certifies every
+   * line (see the module comment). Returns the objects refused: one with a line that is
+   * not certified, or that is not JSON at all (the scan fails; json_valid finds them).
+   */
+  const loadTyped = async (batch: { files: ObjectRow[]; bytes: number[] }): Promise<ObjectRow[]> => {
+    await splitLines(batch);
+    const refused = new Set<string>();
+    const notRefused = () =>
+      refused.size ? `NOT list_contains(${sqlStringList([...refused])}, filename)` : 'true';
+    const certify = () =>
+      db.all(
+        `SELECT filename FROM staged_lines WHERE ${notRefused()} GROUP BY filename HAVING NOT bool_and(${CERTIFIED})`,
       );
+    let uncertified: Row[];
+    try {
+      uncertified = await certify();
+    } catch {
+      const invalid = await db.all(
+        'SELECT DISTINCT filename FROM staged_lines WHERE NOT json_valid(raw_record)',
+      );
+      for (const r of invalid) refused.add(String(r.filename));
+      uncertified = await certify();
     }
-    for (const f of files) if (!refused.has(f.raw_object)) typedObjects.push(f.raw_object);
-    return files.filter((f) => refused.has(f.raw_object));
+    for (const r of uncertified) refused.add(String(r.filename));
+    if (refused.size) await db.run(`DELETE FROM staged_lines WHERE NOT (${notRefused()})`);
+    for (const f of batch.files) if (!refused.has(f.path)) typedObjects.push(f.raw_object);
+    return batch.files.filter((f) => refused.has(f.path));
   };
   return {
     get count() {
@@ -217,18 +240,12 @@ export async function stageObjects(
       let sql = emptyBatch;
       if (batch.kind === 'records') sql = batch.sql;
       else if (batch.kind === 'typed') {
-        const refused = await loadTyped(batch.files);
+        const refused = await loadTyped(batch);
         // Refused objects are staged again as text, in batches of their own at the end.
         if (refused.length) batches.push(...fileBatches('text', refused));
         typed = true;
       } else {
-        await db.run('CREATE TABLE staged_lines (filename VARCHAR, line_number BIGINT, raw_record VARCHAR)');
-        await db.runConcurrently(
-          spread(
-            batch.files.map((f, i) => ({ path: f.path, bytes: batch.bytes[i]! })),
-            db.threads,
-          ).map((paths) => `INSERT INTO staged_lines ${ndjsonLinesSql(paths)}`),
-        );
+        await splitLines(batch);
         sql = NDJSON_STAGED_RECORDS;
       }
       await db.run(`CREATE OR REPLACE TEMP VIEW staged_records AS ${sql}`);
@@ -338,38 +355,20 @@ export const NUMERIC_FIELDS: readonly string[] = ['open', 'high', 'low', 'close'
 
 const typedFieldType = (f: string): string => (NUMERIC_FIELDS.includes(f) ? 'DOUBLE' : 'VARCHAR');
 
-const TYPED_COLUMNS = [
-  'raw_object VARCHAR',
-  'object_date VARCHAR',
-  'object_ingested_at VARCHAR',
-  'line_number BIGINT',
-  'raw_record VARCHAR',
-  'certified BOOLEAN',
-  ...canonicalFields.map((f) => `${f} ${typedFieldType(f)}`),
-].join(', ');
+const TYPED_STRUCT = sqlString(
+  JSON.stringify(Object.fromEntries(canonicalFields.map((f) => [f, typedFieldType(f)]))),
+);
 
 /**
- * One object's lines parsed typed, with the certificate of each line (see the module
- * comment). No try(): a line that is not JSON fails the statement, and the object goes
- * to the text path, which quarantines that line. A JSON number read as DOUBLE is the
- * value the text path gets from its re-printed text; a string or boolean would be cast
- * by DuckDB's rules, not the shared grammar, hence the certificate.
+ * A line a typed parse reads exactly as the text path does (in an object with
+ * plainStrings): it starts with `{`, has the canonical keys in the canonical order, and
+ * every numeric field is a JSON number or null. A JSON number read as DOUBLE is the value
+ * the text path gets from its re-printed text; a string or boolean would be cast by
+ * DuckDB's rules, not the shared grammar.
  */
-function typedLinesSql(o: ObjectRow): string {
-  const struct = sqlString(
-    JSON.stringify(Object.fromEntries(canonicalFields.map((f) => [f, typedFieldType(f)]))),
-  );
-  const numericPaths = sqlStringList(NUMERIC_FIELDS.map((f) => `$.${f}`));
-  return `
-SELECT
-  ${sqlString(o.raw_object)}, ${sqlString(o.object_date)}, ${sqlString(o.object_ingested_at)},
-  line_number, raw_record,
-  starts_with(raw_record, '{')
+const CERTIFIED = `starts_with(raw_record, '{')
     AND json_keys(raw_record) = ${sqlStringList(canonicalFields)}
-    AND list_has_all(['UBIGINT', 'BIGINT', 'DOUBLE', 'NULL'], json_type(raw_record, ${numericPaths})),
-  ${canonicalFields.map((f) => `f.${f}`).join(', ')}
-FROM (SELECT *, json_transform(raw_record, ${struct}) AS f FROM ${ndjsonLines([o.path])})`;
-}
+    AND list_has_all(['UBIGINT', 'BIGINT', 'DOUBLE', 'NULL'], json_type(raw_record, ${sqlStringList(NUMERIC_FIELDS.map((f) => `$.${f}`))}))`;
 
 /**
  * A typed batch with exactly the columns of 01_parsed_records (a test compares them).
@@ -405,4 +404,8 @@ SELECT
   etl_to_timestamp(NULLIF(ts, '')) AS ts,
   ${NUMERIC_FIELDS.join(', ')},
   etl_to_timestamp(COALESCE(NULLIF(ingested_at, ''), object_ingested_at)) AS ingested_at
-FROM staged_typed`;
+FROM (
+  SELECT o.raw_object, o.object_date, o.object_ingested_at, l.line_number, l.raw_record, unnest(l.f)
+  FROM (SELECT *, json_transform(raw_record, ${TYPED_STRUCT}) AS f FROM staged_lines) l
+  JOIN staged_objects o ON o.path = l.filename
+)`;
