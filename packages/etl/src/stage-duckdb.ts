@@ -11,18 +11,20 @@
  * everything after reads that table on all threads; batches bound the table's memory.
  *
  * Typed fast path (issue 16). Text staging costs what the baseline never pays: every
- * field as text, trimmed twice, every number and time through a grammar regex. For an
- * NDJSON object whose every line is exactly what the text path would type the same way,
- * DuckDB parses each line straight into typed values instead, and the job points the
- * plan's `parsed_records` (01's view, `TYPED_PATH_REPLACES`) at them for that batch; the
- * 14 validation rules of 02 still run on those rows, raw text and line numbers are kept,
- * so quarantine, the dedupe tie-break and row accounting are unchanged. A line qualifies
- * (`certified`) when it starts with `{`, has exactly the canonical keys in the canonical
+ * field as text, trimmed twice, every number through a grammar regex. For an NDJSON
+ * object whose every line a typed parse reads exactly as the text path does, the lines
+ * are split the same way (same line numbers, raw text, blank lines skipped) and parsed
+ * straight into typed values (`TYPED_PARSED_SQL`), and the job points the plan's
+ * `parsed_records` (01's view, `TYPED_PATH_REPLACES`) at them for that batch. The 14
+ * validation rules of 02 still run on those rows, so quarantine (with line numbers and
+ * raw text), the dedupe tie-break and row accounting are unchanged. A line qualifies
+ * (`CERTIFIED`) when it starts with `{`, has exactly the canonical keys in the canonical
  * order (no unknown, missing or duplicate key) and every numeric field is a JSON number
  * or null (not a string such as "1.5d" or "1_000", not a boolean); the object qualifies
  * when the screen found no backslash and no space next to a quote (`plainStrings`: no
  * string needs trimming) and every line is certified. Anything else, including a line
- * that is not JSON (the typed statement fails), sends the whole object to the text path.
+ * that is not JSON (the certifying scan fails; json_valid finds the object), sends the
+ * whole object to the text path, in a text batch of its own at the end.
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
