@@ -8,7 +8,7 @@
  */
 import { type Dirent, readdirSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { type TableSpec, tables } from '@ohlcv/core';
+import { schemaVersionParameters, type TableSpec, tables } from '@ohlcv/core';
 import type * as aws from '@pulumi/aws';
 import { arn, assumeRolePolicy, physicalName, policyDocument } from './iam.ts';
 import type { Input, Platform } from './platform.ts';
@@ -21,6 +21,7 @@ export const GLUE_MODULES = [
   'packages/etl/glue/etl_runner.py',
   'packages/etl/glue/etl_plan.py',
   'packages/etl/glue/etl_staging.py',
+  'packages/etl/glue/etl_reprocess.py',
 ];
 export const SQL_ROOT = 'sql';
 export const ETL_SQL_DIR = 'sql/etl';
@@ -74,7 +75,14 @@ export const glueTableArgs = (
   databaseName,
   description: spec.comment,
   tableType: 'EXTERNAL_TABLE',
-  parameters: { classification: 'parquet', EXTERNAL: 'TRUE', 'parquet.compression': 'SNAPPY' },
+  // The schema version (derived from tables.ts): catalog-sync migrates a table stamped older
+  // and refuses one stamped by a newer release.
+  parameters: {
+    classification: 'parquet',
+    EXTERNAL: 'TRUE',
+    'parquet.compression': 'SNAPPY',
+    ...schemaVersionParameters(spec),
+  },
   storageDescriptor: {
     location,
     inputFormat: PARQUET.inputFormat,
@@ -230,6 +238,9 @@ export function createGlue(
       // Overridden per run by etl-trigger's StartJobRun.
       '--manifest_key': '',
       '--correlation_id': '',
+      // Set only by `ohlcv reprocess --stage` (JSON, core's reprocessScopeSchema): rebuild
+      // that range from the manifest's raw objects alone; empty is a normal run.
+      '--reprocess_scope': '',
     },
   });
 

@@ -50,23 +50,21 @@ export function servicePermissions(p: Platform, r: PermissionRefs): Record<strin
       putEvents(r.pipelineBusArn),
     ],
     'catalog-sync': [
-      // Run summaries (Glue writes them) and this service's own pending/synced markers.
+      // Run summaries (Glue writes them), this service's own pending/synced markers and its
+      // ledger of superseded versions.
       readWriteObjects('RunSummariesAndMarkers', [objects(PREFIXES.runs)]),
       listPrefixes('ListRuns', r.bucketArn, [PREFIXES.runs]),
       {
+        // Exactly the Glue catalog adapter's calls (GLUE_CATALOG_ACTIONS): the table brought to
+        // this release's schema, then partitions read, created or switched forward.
         Sid: 'RegisterPartitions',
         Effect: 'Allow',
         Action: [
-          'glue:GetDatabase',
           'glue:GetTable',
-          // New columns in a table spec are added to the catalog table before partitions.
           'glue:UpdateTable',
-          'glue:GetPartition',
-          'glue:GetPartitions',
           'glue:BatchGetPartition',
-          'glue:CreatePartition',
           'glue:BatchCreatePartition',
-          'glue:UpdatePartition',
+          'glue:BatchUpdatePartition',
         ],
         Resource: [
           arn.glueCatalog(p, r.region),
@@ -74,7 +72,15 @@ export function servicePermissions(p: Platform, r: PermissionRefs): Record<strin
           ...Object.values(tables).map((t) => arn.glueTable(p, r.region, r.glueDatabase, t.name)),
         ],
       },
-      { Sid: 'ReadJobRun', Effect: 'Allow', Action: ['glue:GetJobRun'], Resource: [job] },
+      {
+        // Superseded partition versions, after the grace period: their files (listed under
+        // the version's prefix) and the ledger entry. Never a run summary.
+        Sid: 'RemoveSupersededVersions',
+        Effect: 'Allow',
+        Action: ['s3:DeleteObject'],
+        Resource: [objects(PREFIXES.processed), objects(PREFIXES.quarantine), objects(PREFIXES.superseded)],
+      },
+      listPrefixes('ListTableZones', r.bucketArn, [PREFIXES.processed, PREFIXES.quarantine]),
       putEvents(r.pipelineBusArn),
     ],
     'quality-alert': [

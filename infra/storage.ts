@@ -14,6 +14,8 @@ export const PREFIXES = {
   quarantine: 'quarantine/',
   manifests: '_manifests/',
   runs: '_runs/',
+  /** catalog-sync's ledger of superseded partition versions (services/catalog-sync/src/superseded.ts). */
+  superseded: '_runs/_superseded/',
   /** quality-alert's idempotency markers. */
   alerts: '_alerts/',
   /** ingestion's per-symbol cursor (latest bar fetched). */

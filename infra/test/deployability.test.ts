@@ -5,10 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, sep } from 'node:path';
-import { missingColumns } from '@ohlcv/aws/glue-catalog/glue-catalog';
+import { GLUE_CATALOG_ACTIONS, missingColumns } from '@ohlcv/aws/glue-catalog/glue-catalog';
 import { tables } from '@ohlcv/core';
 import { describe, expect, it } from 'vitest';
 import { catalogSyncConfig } from '../../services/catalog-sync/src/config.ts';
+import { SUPERSEDED_PREFIX } from '../../services/catalog-sync/src/superseded.ts';
 import { etlTriggerConfig } from '../../services/etl-trigger/src/config.ts';
 import { ingestionConfig, requireApiKey } from '../../services/ingestion/src/config.ts';
 import { qualityAlertConfig } from '../../services/quality-alert/src/config.ts';
@@ -16,6 +17,7 @@ import type { PolicyDocument } from '../iam.ts';
 import { resourceId } from '../queues.ts';
 import { glueJobDefinition, recordStage } from '../record-stage.ts';
 import { token } from '../recorder.ts';
+import { PREFIXES } from '../storage.ts';
 import { sharedTopology } from '../topology.ts';
 import { assertPolicyResourcesExist } from './assertions.ts';
 import { allows } from './policy-eval.ts';
@@ -46,8 +48,13 @@ const STATE_OBJECTS: Record<string, { read: string[]; write: string[] }> = {
       '_runs/jr_1/summary.json',
       '_runs/jr_1/catalog-synced.json',
       '_runs/jr_1/catalog-sync-pending.json',
+      '_runs/_superseded/2026-12-02T00-00-00.000Z-0a1b2c3d.json',
     ],
-    write: ['_runs/jr_1/catalog-sync-pending.json', '_runs/jr_1/catalog-synced.json'],
+    write: [
+      '_runs/jr_1/catalog-sync-pending.json',
+      '_runs/jr_1/catalog-synced.json',
+      '_runs/_superseded/2026-12-02T00-00-00.000Z-0a1b2c3d.json',
+    ],
   },
   'quality-alert': { read: ['_runs/jr_1/summary.json', '_alerts/a-1.json'], write: ['_alerts/a-1.json'] },
 };
@@ -69,10 +76,14 @@ describe('S3 permissions cover each service’s own state objects (defect 1)', (
         expect(allows(doc, { action: 's3:PutObject', resource: `${bucketArn}/${key}` }), `PUT ${key}`).toBe(
           true,
         );
-      // ...and no more than its prefixes: listing the processed zone stays forbidden.
-      expect(
-        allows(doc, { action: 's3:ListBucket', resource: bucketArn, context: { 's3:prefix': 'processed/' } }),
-      ).toBe(false);
+      // ...and no more than its prefixes: listing the raw zone stays forbidden (and the
+      // processed zone too, but to catalog-sync, which lists superseded versions there).
+      for (const zone of service === 'catalog-sync' ? ['raw/'] : ['raw/', 'processed/'])
+        if (service !== 'etl-trigger' || zone !== 'raw/')
+          expect(
+            allows(doc, { action: 's3:ListBucket', resource: bucketArn, context: { 's3:prefix': zone } }),
+            `ListBucket ${zone}`,
+          ).toBe(false);
     });
   }
 });
@@ -85,6 +96,54 @@ describe('catalog-sync may update tables (defect 2)', () => {
     );
     expect(tableArn).toBeDefined();
     expect(allows(doc, { action: 'glue:UpdateTable', resource: String(tableArn) })).toBe(true);
+  });
+});
+
+describe('catalog-sync switches partitions forward and removes superseded versions (issue 13)', () => {
+  const doc = policyOf('catalog-sync');
+  const tableArn = String(
+    doc.Statement.flatMap((s) => s.Resource ?? []).find((r) => String(r).endsWith('table/ohlcv_dev/bars')),
+  );
+  const version = 'processed/bars/date=2024-03-08/symbol=AAPL/_v0000000001-jr_1/';
+  it('may call exactly the Glue actions its catalog adapter calls', () => {
+    for (const action of GLUE_CATALOG_ACTIONS)
+      expect(allows(doc, { action, resource: tableArn }), action).toBe(true);
+    const granted = doc.Statement.flatMap((s) => s.Action).filter((a) => a.startsWith('glue:'));
+    expect([...new Set(granted)].sort()).toEqual([...GLUE_CATALOG_ACTIONS].sort());
+  });
+  it('may list and delete a superseded version and its ledger entry, never a run summary or raw', () => {
+    expect(PREFIXES.superseded).toBe(SUPERSEDED_PREFIX);
+    expect(
+      allows(doc, { action: 's3:ListBucket', resource: bucketArn, context: { 's3:prefix': version } }),
+    ).toBe(true);
+    for (const key of [
+      `${version}data_0.parquet`,
+      'quarantine/date=2024-03-08/_v0000000002-jr_2/data_0.parquet',
+      `${SUPERSEDED_PREFIX}x.json`,
+    ])
+      expect(allows(doc, { action: 's3:DeleteObject', resource: `${bucketArn}/${key}` }), key).toBe(true);
+    for (const key of ['_runs/jr_1/summary.json', 'raw/drops/a.csv', '_manifests/m-1.json'])
+      expect(allows(doc, { action: 's3:DeleteObject', resource: `${bucketArn}/${key}` }), key).toBe(false);
+  });
+});
+
+describe('the Glue job role covers a reprocess run (--reprocess_scope, etl_reprocess.py)', () => {
+  it('writes, lists, reads back and deletes its shadow lake under _runs/<run>/rebuild/, and publishes versions', () => {
+    const doc: PolicyDocument = JSON.parse(graph.find('aws.iam.RolePolicy', 'GlueJobPolicy')!.args.policy);
+    const shadow = '_runs/jr_1/rebuild/processed/bars/date=2024-03-08/symbol=AAPL/part-0.parquet';
+    for (const action of ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'])
+      expect(allows(doc, { action, resource: `${bucketArn}/${shadow}` }), action).toBe(true);
+    expect(
+      allows(doc, {
+        action: 's3:ListBucket',
+        resource: bucketArn,
+        context: { 's3:prefix': '_runs/jr_1/rebuild/' },
+      }),
+    ).toBe(true);
+    const version = 'processed/bars/date=2024-03-08/symbol=AAPL/_v0000000002-jr_1/part-00000.parquet';
+    expect(allows(doc, { action: 's3:PutObject', resource: `${bucketArn}/${version}` })).toBe(true);
+    // ...and raw stays read-only to it.
+    expect(allows(doc, { action: 's3:PutObject', resource: `${bucketArn}/raw/drops/a.csv` })).toBe(false);
   });
 });
 

@@ -223,6 +223,7 @@ describe('Glue assets', () => {
         ['glue-assets/etl_runner.py', join(root, 'packages/etl/glue/etl_runner.py')],
         ['glue-assets/etl_plan.py', join(root, 'packages/etl/glue/etl_plan.py')],
         ['glue-assets/etl_staging.py', join(root, 'packages/etl/glue/etl_staging.py')],
+        ['glue-assets/etl_reprocess.py', join(root, 'packages/etl/glue/etl_reprocess.py')],
         ...[
           'etl/10_clean.sql',
           'etl/20_dedupe.sql',
@@ -235,7 +236,7 @@ describe('Glue assets', () => {
       // The root of the sql tree: the job appends etl/... and quality/... itself.
       expect(job.args.defaultArguments['--sql_prefix']).toBe(`s3://${bucket}/glue-assets/sql/`);
       expect(job.args.defaultArguments['--extra-py-files']).toBe(
-        ['etl_runner.py', 'etl_plan.py', 'etl_staging.py']
+        ['etl_runner.py', 'etl_plan.py', 'etl_staging.py', 'etl_reprocess.py']
           .map((f) => `s3://${bucket}/glue-assets/${f}`)
           .join(','),
       );

@@ -1,4 +1,4 @@
-"""moto's server with four fixes the stage rehearsal needs (emulator quirks, kept out of the product).
+"""moto's server with five fixes the stage rehearsal needs (emulator quirks, kept out of the product).
 
 1. With IAM enforcement on, moto re-computes each request's SigV4 signature from the URL as
    werkzeug re-quotes it, where an escaped `/` or `:` (`prefix=raw%2F`, a key `EUR%2FUSD`)
@@ -16,6 +16,11 @@
    JSON body, header parameters that are JSON paths (`$.id`) resolved against the event, a 5 s
    timeout; a failed delivery is logged and never fails PutEvents (on AWS it is retried, then
    dead-lettered; moto has neither, so neither is rehearsed).
+5. DeleteObjects (POST ?delete) is authorised by AWS per key, as s3:DeleteObject on the
+   object's ARN; moto asks for s3:DeleteObject on the bucket's ARN instead, so a role granted
+   deletes under a prefix (catalog-sync: superseded versions) is denied every key. Here each
+   key is checked on its object ARN; when any is denied, the whole request is treated as
+   denied (stricter than AWS, which deletes the allowed ones: never looser).
 Everything else is `python -m moto.server` unchanged.
 """
 import copy
@@ -156,6 +161,28 @@ def send_to_targets_http(self, original_event, transform_input=True):
     return None
 
 
+from moto.s3 import responses as s3_responses
+from moto.s3.exceptions import BucketAccessDeniedError, S3AccessDeniedError
+
+_delete_keys = s3_responses.S3Response._bucket_response_delete_keys
+
+
+def delete_keys(self, bucket_name, authenticated=True):
+    if not authenticated:
+        import xmltodict
+
+        objects = xmltodict.parse(self.body, strip_whitespace=False)["Delete"].get("Object", [])
+        objects = objects if isinstance(objects, list) else [objects]
+        try:
+            for obj in objects:
+                self._authenticate_and_authorize_s3_action(bucket_name=bucket_name, key_name=obj["Key"])
+            authenticated = True
+        except (BucketAccessDeniedError, S3AccessDeniedError):
+            authenticated = False
+    return _delete_keys(self, bucket_name, authenticated=authenticated)
+
+
+s3_responses.S3Response._bucket_response_delete_keys = delete_keys
 events_models.Rule.send_to_targets = send_to_targets_http
 BaseResponse.setup_class = setup_class
 authorization.ActionAuthenticatorMixin._authenticate_and_authorize_action = authenticate_and_authorize

@@ -11,6 +11,7 @@ SELECT
   object_date,
   stage_error,
   unknown_keys,
+  duplicate_keys,
   NULLIF(trim(symbol), '') AS symbol,
   COALESCE(trim(exchange), '') AS exchange,
   NULLIF(trim(mic_code), '') AS mic_code,

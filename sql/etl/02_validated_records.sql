@@ -5,12 +5,28 @@
 -- engines order NaN above every number, so OHLC checks only look at finite prices).
 -- Only what later steps need is kept: the typed fields, and the raw text of rejected
 -- rows (the bulk of clean rows never carries it forward).
+-- reason_detail names the fields behind missing_field, unknown_field and duplicate_field
+-- ('missing: symbol, ts; unknown: ticker, time; duplicate: ts, timestamp'), canonical
+-- names for missing ones, the record's own spelling for the others; each list is cut
+-- at 200 characters with '…' (lengths and substrings count code points on both engines).
 SELECT
   raw_object, line_number, object_date,
   symbol, exchange, mic_code, currency, instrument_type, interval, ts,
   open, high, low, close, volume, source, ingested_at,
   reason_codes_csv,
-  CASE WHEN reason_codes_csv <> '' THEN raw_record END AS raw_record
+  CASE WHEN reason_codes_csv <> '' THEN raw_record END AS raw_record,
+  CASE
+    WHEN reason_codes_csv <> '' AND stage_error IS NULL THEN NULLIF(concat_ws(
+      '; ',
+      CASE WHEN missing_fields <> '' THEN 'missing: ' || missing_fields END,
+      CASE WHEN unknown_keys IS NOT NULL THEN 'unknown: ' || CASE
+        WHEN length(unknown_keys) > 200 THEN substr(unknown_keys, 1, 199) || '…' ELSE unknown_keys
+      END END,
+      CASE WHEN duplicate_keys IS NOT NULL THEN 'duplicate: ' || CASE
+        WHEN length(duplicate_keys) > 200 THEN substr(duplicate_keys, 1, 199) || '…' ELSE duplicate_keys
+      END END
+    ), '')
+  END AS reason_detail
 FROM (
   SELECT
     p.*,
@@ -18,12 +34,10 @@ FROM (
       WHEN p.stage_error IS NOT NULL THEN p.stage_error
       ELSE concat_ws(
         ',',
-        CASE
-          WHEN p.symbol IS NULL OR p.interval IS NULL OR p.ts_text IS NULL OR p.open_text IS NULL
-            OR p.high_text IS NULL OR p.low_text IS NULL OR p.close_text IS NULL
-          THEN 'missing_field'
-        END,
+        CASE WHEN p.missing_fields <> '' THEN 'missing_field' END,
         CASE WHEN p.unknown_keys IS NOT NULL THEN 'unknown_field' END,
+        -- A field named twice (ts and timestamp): which one was meant is not ours to guess.
+        CASE WHEN p.duplicate_keys IS NOT NULL THEN 'duplicate_field' END,
         CASE WHEN p.interval IS NOT NULL AND i.interval IS NULL THEN 'unknown_interval' END,
         CASE
           WHEN (p.open_text IS NOT NULL AND p.open IS NULL) OR (p.high_text IS NOT NULL AND p.high IS NULL)
@@ -59,7 +73,21 @@ FROM (
         CASE WHEN p.ingested_at IS NULL THEN 'ingested_at_unparseable' END
       )
     END AS reason_codes_csv
-  FROM parsed_records p
+  FROM (
+    SELECT
+      *,
+      concat_ws(
+        ', ',
+        CASE WHEN symbol IS NULL THEN 'symbol' END,
+        CASE WHEN interval IS NULL THEN 'interval' END,
+        CASE WHEN ts_text IS NULL THEN 'ts' END,
+        CASE WHEN open_text IS NULL THEN 'open' END,
+        CASE WHEN high_text IS NULL THEN 'high' END,
+        CASE WHEN low_text IS NULL THEN 'low' END,
+        CASE WHEN close_text IS NULL THEN 'close' END
+      ) AS missing_fields
+    FROM parsed_records
+  ) p
   CROSS JOIN run_params r
   LEFT JOIN intervals i ON i.interval = p.interval
 ) checked

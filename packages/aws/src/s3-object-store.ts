@@ -1,5 +1,6 @@
 /** ObjectStore on one S3 bucket. */
 import {
+  DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -108,5 +109,34 @@ export function s3ObjectStore(opts: S3ObjectStoreOptions): ObjectStore {
         ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (ContinuationToken);
     },
+
+    // DeleteObjects: up to 1000 keys a call; S3 answers per-key errors in a 200 response.
+    async delete(keys): Promise<void> {
+      for (let i = 0; i < keys.length; i += DELETE_OBJECTS_LIMIT) {
+        const chunk = keys.slice(i, i + DELETE_OBJECTS_LIMIT);
+        let errors: { Key?: string; Code?: string; Message?: string }[];
+        try {
+          const out = await client.send(
+            new DeleteObjectsCommand({
+              Bucket,
+              Delete: { Objects: chunk.map((Key) => ({ Key })), Quiet: true },
+            }),
+          );
+          errors = out.Errors ?? [];
+        } catch (err) {
+          throw wrap('DeleteObjects', chunk[0] ?? '', err);
+        }
+        if (errors.length > 0) {
+          const first = errors[0];
+          throw new AppError(
+            first?.Code === 'AccessDenied' ? 'ObjectStoreAccessDenied' : 'ObjectStoreDeleteFailed',
+            `S3 DeleteObjects: ${errors.length} of ${chunk.length} key(s) not deleted, first ${first?.Key}: ${first?.Code}: ${first?.Message}`,
+            { retryable: errors.every((e) => e.Code === 'InternalError' || e.Code === 'SlowDown') },
+          );
+        }
+      }
+    },
   };
 }
+
+const DELETE_OBJECTS_LIMIT = 1000;

@@ -141,8 +141,12 @@ export async function summarize(
         text: `ingestion of ${(detail.symbols as string[] | undefined)?.join(',') ?? '?'} failed: ${err?.code ?? ''}: ${err?.message ?? ''}`,
       });
     }
+    // The message names what went wrong (for a quarantine alert: the top reasons and fields).
     if (e.detailType === 'Alert Raised')
-      problems.push({ kind: 'alert', text: `alert [${String(detail.severity)}] ${String(detail.title)}` });
+      problems.push({
+        kind: 'alert',
+        text: `alert [${String(detail.severity)}] ${String(detail.title)} — ${String(detail.message)}`,
+      });
   }
   const jobsNow = rt.jobRunner.counts();
   const jobs = {

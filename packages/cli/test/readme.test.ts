@@ -22,6 +22,24 @@ describe('README', () => {
     for (const c of commands) expect(section, c.name).toMatch(new RegExp(`\\| \`${c.name}[ \`]`));
   });
 
+  it("the field-alias table is the ETL plan's (sql/etl/plan.json staging.fieldAliases)", () => {
+    const plan = JSON.parse(readFileSync(path.join(repoRoot, 'sql/etl/plan.json'), 'utf8')) as {
+      staging: { fieldAliases: Record<string, string>; fields: string[] };
+    };
+    const table = readme.slice(readme.indexOf('<!-- field-aliases'));
+    const rows = table.slice(0, table.indexOf('\n\n')).split('\n').slice(3);
+    const cells = rows.map((r) => r.split('|').map((c) => [...c.matchAll(/`([^`]+)`/g)].map((m) => m[1]!)));
+    // Every field once, each with exactly its aliases.
+    expect(cells.flatMap((c) => c[1]!).sort()).toEqual([...plan.staging.fields].sort());
+    for (const c of cells)
+      for (const field of c[1]!)
+        expect(c[3], field).toEqual(
+          Object.entries(plan.staging.fieldAliases)
+            .filter(([, f]) => f === field)
+            .map(([alias]) => alias),
+        );
+  });
+
   it('every file a quick-start `cp` copies is in the repository', () => {
     const copies = [...readme.matchAll(/^cp (\S+) /gm)].map((m) => m[1]!);
     expect(copies.length).toBeGreaterThan(0);

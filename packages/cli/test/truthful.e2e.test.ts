@@ -97,6 +97,76 @@ describe('bad input: exit 2 before any work, naming the field', () => {
   });
 });
 
+type AlertEnvelope = { 'detail-type': string; detail: { kind: string; message: string } };
+
+describe('bad columns are named; field aliases hold in every format (issue 14)', () => {
+  it('a ticker,freq,time,… CSV is quarantined naming the columns, the alert says which; timestamp-NDJSON is bars', () => {
+    const home = path.join(root, 'columns');
+    const csv = path.join(root, 'ticker.csv');
+    fs.writeFileSync(
+      csv,
+      'ticker,freq,time,o,h,l,c,v\nAAPL,1day,2024-06-03,10,11,9,10.5,1000\nMSFT,1day,2024-06-03,10,11,9,10.5,1000\n',
+    );
+    const ndjson = path.join(root, 'timestamp.ndjson');
+    const line = (symbol: string, key: string) =>
+      JSON.stringify({
+        symbol,
+        interval: '1day',
+        [key]: '2024-06-03',
+        open: 10,
+        high: 11,
+        low: 9,
+        close: 10.5,
+      });
+    fs.writeFileSync(ndjson, `${line('TSA', 'timestamp')}\n${line('TSB', 'DateTime')}\n`);
+    const dropped = ohlcv(home, ['drop', csv, ndjson]);
+    expect(dropped.code, dropped.err).toBe(0);
+    const drained = ohlcv(home, ['drain']);
+    expect(drained.code, drained.out + drained.err).toBe(0);
+
+    const sql = (q: string) => {
+      const r = ohlcv(home, ['query', '--sql', q, '--format', 'json']);
+      expect(r.code, r.err).toBe(0);
+      return JSON.parse(r.out) as Record<string, unknown>[];
+    };
+    const detail =
+      'missing: symbol, interval, ts, open, high, low, close; unknown: ticker, freq, time, o, h, l, c, v';
+    expect(
+      sql(
+        "SELECT line_number, reason_codes, reason_detail FROM ohlcv.quarantine WHERE raw_object LIKE '%ticker.csv' ORDER BY line_number",
+      ),
+    ).toEqual([
+      { line_number: 2, reason_codes: ['missing_field', 'unknown_field'], reason_detail: detail },
+      { line_number: 3, reason_codes: ['missing_field', 'unknown_field'], reason_detail: detail },
+    ]);
+    expect(
+      sql("SELECT symbol FROM ohlcv.bars WHERE raw_object LIKE '%timestamp.ndjson' ORDER BY symbol").map(
+        (r) => r.symbol,
+      ),
+    ).toEqual(['TSA', 'TSB']);
+
+    const alerts = ohlcv(home, [
+      'events',
+      'tail',
+      '--source',
+      'ohlcv.quality-alert',
+      '--last',
+      '50',
+      '--format',
+      'json',
+    ])
+      .out.trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { event: AlertEnvelope }).event)
+      .filter((e) => e['detail-type'] === 'Alert Raised' && e.detail.kind === 'quarantine-threshold');
+    expect(alerts).toHaveLength(1);
+    // The drain's own summary shows the alert with its reasons too.
+    expect(drained.out).toContain(`missing_field, unknown_field — ${detail}`);
+    expect(alerts[0]!.detail.message).toMatch(/^\d+\.\d\d% quarantined \(2 of \d rows, threshold 5\.00%\): /);
+    expect(alerts[0]!.detail.message).toContain(`missing_field, unknown_field — ${detail} (2 rows)`);
+  });
+});
+
 describe('a request that still fails validation reaches the worker', () => {
   it('becomes Ingestion Batch Failed and an alert, consumed at once, not three retries and a DLQ message', async () => {
     const home = path.join(root, 'worker');

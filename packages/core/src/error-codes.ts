@@ -74,6 +74,11 @@ export const errorCodes = {
   GlueUpdateTableFailed: 'Glue UpdateTable failed',
   GlueBatchCreatePartitionFailed: 'Glue BatchCreatePartition failed',
   GluePartitionFailed: 'Glue rejected some partitions of a batch',
+  GlueBatchGetPartitionFailed: 'Glue BatchGetPartition failed',
+  GlueBatchUpdatePartitionFailed: 'Glue BatchUpdatePartition failed',
+  GlueTableTooNew:
+    'the Glue table carries a schema version of a newer release than this one (deploy that release, or restore the table with this release)',
+  ObjectStoreDeleteFailed: 'deleting objects failed (S3 DeleteObjects errors)',
 
   // Query engine port.
   QueryFailed: 'the local query engine failed a statement',

@@ -20,6 +20,11 @@ export interface ObjectStore {
   head(key: string): Promise<ObjectInfo | undefined>;
   /** Every object whose key starts with `prefix`, in key order. */
   list(prefix: string): AsyncIterable<ObjectInfo>;
+  /**
+   * Deletes these keys (a missing one is not an error). Optional: only what removes
+   * superseded partition versions (catalog-sync on AWS) needs it.
+   */
+  delete?(keys: readonly string[]): Promise<void>;
 }
 
 /** Publishes our own `ohlcv.*` events onto the pipeline bus. */
@@ -52,10 +57,7 @@ export interface Catalog {
    * Idempotent: an already registered partition counts as `existing`, not an error. A
    * partition registered at an older version (location) is switched to the newer one.
    */
-  registerPartitions(
-    table: string,
-    partitions: readonly PartitionSpec[],
-  ): Promise<{ added: number; existing: number }>;
+  registerPartitions(table: string, partitions: readonly PartitionSpec[]): Promise<RegisterOutcome>;
   /**
    * Every table of one run in one switch, where the catalog can do that (the local one:
    * one transaction), so readers see all of a run or none of it. Without it the caller
@@ -63,7 +65,22 @@ export interface Catalog {
    */
   registerRun?(
     tables: readonly { table: string; partitions: readonly PartitionSpec[] }[],
-  ): Promise<{ added: number; existing: number }[]>;
+  ): Promise<RegisterOutcome[]>;
+}
+
+export interface RegisterOutcome {
+  /** Partitions new to the catalog. */
+  added: number;
+  /** Partitions it already had (switched forward or left as they were). */
+  existing: number;
+  /** Of `existing`, those switched to a newer version's location. */
+  switched?: number;
+  /**
+   * Locations the switch moved away from, for a catalog whose caller removes their files
+   * (Glue: catalog-sync, after a grace period). A catalog that removes them itself (the
+   * local one) leaves this out.
+   */
+  superseded?: { table: string; values: Record<string, string>; location: string }[];
 }
 
 export type QueryParams = Record<string, string | number | boolean | null>;

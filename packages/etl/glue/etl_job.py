@@ -17,7 +17,9 @@ import sys
 REQUIRED = ["JOB_NAME", "JOB_RUN_ID", "manifest_key", "bucket", "sql_prefix"]
 # Optional: --MIN_DATE (YYYY-MM-DD), the date floor of 02_validated_records (run_params.min_ts),
 # as OHLCV_MIN_DATE is for the DuckDB runner; default 1800-01-01.
-OPTIONAL = ["MIN_DATE"]
+OPTIONAL = ["MIN_DATE", "reprocess_scope"]
+# --reprocess_scope (JSON {from, to, symbols}; infra declares it empty): set by
+# `ohlcv reprocess --stage`, the run rebuilds that range from raw (etl_reprocess.py).
 
 
 # ---- the seam ---------------------------------------------------------------------------
@@ -75,6 +77,23 @@ class S3Storage:
             out += [p["Prefix"][len(prefix):-1] for p in page.get("CommonPrefixes", [])]
         return out
 
+    def list_files(self, prefix):
+        out = []
+        for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+            out += [o["Key"] for o in page.get("Contents", [])]
+        return sorted(out)
+
+    def copy(self, src, dst):
+        self.s3.copy_object(Bucket=self.bucket, Key=dst, CopySource={"Bucket": self.bucket, "Key": src})
+
+    def delete_prefix(self, prefix):
+        keys = self.list_files(prefix)
+        for i in range(0, len(keys), 1000):
+            out = self.s3.delete_objects(Bucket=self.bucket,
+                                         Delete={"Objects": [{"Key": k} for k in keys[i:i + 1000]], "Quiet": True})
+            if out.get("Errors"):
+                raise RuntimeError(f"DeleteObjects under {prefix}: {out['Errors'][0]}")
+
 
 class FolderStorage:
     """A local folder standing for s3://<bucket>/ (OHLCV_ETL_S3_ROOT)."""
@@ -118,6 +137,32 @@ class FolderStorage:
         except FileNotFoundError:
             return []
 
+    def list_files(self, prefix):
+        base = self._path(prefix)
+        if os.path.isfile(base):
+            return [prefix]
+        out = []
+        for dirpath, _dirs, files in os.walk(base):
+            for f in files:
+                out.append(os.path.relpath(os.path.join(dirpath, f), self.root).replace(os.sep, "/"))
+        return sorted(out)
+
+    def copy(self, src, dst):
+        import shutil
+
+        path = self._path(dst)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        shutil.copyfile(self._path(src), path)
+
+    def delete_prefix(self, prefix):
+        import shutil
+
+        path = self._path(prefix)
+        if os.path.isdir(path):
+            shutil.rmtree(path)
+        elif os.path.exists(path):
+            os.remove(path)
+
 
 def storage_for(bucket):
     root = os.environ.get("OHLCV_ETL_S3_ROOT")
@@ -143,7 +188,12 @@ def main(argv, spark=None, now=None):
     import etl_runner
 
     args = resolve_args(argv)
-    return etl_runner.run_job(spark or spark_session(), storage_for(args["bucket"]), args, now=now)
+    session, storage = spark or spark_session(), storage_for(args["bucket"])
+    if args.get("reprocess_scope"):
+        import etl_reprocess
+
+        return etl_reprocess.run_reprocess(session, storage, args, now=now)
+    return etl_runner.run_job(session, storage, args, now=now)
 
 
 if __name__ == "__main__":

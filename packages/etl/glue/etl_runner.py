@@ -105,6 +105,10 @@ def run_job(spark, storage, args, now=None):
                              "passed": failed == 0, "failedRows": failed})
     timer("quality")
     counts = spark.sql(f"SELECT * FROM {plan.doc['runCounts']}").collect()[0].asDict()
+    top = spark.sql(f"SELECT * FROM {plan.doc['quarantineTop']['relation']} ORDER BY rank").collect()
+    quarantine_reasons = [{"reasonCodes": r["reason_codes_csv"].split(","),
+                           **({} if r["reason_detail"] is None else {"detail": r["reason_detail"]}),
+                           "rows": int(r["rows"])} for r in top]
     written = []
     for out in plan.outputs:
         written += _write(spark, storage, plan, out)
@@ -116,7 +120,8 @@ def run_job(spark, storage, args, now=None):
         "finishedAt": _iso(datetime.now(timezone.utc)), "objects": len(unique_objects(manifest["objects"])),
         "rowsIn": int(counts["rows_in"]), "rowsKept": int(counts["rows_kept"]),
         "rowsQuarantined": int(counts["rows_quarantined"]), "duplicates": int(counts["duplicates"]),
-        "partitionsWritten": written, "dataQuality": data_quality, "planVersion": plan.version(),
+        "partitionsWritten": written, "dataQuality": data_quality, "quarantineReasons": quarantine_reasons,
+        "planVersion": plan.version(),
     }
     if summary["rowsIn"] != summary["rowsKept"] + summary["rowsQuarantined"] + summary["duplicates"]:
         raise RowAccountingMismatch(f"rows in {summary['rowsIn']} != kept + quarantined + duplicates")
@@ -174,8 +179,12 @@ def _load_existing(spark, storage, plan, name):
                  for r in chosen if int(r["is_context"]) == is_context]
         if not paths:
             continue
-        part = spark.read.option("basePath", base).parquet(*paths)
-        typed = [F.col(c["name"]).cast(c["type"]).alias(c["name"]) for c in shape["columns"]]
+        # mergeSchema: files written before a column was added (quarantine's reason_detail)
+        # lack it; where no file has it, it reads as NULL (job.ts does the same).
+        part = spark.read.option("basePath", base).option("mergeSchema", "true").parquet(*paths)
+        present = set(part.columns)
+        typed = [(F.col(c["name"]) if c["name"] in present else F.lit(None)).cast(c["type"]).alias(c["name"])
+                 for c in shape["columns"]]
         df = df.unionByName(part.select(*typed, *[F.col(k) for k in path_only], F.lit(is_context).alias("is_context")))
     # Read now: the same partitions are overwritten later in this run.
     (df.localCheckpoint(eager=True) if chosen else df).createOrReplaceTempView(name)

@@ -19,6 +19,9 @@ from decimal import Decimal
 
 # RE2's \s, which the DuckDB runner's blank-line test uses for NDJSON.
 _RE2_SPACE = " \t\n\f\r"
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# What a Twelve Data value carries; the rest of a bar comes from meta.
+_VALUE_FIELDS = frozenset(("ts", "open", "high", "low", "close", "volume"))
 
 
 class Staging:
@@ -30,6 +33,7 @@ class Staging:
         self.intraday = re.compile(contract["intradayInterval"])
         self.line_error = contract["errors"]["line"]
         self.object_error = contract["errors"]["object"]
+        self.aliases = contract["fieldAliases"]
 
     # ---- the contract's text rule -------------------------------------------------------
 
@@ -41,7 +45,34 @@ class Staging:
         return t or None
 
     def _bad(self, line, raw, code=None):
-        return {"line_number": line, "raw_record": raw, "stage_error": code or self.line_error, "unknown_keys": None}
+        return {"line_number": line, "raw_record": raw, "stage_error": code or self.line_error,
+                "unknown_keys": None, "duplicate_keys": None}
+
+    # ---- field names, the same in every format (fieldOfKey, mapKeys) -------------------
+
+    def field_of_key(self, key):
+        """The canonical field a key names: trimmed, ASCII case ignored, aliased; else None."""
+        name = self.clean(key) or ""
+        if _NON_ASCII.search(name):
+            return None
+        lower = name.lower()
+        field = self.aliases.get(lower, lower)
+        return field if field in self.known else None
+
+    def map_keys(self, keys, only=None):
+        """(field per key, unknown_keys, duplicate_keys) by the staging contract."""
+        fields = []
+        for k in keys:
+            f = self.field_of_key(k)
+            fields.append(f if f is not None and (only is None or f in only) else None)
+        count = {}
+        for f in fields:
+            if f is not None:
+                count[f] = count.get(f, 0) + 1
+        spell = lambda k: self.clean(k) or '""'  # noqa: E731
+        unknown = [spell(k) for k, f in zip(keys, fields) if f is None]
+        duplicate = [spell(k) for k, f in zip(keys, fields) if f is not None and count[f] > 1]
+        return fields, ", ".join(unknown) or None, ", ".join(duplicate) or None
 
     # ---- one object ---------------------------------------------------------------------
 
@@ -78,11 +109,20 @@ class Staging:
                 out.append({**self._bad(i, raw), **{f: None for f in self.fields}})
                 continue
             pairs, values = doc
-            unknown = [k for k, _ in pairs if k not in self.known]
+            keys = [k for k, _ in pairs]
             rec = {"line_number": i, "raw_record": raw, "stage_error": None,
-                   "unknown_keys": ",".join(unknown) or None}
+                   "unknown_keys": None, "duplicate_keys": None}
+            if keys == self.fields:
+                by_field = values
+            else:
+                fields, rec["unknown_keys"], rec["duplicate_keys"] = self.map_keys(keys)
+                # A field's value is its first key's (values: first-wins per spelling).
+                by_field = {}
+                for k, f in zip(keys, fields):
+                    if f is not None and f not in by_field:
+                        by_field[f] = values.get(k)
             for f in self.fields:
-                rec[f] = self.clean(values.get(f))
+                rec[f] = self.clean(by_field.get(f))
             out.append(rec)
         return out
 
@@ -93,13 +133,8 @@ class Staging:
         header_index = next((i for i, l in enumerate(lines) if self.clean(l) is not None), -1)
         if header_index < 0:
             return []
-        aliases = self.c["csvAliases"]
-        header = []
-        for h in split_csv_line(re.sub(r"\r$", "", lines[header_index])) or []:
-            name = (self.clean(h) or "").lower()
-            header.append(aliases.get(name, name))
-        unknown = [h for h in header if h not in self.known]
-        unknown_keys = ",".join(unknown) if unknown else None
+        header = split_csv_line(re.sub(r"\r$", "", lines[header_index])) or []
+        fields, unknown_keys, duplicate_keys = self.map_keys(header)
         out = []
         for i in range(header_index + 1, len(lines)):
             raw = re.sub(r"\r$", "", lines[i])
@@ -109,10 +144,12 @@ class Staging:
             if cells is None or len(cells) != len(header):
                 out.append(self._bad(i + 1, raw))
                 continue
-            rec = {"line_number": i + 1, "raw_record": raw, "stage_error": None, "unknown_keys": unknown_keys}
-            for h, cell in zip(header, cells):
-                if h in self.known:
-                    rec[h] = self.clean(cell)
+            rec = {"line_number": i + 1, "raw_record": raw, "stage_error": None, "unknown_keys": unknown_keys,
+                   "duplicate_keys": duplicate_keys}
+            # A field given twice takes its first column (the record is quarantined anyway).
+            for f, cell in zip(fields, cells):
+                if f is not None and f not in rec:
+                    rec[f] = self.clean(cell)
             out.append(rec)
         return out
 
@@ -147,15 +184,23 @@ class Staging:
                 if not isinstance(v, dict):
                     out.append(self._bad(line, raw))
                     continue
-                dt = self._str(v.get("datetime"))
+                # The value's keys read like any record's (datetime is an alias of ts), first one wins.
+                keys = list(v.keys())
+                fields, _, duplicate_keys = self.map_keys(keys, _VALUE_FIELDS)
+                first = {}
+                for k, f in zip(keys, fields):
+                    if f is not None and f not in first:
+                        first[f] = v[k]
+                dt = self._str(first.get("ts"))
                 rec = {"line_number": line, "raw_record": raw, "stage_error": None, "unknown_keys": None,
+                       "duplicate_keys": duplicate_keys,
                        "symbol": symbol, "exchange": self._str(meta.get("exchange")) or "",
                        "mic_code": self._str(meta.get("mic_code")),
                        "currency": self._str(meta.get("currency")) or (quote_currency(symbol) if symbol else None),
                        "instrument_type": self._str(meta.get("type")), "interval": interval,
                        "ts": dt[:10] if dt is not None and not intraday else dt, "tz": tz, "source": "twelvedata"}
                 for f in ("open", "high", "low", "close", "volume"):
-                    rec[f] = self._str(v.get(f))
+                    rec[f] = self._str(first.get(f))
                 out.append(rec)
         return out
 

@@ -6,7 +6,15 @@
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { listValue } from '@duckdb/node-api';
-import type { Clock, Logger, Manifest, RunSummary, TableName, WrittenPartition } from '@ohlcv/core';
+import type {
+  Clock,
+  Logger,
+  Manifest,
+  QuarantineReason,
+  RunSummary,
+  TableName,
+  WrittenPartition,
+} from '@ohlcv/core';
 import { AppError, duckdbType, runSummaryKey, silentLogger, tables } from '@ohlcv/core';
 import type { DuckSession } from './duckdb.ts';
 import { openDuckSession, sqlString, sqlStringList } from './duckdb.ts';
@@ -96,7 +104,12 @@ export async function runEtlJob(input: RunEtlJobInput): Promise<RunSummary> {
     const steps = loadEtlSteps(plan);
     const rules = loadQualityRules(plan);
     // What is read after the steps: the quality rules, the written relations, the counts.
-    const readAfter = [...rules.map((r) => r.sql), ...plan.outputs.map((o) => o.relation), plan.runCounts];
+    const readAfter = [
+      ...rules.map((r) => r.sql),
+      ...plan.outputs.map((o) => o.relation),
+      plan.runCounts,
+      plan.quarantineTop.relation,
+    ];
     // A step's partition selection reads relations too, just before the step runs.
     const withSelection = steps.map((s) => ({
       ...s,
@@ -169,6 +182,9 @@ export async function runEtlJob(input: RunEtlJobInput): Promise<RunSummary> {
     timer('quality');
 
     const counts = (await db.all(`SELECT * FROM ${plan.runCounts}`))[0] ?? {};
+    const quarantineReasons = quarantineReasonsOf(
+      await db.all(`SELECT * FROM ${plan.quarantineTop.relation} ORDER BY rank`),
+    );
     const partitionsWritten: WrittenPartition[] = [];
     const publish: Publish = (staging, table, rel) =>
       publishVersion(committed, lakeRoot, staging, join(tableDir(lakeRoot, table), rel), jobRunId);
@@ -191,6 +207,7 @@ export async function runEtlJob(input: RunEtlJobInput): Promise<RunSummary> {
       duplicates: Number(counts.duplicates ?? 0),
       partitionsWritten,
       dataQuality,
+      quarantineReasons,
       planVersion: planVersion(plan),
     };
     if (summary.rowsIn !== summary.rowsKept + summary.rowsQuarantined + summary.duplicates) {
@@ -278,6 +295,15 @@ export function stepsPerStagingBatch(
   return out;
 }
 
+/** The plan's quarantine_top rows as the run summary carries them (twin: etl_runner.py). */
+export function quarantineReasonsOf(rows: readonly Record<string, unknown>[]): QuarantineReason[] {
+  return rows.map((r) => ({
+    reasonCodes: String(r.reason_codes_csv).split(','),
+    ...(r.reason_detail === null || r.reason_detail === undefined ? {} : { detail: String(r.reason_detail) }),
+    rows: Number(r.rows),
+  }));
+}
+
 /** A key listed twice in one manifest is read once (the latest write). */
 function uniqueObjects(objects: Manifest['objects']): Manifest['objects'] {
   const byKey = new Map<string, Manifest['objects'][number]>();
@@ -351,10 +377,19 @@ async function loadExisting(
         ),
       );
     if (!files.length) continue;
+    const scan = `read_parquet(${sqlStringList(files)}, hive_partitioning = true, hive_types = {${hiveTypes}}, union_by_name = true)`;
+    // A column that no file has yet (files written before it was added, e.g. quarantine's
+    // reason_detail) reads as NULL; union_by_name fills it only where some file has it.
+    const present = new Set(
+      (await db.all(`DESCRIBE SELECT * FROM ${scan}`)).map((r) => String(r.column_name)),
+    );
+    const select = tables[table].columns.map((c) =>
+      present.has(c.name) ? c.name : `CAST(NULL AS ${duckdbType[c.type]}) AS ${c.name}`,
+    );
     // A partition key that is also a column (bars' symbol) is read from the path.
     await db.run(
-      `INSERT INTO ${name} SELECT ${[...columnNames(table), ...pathOnlyKeys(table)].join(', ')}, ${isContext}
-       FROM read_parquet(${sqlStringList(files)}, hive_partitioning = true, hive_types = {${hiveTypes}}, union_by_name = true)`,
+      `INSERT INTO ${name} SELECT ${[...select, ...pathOnlyKeys(table)].join(', ')}, ${isContext}
+       FROM ${scan}`,
     );
   }
   await db.run('DROP TABLE lake_partitions');

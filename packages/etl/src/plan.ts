@@ -39,7 +39,7 @@ export interface StagingContract {
   columns: string[];
   bigintColumns: string[];
   whitespace: string;
-  csvAliases: Record<string, string>;
+  fieldAliases: Record<string, string>;
   intradayInterval: string;
   ndjsonSuffixes: string[];
   errors: { line: string; object: string };
@@ -52,6 +52,7 @@ export interface Plan {
   outputs: OutputSpec[];
   quality: { rules: string[] };
   runCounts: string;
+  quarantineTop: { relation: string };
   staging: StagingContract;
   escaping: { characters: string };
 }

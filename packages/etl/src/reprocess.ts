@@ -49,13 +49,42 @@ export interface ReprocessResult {
   removed: Array<{ table: TableName; values: Record<string, string>; location: string }>;
 }
 
+const DAY_MS = 86_400_000;
+const shiftDays = (date: string, days: number): string =>
+  new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+const monthEnd = (date: string): string => {
+  const d = new Date(`${date.slice(0, 7)}-01T00:00:00Z`);
+  d.setUTCMonth(d.getUTCMonth() + 1);
+  return new Date(d.getTime() - DAY_MS).toISOString().slice(0, 10);
+};
+/** Days of raw read beyond the months in scope: the bars before and after it that derived values look at. */
+export const RAW_CONTEXT_DAYS = 10;
+
+/**
+ * Whether a raw object can hold bars a reprocess of `scope` needs, by its key alone (a
+ * stage lists raw/ instead of reading it all). Objects in a dated layout (a `date=YYYY-MM-DD`
+ * folder, as ingestion writes `raw/source=twelvedata/date=…/`) hold that UTC date's bars:
+ * kept when the date falls in the months the range meets (bars_daily partitions are whole
+ * months) widened by RAW_CONTEXT_DAYS each side (previous and next bars of pct_change and
+ * daily_return). Anything else (drops) may hold any date: always kept. Symbols never narrow
+ * the raw: hourly and daily partitions hold every symbol.
+ */
+export function rawKeyInScope(key: string, scope: ReprocessScope): boolean {
+  const m = /(?:^|\/)date=(\d{4}-\d{2}-\d{2})\//.exec(key);
+  if (!m?.[1]) return true;
+  const d = m[1];
+  if (scope.from && d < shiftDays(`${scope.from.slice(0, 7)}-01`, -RAW_CONTEXT_DAYS)) return false;
+  if (scope.to && d > shiftDays(monthEnd(scope.to), RAW_CONTEXT_DAYS)) return false;
+  return true;
+}
+
 const inRange = (d: string, s: ReprocessScope) => (!s.from || d >= s.from) && (!s.to || d <= s.to);
 const monthMeets = (m: string, s: ReprocessScope) =>
   (!s.from || m >= s.from.slice(0, 7)) && (!s.to || m <= s.to.slice(0, 7));
 const unscoped = (s: ReprocessScope) => !s.from && !s.to && !s.symbols?.length;
 
-/** The partitions of `table` to take from the rebuild, given both lakes' partitions. */
-function scopeOf(
+/** The partitions of `table` to take from the rebuild, given both lakes' partitions (the Glue job's twin: etl_reprocess.py). */
+export function scopeOf(
   table: TableName,
   s: ReprocessScope,
   rebuilt: Record<string, string>[],

@@ -15,7 +15,13 @@ import { AppError, type RunSummary, runSummarySchema } from '@ohlcv/core';
 export const glueScriptDir = fileURLToPath(new URL('../glue/', import.meta.url));
 export const sparkDriverScript = fileURLToPath(new URL('../spark/driver.py', import.meta.url));
 /** The job script and its modules, as infra uploads them (script first). */
-export const glueJobFiles = ['etl_job.py', 'etl_runner.py', 'etl_plan.py', 'etl_staging.py'] as const;
+export const glueJobFiles = [
+  'etl_job.py',
+  'etl_runner.py',
+  'etl_plan.py',
+  'etl_staging.py',
+  'etl_reprocess.py',
+] as const;
 
 /** Python with pyspark: OHLCV_SPARK_PYTHON, else the project venv (.ci/prepare.d/10-python.sh). */
 export function sparkPython(): string | undefined {

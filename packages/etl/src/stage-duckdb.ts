@@ -320,32 +320,72 @@ function ndjsonLines(paths: readonly string[]): string {
 
 /**
  * The staged lines as records: each line parsed once (json_transform) into the
- * canonical fields as text.
+ * canonical fields as text. A line whose keys are not all canonical names (an alias such
+ * as `timestamp`, another case, an unknown key) takes the staging contract's key
+ * mapping (fieldOfKey in stage-formats.ts): each field's value is its first key's,
+ * converted exactly as json_transform converts it.
  */
 const NDJSON_STAGED_RECORDS: string = (() => {
   const known = sqlStringList(canonicalFields);
   const struct = sqlString(JSON.stringify(Object.fromEntries(canonicalFields.map((f) => [f, 'VARCHAR']))));
+  const { whitespace, fieldAliases } = loadPlan().staging;
   // The staging contract: field text trimmed of the plan's whitespace, empty text NULL.
-  const ws = [...loadPlan().staging.whitespace].map((c) => `chr(${c.charCodeAt(0)})`).join(' || ');
-  const fieldCols = canonicalFields.map((f) => `NULLIF(trim(l.f.${f}, ${ws}), '') AS ${f}`).join(', ');
+  const ws = [...whitespace].map((c) => `chr(${c.charCodeAt(0)})`).join(' || ');
+  const aliasCases = Object.entries(fieldAliases)
+    .map(([alias, field]) => `WHEN ${sqlString(alias)} THEN ${sqlString(field)}`)
+    .join(' ');
+  // fieldOfKey: trimmed, ASCII case ignored (a non-ASCII name matches nothing), aliased.
+  const fieldOf = (k: string) => `(CASE
+      WHEN regexp_matches(trim(${k}, ${ws}), '[^\\x00-\\x7f]') THEN NULL
+      ELSE list_position(${known}, CASE lower(trim(${k}, ${ws})) ${aliasCases} ELSE lower(trim(${k}, ${ws})) END)
+    END)`;
+  const spelling = (k: string) => `COALESCE(NULLIF(trim(${k}, ${ws}), ''), '""')`;
+  // The JSON pointer of a key: ~ and / escaped (RFC 6901).
+  const pointer = (k: string) => `'/' || replace(replace(${k}, '~', '~0'), '/', '~1')`;
+  const fieldCols = canonicalFields
+    .map((f, i) => {
+      const mapped = `json_transform(json_extract(l.raw_record, ${pointer(`l.keys[list_position(l.fields, ${i + 1})]`)}), '"VARCHAR"')`;
+      const value = `CASE WHEN NOT l.mapped THEN l.f.${f} WHEN list_position(l.fields, ${i + 1}) > 0 THEN ${mapped} END`;
+      return `NULLIF(trim(${value}, ${ws}), '') AS ${f}`;
+    })
+    .join(',\n  ');
   return `
 SELECT
   o.raw_object, l.line_number, l.raw_record,
   CASE WHEN l.is_object THEN NULL ELSE 'unparseable_line' END AS stage_error,
-  CASE
-    -- Fast path: ingestion writes exactly the canonical keys in this order.
-    WHEN NOT l.is_object OR json_keys(l.raw_record) = ${known} THEN NULL
-    ELSE NULLIF(array_to_string(list_filter(json_keys(l.raw_record), lambda k: NOT list_contains(${known}, k)), ','), '')
+  CASE WHEN l.fields IS NULL THEN NULL
+    ELSE NULLIF(array_to_string([${spelling('k')} FOR k, i IN l.keys IF l.fields[i] IS NULL], ', '), '')
   END AS unknown_keys,
+  CASE WHEN l.fields IS NULL OR len(list_distinct(l.fields)) = len(list_filter(l.fields, lambda x: x IS NOT NULL)) THEN NULL
+    ELSE array_to_string(
+      list_filter(l.keys, lambda k, i: l.fields[i] IS NOT NULL AND len(list_filter(l.fields, lambda x: x = l.fields[i])) > 1)
+        .list_transform(lambda k: ${spelling('k')}), ', ')
+  END AS duplicate_keys,
   ${fieldCols},
   CAST(NULL AS VARCHAR) AS tz,
   o.object_date, o.object_ingested_at
 FROM (
   SELECT
     *,
-    -- Valid JSON (try() yields NULL for invalid text) that starts with '{' is an object.
-    f IS NOT NULL AND CASE WHEN left(raw_record, 1) = '{' THEN true ELSE regexp_matches(raw_record, '^[ \\t]*\\{') END AS is_object
-  FROM (SELECT *, try(json_transform(raw_record, ${struct})) AS f FROM staged_lines)
+    -- A key that is not spelled as its canonical field: values through the key mapping.
+    -- (CASE, not AND: DuckDB evaluates a CASE branch only for its rows; the fast path skips it.)
+    CASE WHEN fields IS NULL THEN false
+      ELSE COALESCE(list_bool_or([fields[i] IS NULL OR ${known}[fields[i]] <> k FOR k, i IN keys]), false)
+    END AS mapped
+  FROM (
+    SELECT
+      *,
+      -- Fast path: ingestion writes exactly the canonical keys in this order.
+      CASE WHEN NOT is_object OR keys = ${known} THEN NULL ELSE [${fieldOf('k')} FOR k IN keys] END AS fields
+    FROM (
+      SELECT
+        *,
+        -- Valid JSON (try() yields NULL for invalid text) that starts with '{' is an object.
+        f IS NOT NULL AND CASE WHEN left(raw_record, 1) = '{' THEN true ELSE regexp_matches(raw_record, '^[ \\t]*\\{') END AS is_object,
+        CASE WHEN f IS NOT NULL THEN json_keys(raw_record) END AS keys
+      FROM (SELECT *, try(json_transform(raw_record, ${struct})) AS f FROM staged_lines)
+    )
+  )
 ) l
 JOIN staged_objects o ON o.path = l.filename`;
 })();
@@ -384,6 +424,7 @@ SELECT
   raw_object, line_number, raw_record, object_date,
   CAST(NULL AS VARCHAR) AS stage_error,
   CAST(NULL AS VARCHAR) AS unknown_keys,
+  CAST(NULL AS VARCHAR) AS duplicate_keys,
   NULLIF(symbol, '') AS symbol,
   COALESCE(exchange, '') AS exchange,
   NULLIF(mic_code, '') AS mic_code,

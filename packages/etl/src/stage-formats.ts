@@ -22,6 +22,7 @@ export interface StagedRecord extends StagedFields {
   raw_record: string;
   stage_error: string | null;
   unknown_keys: string | null;
+  duplicate_keys: string | null;
 }
 
 export type RawFormat = 'ndjson' | 'csv' | 'twelvedata-json';
@@ -62,14 +63,61 @@ const unreadable = (lineNumber: number, raw: string, code = contract.errors.line
   raw_record: raw,
   stage_error: code,
   unknown_keys: null,
+  duplicate_keys: null,
 });
 
 export const unreadableObject = (reason: string): StagedRecord =>
   unreadable(1, reason, contract.errors.object);
 
-// ---- CSV ----------------------------------------------------------------------------
+// ---- field names, the same in every format ----------------------------------------------
 
-const CSV_ALIASES = contract.csvAliases as Record<string, CanonicalField>;
+const FIELD_ALIASES = contract.fieldAliases as Record<string, CanonicalField>;
+const KNOWN = new Set<string>(canonicalFields);
+const NON_ASCII = /[\u0080-\uffff]/;
+
+/**
+ * The canonical field a record's key (CSV header cell, JSON key) names, by the staging
+ * contract: trimmed, ASCII case ignored, aliased. Undefined when it names none.
+ */
+export function fieldOfKey(key: string): CanonicalField | undefined {
+  const name = cleanText(key) ?? '';
+  // A non-ASCII name matches nothing: Unicode case mapping differs between the engines.
+  if (NON_ASCII.test(name)) return undefined;
+  const lower = name.toLowerCase();
+  const field = Object.hasOwn(FIELD_ALIASES, lower) ? FIELD_ALIASES[lower]! : lower;
+  return KNOWN.has(field) ? (field as CanonicalField) : undefined;
+}
+
+/** A key as the quarantine detail names it: trimmed, an empty one as "". */
+const spelling = (key: string): string => cleanText(key) ?? '""';
+
+export interface KeyMapping {
+  /** Per key, in order: the field it names, or undefined. */
+  fields: Array<CanonicalField | undefined>;
+  /** Keys that name no field, as written (trimmed), ', '-joined; null when none. */
+  unknownKeys: string | null;
+  /** Every key of a field named more than once, in key order, ', '-joined; null when none. */
+  duplicateKeys: string | null;
+}
+
+/** The staging contract's reading of one record's keys (twin: etl_staging.py map_keys). */
+export function mapKeys(keys: readonly string[], only?: ReadonlySet<string>): KeyMapping {
+  const fields = keys.map((k) => {
+    const f = fieldOfKey(k);
+    return f !== undefined && (only === undefined || only.has(f)) ? f : undefined;
+  });
+  const count = new Map<string, number>();
+  for (const f of fields) if (f !== undefined) count.set(f, (count.get(f) ?? 0) + 1);
+  const unknown = keys.filter((_, i) => fields[i] === undefined).map(spelling);
+  const duplicate = keys.filter((_, i) => (count.get(fields[i]!) ?? 0) > 1).map(spelling);
+  return {
+    fields,
+    unknownKeys: unknown.length ? unknown.join(', ') : null,
+    duplicateKeys: duplicate.length ? duplicate.join(', ') : null,
+  };
+}
+
+// ---- CSV ----------------------------------------------------------------------------
 
 /** RFC 4180 fields of one line (no embedded newlines); undefined when quotes do not close. */
 export function splitCsvLine(line: string): string[] | undefined {
@@ -103,13 +151,8 @@ export function stageCsv(text: string): StagedRecord[] {
   const lines = stripBom(text).split('\n');
   const headerIndex = lines.findIndex((l) => cleanText(l) !== null);
   if (headerIndex < 0) return [];
-  const header = (splitCsvLine(lines[headerIndex]!.replace(/\r$/, '')) ?? []).map((h) => {
-    const name = (cleanText(h) ?? '').toLowerCase();
-    return CSV_ALIASES[name] ?? name;
-  });
-  const known = new Set<string>(canonicalFields);
-  const unknown = header.filter((h) => !known.has(h));
-  const unknownKeys = unknown.length ? unknown.join(',') : null;
+  const header = splitCsvLine(lines[headerIndex]!.replace(/\r$/, '')) ?? [];
+  const { fields, unknownKeys, duplicateKeys } = mapKeys(header);
   const out: StagedRecord[] = [];
   for (let i = headerIndex + 1; i < lines.length; i++) {
     const raw = lines[i]!.replace(/\r$/, '');
@@ -124,9 +167,11 @@ export function stageCsv(text: string): StagedRecord[] {
       raw_record: raw,
       stage_error: null,
       unknown_keys: unknownKeys,
+      duplicate_keys: duplicateKeys,
     };
-    header.forEach((h, j) => {
-      if (known.has(h)) rec[h as CanonicalField] = cleanText(cells[j]);
+    // A field given twice takes its first column (the record is quarantined anyway).
+    fields.forEach((f, j) => {
+      if (f !== undefined && !(f in rec)) rec[f] = cleanText(cells[j]);
     });
     out.push(rec);
   }
@@ -140,6 +185,15 @@ const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' 
 const str = (v: unknown): string | null => (v === undefined || v === null ? null : cleanText(String(v)));
 
 const INTRADAY = new RegExp(contract.intradayInterval);
+/** What a Twelve Data value carries; the rest of a bar comes from meta. */
+const VALUE_FIELDS: ReadonlySet<string> = new Set<CanonicalField>([
+  'ts',
+  'open',
+  'high',
+  'low',
+  'close',
+  'volume',
+]);
 
 const quoteCurrency = (symbol: string): string | null => {
   const pair = symbol.split(':')[0]!.split('/');
@@ -180,12 +234,20 @@ export function stageTwelveData(text: string): StagedRecord[] {
         out.push(unreadable(line, raw));
         continue;
       }
-      const datetime = str(v.datetime);
+      // The value's keys read like any record's (`datetime` is an alias of ts), first one wins.
+      const keys = Object.keys(v);
+      const { fields, duplicateKeys } = mapKeys(keys, VALUE_FIELDS);
+      const value = (f: CanonicalField): string | null => {
+        const i = fields.indexOf(f);
+        return i < 0 ? null : str(v[keys[i]!]);
+      };
+      const datetime = value('ts');
       out.push({
         line_number: line,
         raw_record: raw,
         stage_error: null,
         unknown_keys: null,
+        duplicate_keys: duplicateKeys,
         symbol,
         exchange: str(meta.exchange) ?? '',
         mic_code: str(meta.mic_code),
@@ -194,11 +256,11 @@ export function stageTwelveData(text: string): StagedRecord[] {
         interval,
         ts: datetime !== null && !intraday ? datetime.slice(0, 10) : datetime,
         tz,
-        open: str(v.open),
-        high: str(v.high),
-        low: str(v.low),
-        close: str(v.close),
-        volume: str(v.volume),
+        open: value('open'),
+        high: value('high'),
+        low: value('low'),
+        close: value('close'),
+        volume: value('volume'),
         source: 'twelvedata',
       });
     }

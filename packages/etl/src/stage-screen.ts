@@ -161,6 +161,7 @@ async function scan(
         .replace(/\uFFFD+$/, ''),
       stage_error: 'line_too_long',
       unknown_keys: null,
+      duplicate_keys: null,
     });
   /** Adds bytes to the line in progress. */
   const extend = (piece: Buffer) => {

@@ -12,18 +12,27 @@ describe('tablesFreedAfter', () => {
       'daily_out',
       'quarantine_out',
       'run_counts',
+      'quarantine_top',
     ]);
     const at = Object.fromEntries(
       [...freed].flatMap(([i, names]) => names.map((n) => [n, steps[i]!.relation])),
     );
     // validated_records is read through the valid_bars view by dedupe, and last by the counts.
     expect(at.validated_records).toBe('run_counts');
-    expect(at.quarantine_new).toBe('quarantine_out');
+    // quarantine_new is read last by the summary's top reasons.
+    expect(at.quarantine_new).toBe('quarantine_top');
     // A view holds no rows: nothing to free.
     expect(at.dedupe_bars).toBeUndefined();
     expect(at.hourly_fresh).toBe('hourly_out');
     expect(at.daily_fresh).toBe('daily_out');
-    for (const kept of ['bars_out', 'hourly_out', 'daily_out', 'quarantine_out', 'run_counts'])
+    for (const kept of [
+      'bars_out',
+      'hourly_out',
+      'daily_out',
+      'quarantine_out',
+      'run_counts',
+      'quarantine_top',
+    ])
       expect(at[kept]).toBeUndefined();
   });
 

@@ -1,7 +1,7 @@
 /** Real-lake helpers for the integration tests: temp lake, raw objects, manifests, table dumps. */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { Manifest, RunSummary, TableName } from '@ohlcv/core';
 import { tables } from '@ohlcv/core';
@@ -130,3 +130,33 @@ export const ndjsonBar = (b: BarInput): string =>
     source: 'twelvedata',
     ingested_at: b.ingested_at ?? '2024-01-03T00:00:00Z',
   });
+
+/**
+ * Rewrites every Parquet file under `location` without `column`: a lake written before the
+ * column was added (e.g. quarantine's reason_detail, issue 14). Returns the files rewritten.
+ */
+export async function dropParquetColumn(
+  lakeRoot: string,
+  location: string,
+  column: string,
+): Promise<string[]> {
+  const files = readdirSync(join(lakeRoot, location), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.parquet'))
+    .map((f) => join(lakeRoot, location, f));
+  const instance = await DuckDBInstance.create(':memory:');
+  const conn = await instance.connect();
+  try {
+    for (const f of files) {
+      await conn.run(
+        `COPY (SELECT * EXCLUDE (${column}) FROM read_parquet('${f}')) TO '${f}.old' (FORMAT parquet)`,
+      );
+      renameSync(`${f}.old`, f);
+      // Hadoop's local file system keeps a checksum beside each file it wrote (Spark's lake).
+      rmSync(join(dirname(f), `.${basename(f)}.crc`), { force: true });
+    }
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+  return files;
+}

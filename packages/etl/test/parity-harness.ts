@@ -111,6 +111,7 @@ export function comparableSummary(s: RunSummary) {
       .map((w) => ({ ...w, location: w.location.replace(/_v[0-9]+-[^/]+\/$/, '') }))
       .sort((a, b) => `${a.table} ${a.location}`.localeCompare(`${b.table} ${b.location}`)),
     dataQuality: s.dataQuality,
+    quarantineReasons: s.quarantineReasons,
     planVersion: s.planVersion,
   };
 }

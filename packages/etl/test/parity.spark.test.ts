@@ -12,8 +12,9 @@ import { loadPlan } from '../src/plan.ts';
 import type { SparkEngine } from '../src/spark-engine.ts';
 import { corpus, expected as corpusExpected, withField } from './fixtures/bad-input.ts';
 import { pool, schedules } from './fixtures/order-pool.ts';
+import { stagingEdges } from './fixtures/staging-edges.ts';
 import type { RawObject } from './lake-harness.ts';
-import { ndjsonBar } from './lake-harness.ts';
+import { dropParquetColumn, ndjsonBar } from './lake-harness.ts';
 import { comparableSummary, ParityLakes, pysparkPython, startTestSpark } from './parity-harness.ts';
 
 const python = pysparkPython();
@@ -144,6 +145,66 @@ describe.runIf(run)('Glue job on pyspark vs the DuckDB runner', { timeout: 900_0
       [4, ['timestamp_before_floor']],
       [6, ['symbol_too_long']],
     ]);
+    lakes.cleanup();
+  });
+
+  it('issue 14: field aliases in every format, named columns (reason_detail), old quarantine files', async () => {
+    const bar = '"interval":"1min","open":1,"high":2,"low":0.5,"close":1.5';
+    const lakes = new ParityLakes(engine);
+    const runs: RawObject[][] = [
+      [
+        {
+          key: 'raw/ticker.csv',
+          body: 'ticker,freq,time,o,h,l,c,v\nAAPL,1min,2024-01-02T15:00:00Z,1,2,0.5,1.5,3\nMSFT,1min,2024-01-02T15:00:00Z,1,2,0.5,1.5,3\n',
+        },
+        {
+          key: 'raw/timestamp.ndjson',
+          body: [
+            `{"symbol":"AAPL",${bar},"timestamp":"2024-01-02T15:00:00Z"}`,
+            `{"Symbol":"MSFT",${bar},"DateTime":"2024-01-02T15:00:00Z","Volume":3}`,
+            `{"symbol":"AAPL",${bar},"ts":"2024-01-02T15:01:00Z","timestamp":"2024-01-02T15:01:00Z"}`,
+            `{"symbol":"AAPL",${bar},"ts":"2024-01-02T15:02:00Z","${'k'.repeat(250)}":1}`,
+          ].join('\n'),
+        },
+        ...stagingEdges.filter((o) =>
+          ['raw/aliases.ndjson', 'raw/both-ts.csv', 'raw/td-keys.json'].includes(o.key),
+        ),
+      ],
+      [{ key: 'raw/ticker-2.csv', body: 'ticker,time\nAAPL,2024-01-02T15:00:00Z\n' }],
+    ];
+    const first = await lakes.run(runs[0]!);
+    expect(comparableSummary(first.spark)).toEqual(comparableSummary(first.duck));
+    expect(first.spark.quarantineReasons?.slice(0, 2)).toEqual([
+      {
+        reasonCodes: ['missing_field', 'unknown_field'],
+        detail:
+          'missing: symbol, interval, ts, open, high, low, close; unknown: ticker, freq, time, o, h, l, c, v',
+        rows: 3,
+      },
+      { reasonCodes: ['duplicate_field'], detail: 'duplicate: ts, timestamp', rows: 2 },
+    ]);
+    const tables = await lakes.expectSameTables();
+    // The NDJSON rows with `timestamp` / `DateTime` are bars, not quarantine.
+    expect(tables.bars!.filter((b) => b.raw_object === 'raw/timestamp.ndjson').map((b) => b.symbol)).toEqual([
+      'AAPL',
+      'MSFT',
+    ]);
+    expect(
+      tables.quarantine!.filter((r) => r.raw_object === 'raw/timestamp.ndjson').map((r) => r.reason_detail),
+    ).toEqual(['duplicate: ts, timestamp', `unknown: ${'k'.repeat(199)}…`]);
+    // Both lakes made old (no reason_detail in their quarantine files): the next run reads
+    // and rewrites the same partition on both engines.
+    for (const lake of [lakes.duck, lakes.spark])
+      expect((await dropParquetColumn(lake.root, 'quarantine/', 'reason_detail')).length).toBeGreaterThan(0);
+    const second = await lakes.run(runs[1]!);
+    expect(comparableSummary(second.spark)).toEqual(comparableSummary(second.duck));
+    const after = await lakes.expectSameTables();
+    expect(after.quarantine!.find((r) => r.raw_object === 'raw/ticker-2.csv')?.reason_detail).toBe(
+      'missing: symbol, interval, ts, open, high, low, close; unknown: ticker, time',
+    );
+    expect(
+      after.quarantine!.filter((r) => r.raw_object === 'raw/ticker.csv').map((r) => r.reason_detail),
+    ).toEqual([null, null]);
     lakes.cleanup();
   });
 

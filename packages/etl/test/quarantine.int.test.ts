@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import type { RunSummary } from '@ohlcv/core';
 import { runSummaryKey, runSummarySchema } from '@ohlcv/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corpus, expected } from './fixtures/bad-input.ts';
-import { TestLake } from './lake-harness.ts';
+import { dropParquetColumn, TestLake } from './lake-harness.ts';
 
 describe('quarantine corpus', () => {
   const lake = new TestLake();
@@ -67,6 +68,77 @@ describe('quarantine corpus', () => {
       expect(await single.dump('bars')).toEqual(await lake.dump('bars'));
     } finally {
       single.cleanup();
+    }
+  });
+});
+
+describe('reason_detail and the run summary’s top reasons (issue 14)', () => {
+  const tickerCsv = {
+    key: 'raw/ticker.csv',
+    body: 'ticker,freq,time,o,h,l,c,v\nAAPL,1min,2024-01-02T15:00:00Z,1,2,0.5,1.5,3\nMSFT,1min,2024-01-02T15:00:00Z,1,2,0.5,1.5,3\n',
+  };
+  const detail =
+    'missing: symbol, interval, ts, open, high, low, close; unknown: ticker, freq, time, o, h, l, c, v';
+
+  it('names the columns of a bad header, and the summary carries them', async () => {
+    const lake = new TestLake();
+    try {
+      const summary = await lake.run([
+        tickerCsv,
+        {
+          key: 'raw/timestamp.ndjson',
+          body: [
+            '{"symbol":"AAPL","interval":"1min","timestamp":"2024-01-02T15:00:00Z","open":1,"high":2,"low":0.5,"close":1.5}',
+            '{"symbol":"AAPL","interval":"1min","ts":"2024-01-02T15:01:00Z","timestamp":"2024-01-02T15:01:00Z","open":1,"high":2,"low":0.5,"close":1.5}',
+          ].join('\n'),
+        },
+      ]);
+      expect(summary).toMatchObject({ rowsIn: 4, rowsKept: 1, rowsQuarantined: 3 });
+      expect(summary.quarantineReasons).toEqual([
+        { reasonCodes: ['missing_field', 'unknown_field'], detail, rows: 2 },
+        { reasonCodes: ['duplicate_field'], detail: 'duplicate: ts, timestamp', rows: 1 },
+      ]);
+      const q = await lake.dump('quarantine');
+      expect(q.map((r) => [r.raw_object, r.line_number, r.reason_codes, r.reason_detail])).toEqual([
+        ['raw/ticker.csv', '2', ['missing_field', 'unknown_field'], detail],
+        ['raw/ticker.csv', '3', ['missing_field', 'unknown_field'], detail],
+        ['raw/timestamp.ndjson', '2', ['duplicate_field'], 'duplicate: ts, timestamp'],
+      ]);
+      expect((await lake.dump('bars')).map((b) => [b.symbol, b.ts])).toEqual([
+        ['AAPL', '2024-01-02 15:00:00'],
+      ]);
+    } finally {
+      lake.cleanup();
+    }
+  });
+
+  it('a quarantine partition written before reason_detail existed is read and rewritten (NULL detail)', async () => {
+    const lake = new TestLake();
+    try {
+      await lake.run(corpus);
+      // Make the lake an old one: its quarantine files without the column.
+      const files = await dropParquetColumn(lake.root, 'quarantine/', 'reason_detail');
+      expect(files.length).toBeGreaterThan(0);
+      const instance = await DuckDBInstance.create(':memory:');
+      const conn = await instance.connect();
+      const cols = await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${files[0]}')`);
+      expect(cols.getRowObjectsJson().map((r) => r.column_name)).not.toContain('reason_detail');
+      conn.closeSync();
+      instance.closeSync();
+      // Same write date: the run reads the old partition and rewrites it with the new row.
+      const summary = await lake.run([tickerCsv]);
+      expect(summary.rowsQuarantined).toBe(2);
+      const q = await lake.dump('quarantine');
+      expect(q).toHaveLength(expected.length + 2);
+      expect(q.filter((r) => r.raw_object === 'raw/ticker.csv').map((r) => r.reason_detail)).toEqual([
+        detail,
+        detail,
+      ]);
+      expect(q.filter((r) => r.raw_object !== 'raw/ticker.csv').every((r) => r.reason_detail === null)).toBe(
+        true,
+      );
+    } finally {
+      lake.cleanup();
     }
   });
 });

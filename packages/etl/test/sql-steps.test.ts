@@ -122,6 +122,52 @@ describe('02_validated_records', () => {
     // NDJSON text is trimmed like CSV's: no second symbol "AAPL ".
     expect(new Set(valid.map((v) => v.symbol))).toEqual(new Set(['AAPL', 'é'.repeat(40)]));
   });
+
+  it('names the fields behind missing_field, unknown_field and duplicate_field (issue 14)', async () => {
+    const none = { symbol: null, interval: null, ts: null, open: null, high: null, low: null, close: null };
+    const detailCases: Array<[Record<string, unknown>, string, string | null]> = [
+      [
+        { ...none, volume: null, unknown_keys: 'ticker, freq, time, o, h, l, c, v' },
+        'missing_field,unknown_field',
+        'missing: symbol, interval, ts, open, high, low, close; unknown: ticker, freq, time, o, h, l, c, v',
+      ],
+      [{ symbol: null, ts: ' ' }, 'missing_field', 'missing: symbol, ts'],
+      [{ duplicate_keys: 'ts, timestamp' }, 'duplicate_field', 'duplicate: ts, timestamp'],
+      [{ unknown_keys: 'k'.repeat(250) }, 'unknown_field', `unknown: ${'k'.repeat(199)}…`],
+      [{ unknown_keys: 'é'.repeat(200) }, 'unknown_field', `unknown: ${'é'.repeat(200)}`],
+      // Other reasons carry no detail; neither does a clean row or a stage error.
+      [{ open: '-1' }, 'price_not_positive,ohlc_inconsistent', null],
+      [{}, '', null],
+      [{ stage_error: 'unparseable_line', symbol: null, unknown_keys: 'x' }, 'unparseable_line', null],
+    ];
+    await given(
+      db,
+      'staged_records',
+      stagedSchema,
+      detailCases.map(([over], i) => staged({ line_number: i + 1, ...over })),
+    );
+    await runStep(db, 'parsed_records');
+    const rows = await runStep(db, 'validated_records', 'line_number');
+    expect(rows.map((r) => [r.reason_codes_csv, r.reason_detail])).toEqual(
+      detailCases.map(([, codes, detail]) => [codes, detail]),
+    );
+    const q = await runStep(db, 'quarantine_new', 'line_number');
+    expect(q.map((r) => r.reason_detail)).toEqual(
+      detailCases.filter(([, codes]) => codes !== '').map(([, , detail]) => detail),
+    );
+    const top = await runStep(db, 'quarantine_top', 'rank');
+    expect(top.map((r) => [r.reason_codes_csv, r.reason_detail, Number(r.rows)])).toEqual([
+      ['duplicate_field', 'duplicate: ts, timestamp', 1],
+      ['missing_field', 'missing: symbol, ts', 1],
+      [
+        'missing_field,unknown_field',
+        'missing: symbol, interval, ts, open, high, low, close; unknown: ticker, freq, time, o, h, l, c, v',
+        1,
+      ],
+      ['price_not_positive,ohlc_inconsistent', null, 1],
+      ['unknown_field', `unknown: ${'k'.repeat(199)}…`, 1],
+    ]);
+  });
 });
 
 const existingSchema = { ...barSchema, date: 'VARCHAR', is_context: 'INTEGER' };
@@ -324,6 +370,7 @@ describe('12_quarantine_out and 07_run_counts', () => {
       raw_object: 'VARCHAR',
       line_number: 'BIGINT',
       reason_codes: 'VARCHAR[]',
+      reason_detail: 'VARCHAR',
       raw_record: 'VARCHAR',
       symbol: 'VARCHAR',
       job_run_id: 'VARCHAR',

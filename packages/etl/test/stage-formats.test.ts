@@ -5,7 +5,44 @@ import {
   partitionPath,
   unescapePartitionValue,
 } from '../src/hive-path.ts';
-import { detectFormat, splitCsvLine, stageCsv, stageTwelveData } from '../src/stage-formats.ts';
+import {
+  detectFormat,
+  fieldOfKey,
+  mapKeys,
+  splitCsvLine,
+  stageCsv,
+  stageTwelveData,
+} from '../src/stage-formats.ts';
+
+describe('field names (the staging contract, every format)', () => {
+  it('are trimmed, ASCII case-insensitive and aliased from plan.json fieldAliases', () => {
+    expect(fieldOfKey('ts')).toBe('ts');
+    expect(fieldOfKey(' Timestamp ')).toBe('ts');
+    expect(fieldOfKey('DATETIME')).toBe('ts');
+    expect(fieldOfKey('Symbol')).toBe('symbol');
+    expect(fieldOfKey('time')).toBeUndefined();
+    expect(fieldOfKey('İnterval')).toBeUndefined();
+    expect(fieldOfKey('constructor')).toBeUndefined();
+  });
+
+  it('name the unknown keys as written and every spelling of a field given twice', () => {
+    expect(mapKeys(['ticker', 'freq', 'time', 'o', 'h', 'l', 'c', 'v'])).toEqual({
+      fields: Array(8).fill(undefined),
+      unknownKeys: 'ticker, freq, time, o, h, l, c, v',
+      duplicateKeys: null,
+    });
+    expect(mapKeys(['ts', 'symbol', ' timestamp', ''])).toEqual({
+      fields: ['ts', 'symbol', 'ts', undefined],
+      unknownKeys: '""',
+      duplicateKeys: 'ts, timestamp',
+    });
+  });
+
+  it('a CSV with both ts and timestamp keeps the first and says so', () => {
+    const [row] = stageCsv('symbol,ts,timestamp\nA,1,2\n');
+    expect(row).toMatchObject({ ts: '1', duplicate_keys: 'ts, timestamp', unknown_keys: null });
+  });
+});
 
 describe('CSV reader', () => {
   it('maps header aliases case-insensitively, keeps 1-based physical line numbers', () => {
@@ -18,6 +55,7 @@ describe('CSV reader', () => {
         raw_record: 'AAPL,1min,2024-01-02,1,2,0.5,1.5,,NASDAQ',
         stage_error: null,
         unknown_keys: null,
+        duplicate_keys: null,
         symbol: 'AAPL',
         interval: '1min',
         ts: '2024-01-02',

@@ -83,3 +83,66 @@ describe.runIf(run)('staging twins: TypeScript/DuckDB and Python stage the same 
     }
   });
 });
+
+describe.runIf(run)('staging twins: the same field names in every format (issue 14)', () => {
+  const keys = ['raw/aliases.ndjson', 'raw/ticker.csv', 'raw/both-ts.csv', 'raw/td-keys.json'];
+  it('both runners read aliases, ASCII case and duplicates alike, as the contract says', async () => {
+    const lake = new TestLake();
+    try {
+      const manifest = stagingEdges.filter((o) => keys.includes(o.key)).map((o) => lake.put(o));
+      const pick = (r: Row) => [
+        r.raw_object,
+        r.line_number,
+        r.unknown_keys,
+        r.duplicate_keys,
+        r.symbol,
+        r.interval,
+        r.ts,
+        r.open,
+        r.close,
+      ];
+      const duck = (await duckdbStaged(lake, manifest)).map(pick);
+      expect(pythonStaged(manifest, lake).map(pick)).toEqual(duck);
+      const ts = '2024-01-02T15:00:00Z';
+      expect(duck).toEqual([
+        // `timestamp` instead of `ts`: read as ts (it was 100% quarantined before).
+        ['raw/aliases.ndjson', 1, null, null, 'AAPL', '1min', ts, '10', '10'],
+        // Both ts and timestamp, or ts and TS: ambiguous, every spelling named; the first value.
+        ['raw/aliases.ndjson', 2, null, 'ts, timestamp', 'AAPL', '1min', ts, '10', '10'],
+        ['raw/aliases.ndjson', 3, null, 'ts, TS', 'AAPL', '1min', ts, '10', '10'],
+        // Any ASCII case, trimmed keys; unknown keys as written (an empty one as "").
+        [
+          'raw/aliases.ndjson',
+          4,
+          'a/b~c, "", é',
+          null,
+          'AAPL',
+          '1min',
+          '2024-01-02T15:02:00Z',
+          '1.5',
+          '12345678901234567890123',
+        ],
+        ['raw/aliases.ndjson', 5, 'ticker, freq, time, o, h, l, c, v', null, null, null, null, null, null],
+        // A non-ASCII name matches no field (İ lower-cases differently per engine).
+        ['raw/aliases.ndjson', 6, 'İnterval', 'symbol, Symbol, symbol', 'X', null, null, 'true', null],
+        ['raw/both-ts.csv', 2, '"", ""', 'ts, Timestamp', 'AAPL', '1min', ts, '1', '1.5'],
+        // Twelve Data values: the same mapping (DateTime, Open), unknown keys ignored.
+        ['raw/td-keys.json', 1, null, null, 'AAPL', '1min', '2024-01-02 10:00:00', '1', '1.5'],
+        [
+          'raw/td-keys.json',
+          2,
+          null,
+          'datetime, timestamp',
+          'AAPL',
+          '1min',
+          '2024-01-02 10:01:00',
+          '1',
+          '1.5',
+        ],
+        ['raw/ticker.csv', 2, 'ticker, freq, time, o, h, l, c, v', null, null, null, null, null, null],
+      ]);
+    } finally {
+      lake.cleanup();
+    }
+  });
+});

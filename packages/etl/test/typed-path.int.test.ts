@@ -100,6 +100,15 @@ const refused: RawObject[] = [
   { key: 'raw/not-json.ndjson', body: [line(48), '{not json', line(49)].join('\n') },
   { key: 'raw/two-objects.ndjson', body: `${line(50)} ${line(51)}` },
   { key: 'raw/leading-space.ndjson', body: `  ${line(52)}` },
+  // Field aliases (issue 14) are the text path's key mapping: a typed read must not skip them.
+  {
+    key: 'raw/alias.ndjson',
+    body: line(53).replace('"ts":', '"timestamp":'),
+  },
+  {
+    key: 'raw/alias-duplicate.ndjson',
+    body: line(54).replace('"source":', `"timestamp":"${at(55)}","source":`),
+  },
 ];
 
 const TABLES: TableName[] = ['bars', 'bars_hourly', 'bars_daily', 'quarantine'];
@@ -163,6 +172,8 @@ describe('typed fast path vs the text path', () => {
     expect(reasons.get('raw/boolean.ndjson:1')).toEqual(['price_not_numeric']);
     expect(reasons.get('raw/unknown-key.ndjson:2')).toEqual(['unknown_field']);
     expect(reasons.get('raw/not-json.ndjson:2')).toEqual(['unparseable_line']);
+    expect(reasons.get('raw/alias-duplicate.ndjson:1')).toEqual(['duplicate_field']);
+    expect(r.typed.some((b) => b.raw_object === 'raw/alias.ndjson')).toBe(true);
     expect(r.typed.some((b) => b.raw_object === 'raw/string-ok.ndjson')).toBe(true);
     expect(r.typed.find((b) => b.raw_object === 'raw/untrimmed.ndjson')?.symbol).toBe('AAPL');
   });

@@ -16,8 +16,14 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { type Clock, manifestSchema, type RunSummary } from '@ohlcv/core';
-import { runEtlJob } from '@ohlcv/etl';
+import {
+  type Clock,
+  manifestSchema,
+  REPROCESS_SCOPE_ARG,
+  type RunSummary,
+  reprocessScopeSchema,
+} from '@ohlcv/core';
+import { reprocessFromRaw, runEtlJob } from '@ohlcv/etl';
 
 export interface GlueRunInput {
   s3: S3Client;
@@ -124,7 +130,19 @@ export async function runGlueJobOnDuckDb(input: GlueRunInput): Promise<RunSummar
     }
   }
 
-  const summary = await runEtlJob({ lakeRoot: lake, manifest, jobRunId, jobName, clock });
+  // A reprocess run (`ohlcv reprocess --stage`): the local engine's reprocess of that scope.
+  const scopeArg = args[REPROCESS_SCOPE_ARG];
+  const summary = scopeArg
+    ? (
+        await reprocessFromRaw({
+          lakeRoot: lake,
+          manifest,
+          jobRunId,
+          scope: reprocessScopeSchema.parse(JSON.parse(scopeArg)),
+          runJob: (lakeRoot, m, id) => runEtlJob({ lakeRoot, manifest: m, jobRunId: id, jobName, clock }),
+        })
+      ).summary
+    : await runEtlJob({ lakeRoot: lake, manifest, jobRunId, jobName, clock });
 
   const written = new Set<string>();
   for (const file of [...OUTPUT_PREFIXES, `_runs/${jobRunId}/`].flatMap((p) => filesUnder(join(lake, p)))) {

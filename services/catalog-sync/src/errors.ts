@@ -6,6 +6,7 @@
 import type { ErrorCode } from '@ohlcv/core';
 
 export const raises = {
+  ConfigInvalid: 'SUPERSEDED_GRACE_MINUTES is not a number of minutes: the function fails at cold start',
   InvalidEvent: 'the record is not a Glue Job State Change: fails alone, DLQ after maxReceiveCount',
   RunSummaryMissing: 'the run summary is not written yet: retryable, SQS redelivers',
   RunSummaryUnreadable: 'the run summary cannot be read: retryable',
@@ -13,5 +14,7 @@ export const raises = {
 } as const satisfies Partial<Record<ErrorCode, string>>;
 
 export const handles = {
+  GlueTableTooNew:
+    'a Glue table stamped by a newer release: the record fails until that release is deployed (or this one redeployed), then redrive the DLQ',
   PutEventsFailed: 'publishing failed: the record fails; the pending marker makes the retry identical',
 } as const satisfies Partial<Record<ErrorCode, string>>;

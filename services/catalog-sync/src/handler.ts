@@ -19,6 +19,7 @@ import {
   type Metrics,
   noopMetrics,
   type ObjectStore,
+  type RegisterOutcome,
   type RunSummary,
   readJsonMarker,
   runSummaryKey,
@@ -42,6 +43,7 @@ import {
   type TableOutcome,
   type TablePartitions,
 } from './logic.ts';
+import { recordSuperseded, sweepSuperseded } from './superseded.ts';
 
 export interface CatalogSyncDeps {
   store: ObjectStore;
@@ -53,6 +55,12 @@ export interface CatalogSyncDeps {
   clock?: Clock;
   /** When set, state changes of other jobs are ignored (the rule already filters on AWS). */
   jobName?: string;
+  /**
+   * When set (AWS), locations the catalog switched away from are recorded and their files
+   * deleted this long after the switch, on a later run (superseded.ts). The local catalog
+   * removes them itself.
+   */
+  supersededGraceMs?: number;
 }
 
 const pendingSchema = z.object({
@@ -140,6 +148,9 @@ export function createCatalogSyncHandler(deps: CatalogSyncDeps): SqsBatchHandler
       const { added, existing } = counts[i]!;
       outcomes.push({ table, added, existing, partitions: partitions.map((p) => p.values) });
     });
+    const superseded = counts.flatMap((c) => c.superseded ?? []);
+    if (deps.supersededGraceMs !== undefined && superseded.length > 0)
+      await recordSuperseded(store, clock, jobRunId, superseded);
     const events = syncEvents(summary, outcomes);
     await store.put(pendingMarkerKey(jobRunId), JSON.stringify({ jobRunId, events }), {
       contentType: 'application/json',
@@ -148,13 +159,26 @@ export function createCatalogSyncHandler(deps: CatalogSyncDeps): SqsBatchHandler
     logger.info('partitions registered', {
       correlationId: summary.correlationId,
       jobRunId,
-      tables: outcomes.map((o) => ({ table: o.table, added: o.added, existing: o.existing })),
+      tables: outcomes.map((o, i) => ({
+        table: o.table,
+        added: o.added,
+        existing: o.existing,
+        switched: counts[i]?.switched ?? 0,
+      })),
+      superseded: superseded.length,
     });
     return 'synced';
   }
 
-  return (event) =>
-    forEachRecord(event, logger, async (record) => {
+  /** Removes versions superseded longer ago than the grace period (this run's or earlier runs'). */
+  async function sweep(): Promise<void> {
+    if (deps.supersededGraceMs === undefined) return;
+    const r = await sweepSuperseded(store, clock, deps.supersededGraceMs, logger);
+    if (r.versions > 0) logger.info('superseded versions removed', { ...r });
+  }
+
+  return async (event) => {
+    const result = await forEachRecord(event, logger, async (record) => {
       const parsed = parseEnvelope(record.body, glueJobStateChangeEventSchema);
       if (!parsed.success) {
         throw new AppError('InvalidEvent', `not a ${GLUE_JOB_STATE_CHANGE} event: ${parsed.error}`);
@@ -167,13 +191,22 @@ export function createCatalogSyncHandler(deps: CatalogSyncDeps): SqsBatchHandler
       const outcome = await syncRun(jobRunId);
       if (outcome !== 'synced') logger.info(`run ${outcome}`, { jobName, jobRunId, outcome });
     });
+    // After the batch, whatever its records did: a failed sweep is logged and retried on the
+    // next batch, never turned into a failure of records that synced.
+    await sweep().catch((err: unknown) =>
+      logger.warn('removing superseded versions failed; the next batch retries', {
+        error: (err as Error)?.message ?? String(err),
+      }),
+    );
+    return result;
+  };
 }
 
 async function registerEach(
   catalog: Catalog,
   byTable: readonly TablePartitions[],
-): Promise<{ added: number; existing: number }[]> {
-  const out: { added: number; existing: number }[] = [];
+): Promise<RegisterOutcome[]> {
+  const out: RegisterOutcome[] = [];
   for (const { table, partitions } of byTable) out.push(await catalog.registerPartitions(table, partitions));
   return out;
 }

@@ -15,6 +15,15 @@ describe('catalog-sync lambda', () => {
       bucketName: 'b',
       busName: 'bus',
       glueDatabase: 'ohlcv_dev',
+      supersededGraceMinutes: 60,
     });
+    expect(() =>
+      catalogSyncConfig({
+        BUCKET_NAME: 'b',
+        PIPELINE_BUS_NAME: 'bus',
+        GLUE_DATABASE: 'd',
+        SUPERSEDED_GRACE_MINUTES: 'soon',
+      }),
+    ).toThrow(/SUPERSEDED_GRACE_MINUTES must be a number/);
   });
 });

@@ -25,5 +25,6 @@ export const handler = withPowertools('catalog-sync', ({ logger, metrics, env, t
     metrics,
     clock: systemClock,
     ...(config.jobName ? { jobName: config.jobName } : {}),
+    supersededGraceMs: config.supersededGraceMinutes * 60_000,
   });
 });

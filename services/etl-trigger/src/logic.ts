@@ -72,16 +72,5 @@ export function buildManifest(input: {
   };
 }
 
-export type SkipReason = 'not-raw-zone' | 'folder-marker' | 'hidden-file';
-
-/**
- * Why an object under the bucket is not ETL input, or undefined when it is. Hidden and
- * `_`-prefixed names are temp/marker files of copy tools and Spark, never data.
- */
-export function skipReasonOf(key: string): SkipReason | undefined {
-  if (!key.startsWith('raw/')) return 'not-raw-zone';
-  if (key.endsWith('/')) return 'folder-marker';
-  const base = key.slice(key.lastIndexOf('/') + 1);
-  if (base.startsWith('.') || base.startsWith('_')) return 'hidden-file';
-  return undefined;
-}
+// What is not ETL input lives in core: the CLI's `reprocess --stage` listing skips the same.
+export { type SkipReason, skipReasonOf } from '@ohlcv/core';

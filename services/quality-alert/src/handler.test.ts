@@ -120,6 +120,40 @@ describe('quality-alert handler', () => {
     });
   });
 
+  it('the quarantine alert names the top reasons with the fields behind them (issue 14)', async () => {
+    const t = setup(0.05);
+    const missing = 'missing: symbol, interval, ts, open, high, low, close';
+    const unknown = 'unknown: ticker, freq, time, o, h, l, c, v';
+    const summary = {
+      ...runSummary(8, 8),
+      quarantineReasons: [
+        { reasonCodes: ['missing_field', 'unknown_field'], detail: `${missing}; ${unknown}`, rows: 5 },
+        { reasonCodes: ['price_not_positive'], rows: 1 },
+        { reasonCodes: ['duplicate_field'], detail: 'duplicate: ts, timestamp', rows: 1 },
+        { reasonCodes: ['volume_negative'], rows: 1 },
+      ],
+    };
+    await t.store.put(runSummaryKey('jr_7'), JSON.stringify(summary));
+    await t.handler(batch(etlRunCompleted(8, 8)));
+    const alert = t.notifier.alerts.find((a) => a.kind === 'quarantine-threshold')!;
+    expect(alert.message).toBe(
+      `100.00% quarantined (8 of 8 rows, threshold 5.00%): missing_field, unknown_field — ${missing}; ${unknown} (5 rows)` +
+        ' | price_not_positive (1 row) | duplicate_field — duplicate: ts, timestamp (1 row) | …. See ohlcv.quarantine for every row.',
+    );
+    expect(alert.context).toMatchObject({ quarantineReasons: summary.quarantineReasons });
+    // Bounded, however long the details.
+    const long = { reasonCodes: ['unknown_field'], detail: `unknown: ${'k, '.repeat(400)}`, rows: 1 };
+    const t2 = setup(0.05);
+    await t2.store.put(
+      runSummaryKey('jr_7'),
+      JSON.stringify({ ...summary, quarantineReasons: [long, long, long] }),
+    );
+    await t2.handler(batch(etlRunCompleted(8, 8)));
+    const bounded = t2.notifier.alerts.find((a) => a.kind === 'quarantine-threshold')!.message;
+    expect(bounded.length).toBe(1000);
+    expect(bounded.endsWith('…')).toBe(true);
+  });
+
   it('quarantine at or below the threshold publishes Quality Evaluated but raises nothing', async () => {
     const t = setup(0.05);
     await t.store.put(runSummaryKey('jr_7'), JSON.stringify(runSummary(1000, 50)));

@@ -103,6 +103,32 @@ export function decideIngestionFailed(event: IngestionBatchFailedEvent): Decisio
   };
 }
 
+/** Reason groups named in an alert's message; the summary carries up to 5. */
+export const ALERT_REASON_GROUPS = 3;
+/** A message stays readable in a Slack line or a terminal. */
+export const ALERT_MESSAGE_MAX = 1000;
+
+const cut = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+/**
+ * `100.00% quarantined (8 of 8 rows, threshold 5.00%): missing_field, unknown_field —
+ * missing: symbol, ts; unknown: ticker, time (8 rows). See ohlcv.quarantine ...`: the top
+ * reasons with the fields behind them, bounded.
+ */
+export function quarantineMessage(summary: RunSummary, share: string, threshold: string): string {
+  const head = `${share} quarantined (${summary.rowsQuarantined} of ${summary.rowsIn} rows, threshold ${threshold})`;
+  const reasons = summary.quarantineReasons ?? [];
+  if (!reasons.length) return `${head}. See ohlcv.quarantine for reasons.`;
+  const groups = reasons
+    .slice(0, ALERT_REASON_GROUPS)
+    .map(
+      (r) =>
+        `${r.reasonCodes.join(', ')}${r.detail ? ` — ${r.detail}` : ''} (${r.rows} ${r.rows === 1 ? 'row' : 'rows'})`,
+    );
+  const more = reasons.length > ALERT_REASON_GROUPS ? ' | …' : '';
+  return cut(`${head}: ${groups.join(' | ')}${more}. See ohlcv.quarantine for every row.`, ALERT_MESSAGE_MAX);
+}
+
 export function decideEtlRunCompleted(
   event: EtlRunCompletedEvent,
   summary: RunSummary,
@@ -153,9 +179,14 @@ export function decideEtlRunCompleted(
       severity: 'warning',
       kind: 'quarantine-threshold',
       title: `${pct(share)} of rows quarantined in run ${summary.jobRunId}`,
-      message: `${summary.rowsQuarantined} of ${summary.rowsIn} raw rows were quarantined (threshold ${pct(quarantineThreshold)}). See ohlcv.quarantine for reasons.`,
+      message: quarantineMessage(summary, pct(share), pct(quarantineThreshold)),
       correlationId,
-      context: { ...context, quarantinedShare: share, threshold: quarantineThreshold },
+      context: {
+        ...context,
+        quarantinedShare: share,
+        threshold: quarantineThreshold,
+        ...(summary.quarantineReasons ? { quarantineReasons: summary.quarantineReasons } : {}),
+      },
     });
   }
   return { alerts, qualityEvaluated };

@@ -1,10 +1,24 @@
+/**
+ * The Glue catalog adapter on a mocked client: request shapes and the error paths moto
+ * cannot make (per-entry errors, UnprocessedKeys). What Glue does with them — the forward
+ * switch, schema migration and refusal — is tested on moto with IAM enforced
+ * (services/catalog-sync/src/catalog-switch.stage.test.ts).
+ */
 import {
   BatchCreatePartitionCommand,
+  BatchGetPartitionCommand,
+  BatchUpdatePartitionCommand,
   GetTableCommand,
   GlueClient,
   UpdateTableCommand,
 } from '@aws-sdk/client-glue';
-import { type ColumnSpec, type TableName, type TableSpec, tables } from '@ohlcv/core';
+import {
+  type ColumnSpec,
+  schemaVersionParameters,
+  type TableName,
+  type TableSpec,
+  tables,
+} from '@ohlcv/core';
 import { describeCatalogContract } from '@ohlcv/core/contracts/index';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -22,7 +36,7 @@ const glueTable = (spec: TableSpec, columns = glueColumns(spec)) => ({
     DatabaseName: 'ohlcv_dev',
     CreateTime: new Date(),
     TableType: 'EXTERNAL_TABLE',
-    Parameters: { classification: 'parquet' },
+    Parameters: { classification: 'parquet', ...schemaVersionParameters(spec) },
     PartitionKeys: spec.partitionKeys.map((k) => ({ Name: k, Type: 'string' })),
     StorageDescriptor: {
       Columns: columns,
@@ -42,6 +56,13 @@ describeCatalogContract('glueCatalog (mocked Glue)', () => {
   // Glue as it answers: the declared tables exist; a partition created before is
   // AlreadyExistsException in BatchCreatePartition's per-entry Errors.
   const created = new Set<string>();
+  glue
+    .on(BatchGetPartitionCommand)
+    .callsFake((input: { TableName: string; PartitionsToGet: { Values: string[] }[] }) => ({
+      Partitions: input.PartitionsToGet.filter((p) =>
+        created.has(`${input.TableName}|${p.Values.join('/')}`),
+      ).map((p) => ({ Values: p.Values, StorageDescriptor: { Location: 's3://lake-bucket/x/' } })),
+    }));
   glue.on(GetTableCommand).callsFake((input: { Name: string }) => {
     const spec = (tables as Record<string, TableSpec | undefined>)[input.Name];
     if (!spec) throw Object.assign(new Error('Table not found'), { name: 'EntityNotFoundException' });
@@ -66,6 +87,10 @@ describeCatalogContract('glueCatalog (mocked Glue)', () => {
 });
 
 describe('glueCatalog', () => {
+  beforeEach(() => {
+    glue.on(BatchGetPartitionCommand).resolves({ Partitions: [] });
+  });
+
   it('adds partitions with values in key order and the table storage at the partition location', async () => {
     glue.on(GetTableCommand).resolves(glueTable(tables.bars));
     glue.on(BatchCreatePartitionCommand).resolves({ Errors: [] });
@@ -75,7 +100,7 @@ describe('glueCatalog', () => {
         location: 'processed/bars/date=2024-01-02/symbol=BTC%2FUSD/',
       },
     ]);
-    expect(result).toEqual({ added: 1, existing: 0 });
+    expect(result).toMatchObject({ added: 1, existing: 0, switched: 0, superseded: [] });
     const input = glue.commandCalls(BatchCreatePartitionCommand)[0]!.args[0].input;
     expect(input.DatabaseName).toBe('ohlcv_dev');
     expect(input.TableName).toBe('bars');
@@ -89,32 +114,113 @@ describe('glueCatalog', () => {
     expect(glue.commandCalls(UpdateTableCommand)).toHaveLength(0);
   });
 
-  it('chunks by 100 and counts AlreadyExistsException per partition as existing', async () => {
+  it('chunks by 100; a partition created meanwhile (AlreadyExistsException) is read again, not counted twice', async () => {
     glue.on(GetTableCommand).resolves(glueTable(tables.bars_hourly));
+    const raced = ['2024-01-01', '2024-01-02'];
     glue
       .on(BatchCreatePartitionCommand)
       .resolvesOnce({
-        Errors: [
-          {
-            PartitionValues: ['2024-01-01'],
-            ErrorDetail: { ErrorCode: 'AlreadyExistsException', ErrorMessage: 'exists' },
-          },
-          {
-            PartitionValues: ['2024-01-02'],
-            ErrorDetail: { ErrorCode: 'AlreadyExistsException', ErrorMessage: 'exists' },
-          },
-        ],
+        Errors: raced.map((d) => ({
+          PartitionValues: [d],
+          ErrorDetail: { ErrorCode: 'AlreadyExistsException', ErrorMessage: 'exists' },
+        })),
       })
       .resolves({});
+    // First read: nothing there; the re-read after the race finds the two.
+    glue
+      .on(BatchGetPartitionCommand)
+      .resolvesOnce({ Partitions: [] })
+      .resolvesOnce({
+        Partitions: raced.map((d) => ({
+          Values: [d],
+          StorageDescriptor: { Location: `s3://lake-bucket/processed/bars_hourly/date=${d}/` },
+        })),
+      })
+      .resolves({ Partitions: [] });
     const parts = Array.from({ length: 250 }, (_, i) => {
       const date = new Date(Date.UTC(2024, 0, 1 + i)).toISOString().slice(0, 10);
       return { values: { date }, location: `processed/bars_hourly/date=${date}/` };
     });
-    expect(await catalog().registerPartitions('bars_hourly', parts)).toEqual({ added: 248, existing: 2 });
+    expect(await catalog().registerPartitions('bars_hourly', parts)).toMatchObject({
+      added: 248,
+      existing: 2,
+      switched: 0,
+    });
     expect(
       glue.commandCalls(BatchCreatePartitionCommand).map((c) => c.args[0].input.PartitionInputList?.length),
     ).toEqual([100, 100, 50]);
     expect(glue.commandCalls(GetTableCommand)).toHaveLength(1);
+    expect(glue.commandCalls(BatchUpdatePartitionCommand)).toHaveLength(0);
+  });
+
+  it('switches forward in chunks of 100 (BatchUpdatePartition), never back, and reports what it superseded', async () => {
+    glue.on(GetTableCommand).resolves(glueTable(tables.bars_hourly));
+    glue.on(BatchUpdatePartitionCommand).resolves({ Errors: [] });
+    const dates = Array.from({ length: 150 }, (_, i) =>
+      new Date(Date.UTC(2024, 0, 1 + i)).toISOString().slice(0, 10),
+    );
+    const loc = (d: string, v: number) =>
+      `processed/bars_hourly/date=${d}/_v${String(v).padStart(10, '0')}-jr_${v}/`;
+    // Registered at version 5, except the last 10 at version 9 (newer than what comes).
+    glue.on(BatchGetPartitionCommand).callsFake((input: { PartitionsToGet: { Values: string[] }[] }) => ({
+      Partitions: input.PartitionsToGet.map((p) => {
+        const d = p.Values[0]!;
+        return {
+          Values: [d],
+          StorageDescriptor: { Location: `s3://lake-bucket/${loc(d, dates.indexOf(d) >= 140 ? 9 : 5)}` },
+        };
+      }),
+    }));
+    const out = await catalog().registerPartitions(
+      'bars_hourly',
+      dates.map((d) => ({ values: { date: d }, location: loc(d, 7) })),
+    );
+    expect(out).toMatchObject({ added: 0, existing: 150, switched: 140 });
+    expect(out.superseded).toHaveLength(140);
+    expect(out.superseded?.[0]).toEqual({
+      table: 'bars_hourly',
+      values: { date: dates[0] },
+      location: loc(dates[0]!, 5),
+    });
+    const calls = glue.commandCalls(BatchUpdatePartitionCommand).map((c) => c.args[0].input);
+    expect(calls.map((c) => c.Entries?.length)).toEqual([100, 40]);
+    expect(calls[0]?.Entries?.[0]).toMatchObject({
+      PartitionValueList: [dates[0]],
+      PartitionInput: {
+        Values: [dates[0]],
+        StorageDescriptor: { Location: `s3://lake-bucket/${loc(dates[0]!, 7)}` },
+      },
+    });
+    expect(glue.commandCalls(BatchCreatePartitionCommand)).toHaveLength(0);
+  });
+
+  it('fails retryably when BatchUpdatePartition reports a throttled entry', async () => {
+    glue.on(GetTableCommand).resolves(glueTable(tables.quarantine));
+    glue.on(BatchGetPartitionCommand).resolves({
+      Partitions: [
+        {
+          Values: ['2024-01-01'],
+          StorageDescriptor: { Location: 's3://lake-bucket/quarantine/date=2024-01-01/' },
+        },
+      ],
+    });
+    glue.on(BatchUpdatePartitionCommand).resolves({
+      Errors: [
+        {
+          PartitionValueList: ['2024-01-01'],
+          ErrorDetail: { ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' },
+        },
+      ],
+    });
+    await expect(
+      catalog().registerPartitions('quarantine', [
+        { values: { date: '2024-01-01' }, location: 'quarantine/date=2024-01-01/_v0000000001-jr_a/' },
+      ]),
+    ).rejects.toMatchObject({
+      code: 'GluePartitionFailed',
+      retryable: true,
+      message: expect.stringMatching(/BatchUpdatePartition.*ThrottlingException/),
+    });
   });
 
   it('fails with the first error when a partition fails for another reason', async () => {
@@ -159,6 +265,11 @@ describe('glueCatalog', () => {
       Comment: 'high - low',
     });
     expect(input.StorageDescriptor?.Columns).toHaveLength(glueColumns(tables.bars_daily).length + 1);
+    // Stamped with the evolved schema's version (one more column).
+    expect(input.Parameters).toMatchObject({
+      classification: 'parquet',
+      ...schemaVersionParameters(evolved.bars_daily),
+    });
     expect(input).not.toHaveProperty('CreateTime');
     const partition =
       glue.commandCalls(BatchCreatePartitionCommand)[0]!.args[0].input.PartitionInputList![0]!;

@@ -1,12 +1,22 @@
 /**
- * Catalog on the Glue Data Catalog through the partition API: partitions are added with
- * BatchCreatePartition (100 per call, the API's limit) and an AlreadyExistsException for
- * a partition counts as `existing`. Before adding, the table definition is brought up to
- * the declared columns (tables.ts): new nullable columns are appended with UpdateTable,
- * which old partitions tolerate because Parquet columns are matched by name.
+ * Catalog on the Glue Data Catalog through the partition API (docs/atomic-publish.md). Per
+ * chunk of 100 partitions (the batch APIs' limit): BatchGetPartition reads where each one
+ * points now; a missing one is created (BatchCreatePartition), an existing one is switched
+ * forward to the new version's location (BatchUpdatePartition) only when the new version
+ * number is higher — a late or redelivered older summary changes nothing, and a repeat is a
+ * no-op. Locations switched away from are returned as `superseded` so catalog-sync can
+ * remove their files after a grace period.
+ *
+ * Before that, the table definition is brought to this release's schema (tables.ts): new
+ * nullable columns are appended with UpdateTable (old partitions stay readable: Parquet
+ * columns are matched by name) and the schema version is stamped in its Parameters; a
+ * table stamped by a newer release, or holding columns this release does not know, is
+ * refused with what to do.
  */
 import {
   BatchCreatePartitionCommand,
+  BatchGetPartitionCommand,
+  BatchUpdatePartitionCommand,
   type Column,
   GetTableCommand,
   GlueClient,
@@ -20,10 +30,17 @@ import {
   AppError,
   type Catalog,
   type ColumnSpec,
+  dataColumns,
   tables as declaredTables,
   type PartitionSpec,
+  partitionVersionOf,
+  type RegisterOutcome,
+  SCHEMA_VERSION_PARAMETER,
+  schemaVersionOf,
+  schemaVersionParameters,
   type TableName,
   type TableSpec,
+  tableSchemaVersion,
 } from '@ohlcv/core';
 
 export interface GlueCatalogOptions {
@@ -36,18 +53,31 @@ export interface GlueCatalogOptions {
 }
 
 export const BATCH_CREATE_PARTITION_LIMIT = 100;
+/** BatchUpdatePartition takes at most 100 entries. */
+export const BATCH_UPDATE_PARTITION_LIMIT = 100;
+/** The Glue actions this adapter calls: the IAM grant of whoever runs it (infra/permissions.ts). */
+export const GLUE_CATALOG_ACTIONS = [
+  'glue:GetTable',
+  'glue:UpdateTable',
+  'glue:BatchGetPartition',
+  'glue:BatchCreatePartition',
+  'glue:BatchUpdatePartition',
+] as const;
 const RETRYABLE = new Set([
   'InternalServiceException',
   'OperationTimeoutException',
   'ThrottlingException',
   'ResourceNumberLimitExceededException',
+  'ConcurrentModificationException',
 ]);
+
+type Op = 'GetTable' | 'UpdateTable' | 'BatchGetPartition' | 'BatchCreatePartition' | 'BatchUpdatePartition';
 
 export function glueCatalog(opts: GlueCatalogOptions): Catalog {
   const client = opts.client ?? new GlueClient({});
   const specs = opts.tables ?? declaredTables;
   const ids = opts.catalogId ? { CatalogId: opts.catalogId } : {};
-  /** Tables already checked against the declared columns by this instance. */
+  /** Tables already brought to the declared schema by this instance. */
   const ready = new Map<string, Table>();
 
   async function tableFor(spec: TableSpec): Promise<Table> {
@@ -63,59 +93,206 @@ export function glueCatalog(opts: GlueCatalogOptions): Catalog {
         `Glue table ${opts.database}.${spec.name} has no storage descriptor`,
       );
     }
-    const missing = missingColumns(spec, table.StorageDescriptor.Columns ?? []);
-    if (missing.length > 0) {
-      const columns = [...(table.StorageDescriptor.Columns ?? []), ...missing.map(toGlueColumn)];
-      const input = tableInput(table, columns);
+    const current = table.StorageDescriptor.Columns ?? [];
+    refuseNewer(opts.database, spec, table);
+    const missing = missingColumns(spec, current, `${opts.database}.${spec.name}`);
+    const stamp = schemaVersionParameters(spec);
+    const stamped = Object.entries(stamp).every(([k, v]) => table?.Parameters?.[k] === v);
+    if (missing.length > 0 || !stamped) {
+      const columns = [...current, ...missing.map(toGlueColumn)];
+      const parameters = { ...(table.Parameters ?? {}), ...stamp };
+      const input = tableInput(table, columns, parameters);
       await call('UpdateTable', () =>
         client.send(new UpdateTableCommand({ ...ids, DatabaseName: opts.database, TableInput: input })),
       );
-      table = { ...table, StorageDescriptor: { ...table.StorageDescriptor, Columns: columns } };
+      table = {
+        ...table,
+        Parameters: parameters,
+        StorageDescriptor: { ...table.StorageDescriptor, Columns: columns },
+      };
     }
     ready.set(spec.name, table);
     return table;
   }
 
+  /** Where each of these partitions points now (absent: not registered). */
+  async function currentLocations(spec: TableSpec, values: string[][]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    let pending = values.map((v) => ({ Values: v }));
+    // UnprocessedKeys come back when Glue is busy: ask again for those (bounded).
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt >= 5) {
+        throw new AppError(
+          'GlueBatchGetPartitionFailed',
+          `BatchGetPartition on ${spec.name}: ${pending.length} partition(s) still unprocessed after ${attempt} attempts`,
+          { retryable: true },
+        );
+      }
+      const got = await call('BatchGetPartition', () =>
+        client.send(
+          new BatchGetPartitionCommand({
+            ...ids,
+            DatabaseName: opts.database,
+            TableName: spec.name,
+            PartitionsToGet: pending,
+          }),
+        ),
+      );
+      for (const p of got.Partitions ?? [])
+        if (p.Values) out.set(valuesKey(p.Values), p.StorageDescriptor?.Location ?? '');
+      pending = (got.UnprocessedKeys ?? []).map((k) => ({ Values: k.Values ?? [] }));
+    }
+    return out;
+  }
+
+  async function create(spec: TableSpec, inputs: PartitionInput[]): Promise<PartitionInput[]> {
+    const out = await call('BatchCreatePartition', () =>
+      client.send(
+        new BatchCreatePartitionCommand({
+          ...ids,
+          DatabaseName: opts.database,
+          TableName: spec.name,
+          PartitionInputList: inputs,
+        }),
+      ),
+    );
+    const errors = out.Errors ?? [];
+    const failed = errors.filter((e) => e.ErrorDetail?.ErrorCode !== 'AlreadyExistsException');
+    if (failed.length > 0) throw partitionErrors('BatchCreatePartition', spec, failed);
+    // Created meanwhile by another sync: those go through the switch instead.
+    const raced = new Set(
+      errors
+        .filter((e) => e.ErrorDetail?.ErrorCode === 'AlreadyExistsException')
+        .map((e) => valuesKey(e.PartitionValues ?? [])),
+    );
+    return inputs.filter((i) => raced.has(valuesKey(i.Values ?? [])));
+  }
+
+  async function update(spec: TableSpec, inputs: PartitionInput[]): Promise<void> {
+    for (let i = 0; i < inputs.length; i += BATCH_UPDATE_PARTITION_LIMIT) {
+      const chunk = inputs.slice(i, i + BATCH_UPDATE_PARTITION_LIMIT);
+      const out = await call('BatchUpdatePartition', () =>
+        client.send(
+          new BatchUpdatePartitionCommand({
+            ...ids,
+            DatabaseName: opts.database,
+            TableName: spec.name,
+            Entries: chunk.map((p) => ({ PartitionValueList: p.Values, PartitionInput: p })),
+          }),
+        ),
+      );
+      const failed = (out.Errors ?? []).map((e) => ({
+        PartitionValues: e.PartitionValueList,
+        ErrorDetail: e.ErrorDetail,
+      }));
+      if (failed.length > 0) throw partitionErrors('BatchUpdatePartition', spec, failed);
+    }
+  }
+
   return {
-    async registerPartitions(tableName, partitions) {
+    async registerPartitions(tableName, partitions): Promise<RegisterOutcome> {
       const spec = (specs as Record<string, TableSpec | undefined>)[tableName];
       if (!spec) throw new AppError('UnknownTable', `unknown table ${tableName}`);
       const table = await tableFor(spec);
       const sd = table.StorageDescriptor as StorageDescriptor;
       const lakeUri = opts.lakeUri ?? deriveLakeUri(spec, sd.Location);
-      let added = 0;
-      let existing = 0;
+      const outcome = {
+        added: 0,
+        existing: 0,
+        switched: 0,
+        superseded: [] as NonNullable<RegisterOutcome['superseded']>,
+      };
       for (let i = 0; i < partitions.length; i += BATCH_CREATE_PARTITION_LIMIT) {
         const chunk = partitions.slice(i, i + BATCH_CREATE_PARTITION_LIMIT);
         const inputs = chunk.map((p) => partitionInput(spec, sd, lakeUri, p));
-        const out = await call('BatchCreatePartition', () =>
-          client.send(
-            new BatchCreatePartitionCommand({
-              ...ids,
-              DatabaseName: opts.database,
-              TableName: spec.name,
-              PartitionInputList: inputs,
-            }),
-          ),
-        );
-        const errors = out.Errors ?? [];
-        const already = errors.filter((e) => e.ErrorDetail?.ErrorCode === 'AlreadyExistsException');
-        const failed = errors.filter((e) => e.ErrorDetail?.ErrorCode !== 'AlreadyExistsException');
-        if (failed.length > 0) {
-          const first = failed[0]?.ErrorDetail;
+        const byKey = new Map(chunk.map((p, j) => [valuesKey(inputs[j]!.Values ?? []), p]));
+        let todo = inputs;
+        // Twice at most: a partition created by someone else between our read and our
+        // create is read again and switched like any existing one.
+        for (let pass = 0; pass < 2 && todo.length > 0; pass++) {
+          const now = await currentLocations(
+            spec,
+            todo.map((t) => t.Values ?? []),
+          );
+          const missing = todo.filter((t) => !now.has(valuesKey(t.Values ?? [])));
+          const forward: PartitionInput[] = [];
+          for (const t of todo) {
+            const at = now.get(valuesKey(t.Values ?? []));
+            if (at === undefined) continue;
+            outcome.existing++;
+            const to = t.StorageDescriptor?.Location ?? '';
+            // Forward only, by version number; an equal or older one changes nothing.
+            if (partitionVersionOf(to) > partitionVersionOf(at)) {
+              forward.push(t);
+              const p = byKey.get(valuesKey(t.Values ?? []))!;
+              if (at.startsWith(lakeUri))
+                outcome.superseded.push({
+                  table: spec.name,
+                  values: p.values,
+                  location: at.slice(lakeUri.length),
+                });
+            }
+          }
+          await update(spec, forward);
+          outcome.switched += forward.length;
+          const raced = missing.length > 0 ? await create(spec, missing) : [];
+          outcome.added += missing.length - raced.length;
+          todo = raced;
+        }
+        if (todo.length > 0) {
           throw new AppError(
             'GluePartitionFailed',
-            `BatchCreatePartition on ${spec.name}: ${failed.length} partition(s) failed, first ${JSON.stringify(failed[0]?.PartitionValues)}: ${first?.ErrorCode}: ${first?.ErrorMessage}`,
-            { retryable: failed.every((e) => RETRYABLE.has(e.ErrorDetail?.ErrorCode ?? '')) },
+            `${spec.name}: ${todo.length} partition(s) neither created nor found; retry`,
+            { retryable: true },
           );
         }
-        existing += already.length;
-        added += chunk.length - already.length;
       }
-      return { added, existing };
+      return outcome;
     },
   };
 }
+
+const valuesKey = (values: readonly string[]): string => JSON.stringify(values);
+
+function partitionErrors(
+  op: 'BatchCreatePartition' | 'BatchUpdatePartition',
+  spec: TableSpec,
+  failed: { PartitionValues?: string[]; ErrorDetail?: { ErrorCode?: string; ErrorMessage?: string } }[],
+): AppError {
+  const first = failed[0]?.ErrorDetail;
+  return new AppError(
+    'GluePartitionFailed',
+    `${op} on ${spec.name}: ${failed.length} partition(s) failed, first ${JSON.stringify(failed[0]?.PartitionValues)}: ${first?.ErrorCode}: ${first?.ErrorMessage}`,
+    { retryable: failed.every((e) => RETRYABLE.has(e.ErrorDetail?.ErrorCode ?? '')) },
+  );
+}
+
+/**
+ * A table another release stamped with a higher schema version: this release would
+ * write files without its columns and cannot know whether its rules still hold. Refused,
+ * not "fixed" (UpdateTable would drop the newer columns from the catalog).
+ */
+function refuseNewer(database: string, spec: TableSpec, table: Table): void {
+  const ours = tableSchemaVersion(spec);
+  const raw = table.Parameters?.[SCHEMA_VERSION_PARAMETER];
+  const theirs = raw === undefined ? undefined : Number(raw);
+  const columns = (table.StorageDescriptor?.Columns ?? []).map((c) => ({
+    name: c.Name ?? '',
+    type: c.Type ?? '',
+  }));
+  const actual = schemaVersionOf(columns, spec.partitionKeys);
+  if ((theirs !== undefined && theirs > ours.version) || actual.version > ours.version) {
+    throw tooNew(database, spec, `schema version ${Math.max(theirs ?? 0, actual.version)}`, ours.version);
+  }
+}
+
+const tooNew = (database: string, spec: TableSpec, what: string, ours: number): AppError =>
+  new AppError(
+    'GlueTableTooNew',
+    `Glue table ${database}.${spec.name} has ${what}, newer than this release's ${ours} (${tableSchemaVersion(spec).hash}): ` +
+      'it was written by a newer release. Deploy that release (or newer) to this stage; to go back to this one, ' +
+      'redeploy it ("npx sst deploy" puts its table definition back) and then redrive the catalog-sync DLQ.',
+  );
 
 function partitionInput(
   spec: TableSpec,
@@ -160,16 +337,25 @@ function deriveLakeUri(spec: TableSpec, tableLocation: string | undefined): stri
  * Declared columns the Glue table lacks. Only appended nullable ones are allowed; a
  * removed or retyped column needs a migration, not a silent update.
  */
-export function missingColumns(spec: TableSpec, current: readonly Column[]): ColumnSpec[] {
-  const keys = new Set<string>(spec.partitionKeys);
-  const declared = spec.columns.filter((c) => !keys.has(c.name));
+export function missingColumns(
+  spec: TableSpec,
+  current: readonly Column[],
+  where: string = spec.name,
+): ColumnSpec[] {
+  const declared = dataColumns(spec);
   const byName = new Map(current.map((c) => [c.Name?.toLowerCase(), c]));
   for (const c of current) {
     const d = declared.find((x) => x.name === c.Name?.toLowerCase());
-    if (!d || d.type !== c.Type?.toLowerCase()) {
+    if (!d) {
+      throw new AppError(
+        'GlueTableTooNew',
+        `Glue column ${where}.${c.Name} (${c.Type}) is not in this release's schema: the table was written by a newer release (or by hand). Deploy that release to this stage, or redeploy this one ("npx sst deploy" puts its table definition back) and redrive the catalog-sync DLQ.`,
+      );
+    }
+    if (d.type !== c.Type?.toLowerCase()) {
       throw new AppError(
         'IncompatibleSchemaChange',
-        `Glue column ${spec.name}.${c.Name} (${c.Type}) is not in the declared schema`,
+        `Glue column ${where}.${c.Name} is ${c.Type}, this release declares ${d.type}: a retyped column needs a migration`,
       );
     }
   }
@@ -191,23 +377,20 @@ const toGlueColumn = (c: ColumnSpec): Column => ({
 });
 
 /** GetTable's output has read-only fields UpdateTable rejects; copy only the writable ones. */
-function tableInput(t: Table, columns: Column[]): TableInput {
+function tableInput(t: Table, columns: Column[], parameters: Record<string, string>): TableInput {
   return {
     Name: t.Name,
     Description: t.Description,
     Owner: t.Owner,
     Retention: t.Retention,
     TableType: t.TableType,
-    Parameters: t.Parameters,
+    Parameters: parameters,
     PartitionKeys: t.PartitionKeys,
     StorageDescriptor: { ...t.StorageDescriptor, Columns: columns },
   };
 }
 
-async function call<T>(
-  op: 'GetTable' | 'UpdateTable' | 'BatchCreatePartition',
-  fn: () => Promise<T>,
-): Promise<T> {
+async function call<T>(op: Op, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {

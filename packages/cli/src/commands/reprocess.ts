@@ -40,6 +40,26 @@ const validDate = (name: string, v: unknown): string | undefined => {
   return s;
 };
 
+/** --from/--to/--symbols as a scope; UsageError (exit 2) naming the flag otherwise. Shared with --stage. */
+export function reprocessScopeOf(values: { from?: unknown; to?: unknown; symbols?: unknown }): {
+  from: string | undefined;
+  to: string | undefined;
+  symbols: string[] | undefined;
+} {
+  const from = validDate('from', values.from);
+  const to = validDate('to', values.to);
+  if (from && to && from > to) throw new UsageError(`--from ${from} is after --to ${to}`);
+  const symbols =
+    values.symbols === undefined
+      ? undefined
+      : String(values.symbols)
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+  if (values.symbols !== undefined && !symbols?.length) throw new UsageError('--symbols names no symbol');
+  return { from, to, symbols };
+}
+
 export const reprocessCommand: Command = {
   name: 'reprocess',
   summary: 'Rebuild processed tables from raw with the current plan',
@@ -52,14 +72,7 @@ export const reprocessCommand: Command = {
       format: { type: 'string', default: 'table' },
     });
     const format = formatOf(values.format);
-    const from = validDate('from', values.from);
-    const to = validDate('to', values.to);
-    if (from && to && from > to) throw new UsageError(`--from ${from} is after --to ${to}`);
-    const symbols = values.symbols
-      ?.split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-    if (values.symbols !== undefined && !symbols?.length) throw new UsageError('--symbols names no symbol');
+    const { from, to, symbols } = reprocessScopeOf(values);
 
     return withRuntime(io, async (rt) => {
       const holder = rt.status().engine;

@@ -14,7 +14,7 @@ import { type QueueName, queueNames, tables } from '@ohlcv/core';
 import { getQuery, type ParamValue, QueryParamError, resolveParams } from '@ohlcv/sql/queries';
 import { formatOf, parse, table, toJson } from '../args.ts';
 import { type CommandIO, UsageError } from '../command.ts';
-import { queueArg, queueUrls, type StageFlags, stageResources } from './resources.ts';
+import { queueArg, queueUrls, type StageFlags, stageResources, subscriptionDlqUrls } from './resources.ts';
 
 export const STAGE_OPTIONS = {
   stage: { type: 'string' },
@@ -31,7 +31,7 @@ On a deployed stage (AWS):
   Credentials and region: the standard AWS chain (AWS_PROFILE, AWS_REGION, ...);
   AWS_ENDPOINT_URL points every call at an emulator.`;
 
-const flagsOf = (values: Record<string, unknown>): StageFlags => ({
+export const stageFlagsOf = (values: Record<string, unknown>): StageFlags => ({
   stage: String(values.stage),
   ...(values.bucket ? { bucket: String(values.bucket) } : {}),
   ...(values.database ? { database: String(values.database) } : {}),
@@ -80,7 +80,7 @@ export async function stageQuery(argv: string[], io: CommandIO): Promise<number>
       throw err;
     }
   }
-  const res = stageResources(flagsOf(values), io.cwd, io.env);
+  const res = stageResources(stageFlagsOf(values), io.cwd, io.env);
   // The stage's workgroup (its enforced result location and scan cutoff) and database:
   // sql/queries name no database, so `ohlcv_<stage>` resolves their tables.
   const engine = athenaQueryEngine({
@@ -113,7 +113,7 @@ async function countPartitions(glue: GlueClient, database: string, table: string
 export async function stageStatus(argv: string[], io: CommandIO): Promise<number> {
   const { values } = parse(argv, { ...STAGE_OPTIONS, format: { type: 'string', default: 'table' } });
   const format = formatOf(values.format);
-  const res = stageResources(flagsOf(values), io.cwd, io.env);
+  const res = stageResources(stageFlagsOf(values), io.cwd, io.env);
   const sqs = new SQSClient({});
   const glue = new GlueClient({});
   const depth = async (url: string) => {
@@ -140,6 +140,12 @@ export async function stageStatus(argv: string[], io: CommandIO): Promise<number
       dlq: dlq.visible + dlq.inFlight,
     });
   }
+  // Each subscription's own DLQ (infra/subscriptions.ts): events its endpoint never took.
+  const subscriptions = [];
+  for (const s of await subscriptionDlqUrls(sqs, res)) {
+    const d = await depth(s.url);
+    subscriptions.push({ subscription: s.subscription, dlq: s.dlq, deadLetters: d.visible + d.inFlight });
+  }
   const runsOut = await glue.send(new GetJobRunsCommand({ JobName: res.etlJob, MaxResults: 10 }));
   const runs = (runsOut.JobRuns ?? []).map((r) => ({
     jobRunId: r.Id,
@@ -152,16 +158,18 @@ export async function stageStatus(argv: string[], io: CommandIO): Promise<number
   for (const t of Object.values(tables))
     partitions.push({ table: t.name, partitions: await countPartitions(glue, res.glueDatabase, t.name) });
   if (format === 'json') {
-    io.stdout(`${toJson({ stage: res.stage, resources: res, queues, runs, partitions })}\n`);
+    io.stdout(`${toJson({ stage: res.stage, resources: res, queues, subscriptions, runs, partitions })}\n`);
   } else {
     io.stdout(
       `stage ${res.stage} (bucket ${res.bucket}, database ${res.glueDatabase}; names from ${res.source})\n\n`,
     );
     io.stdout(
-      `queues\n${table(queues)}\nrecent Glue runs (${res.etlJob})\n${table(runs)}\npartitions\n${table(partitions)}`,
+      `queues\n${table(queues)}\n${
+        subscriptions.length ? `subscriptions\n${table(subscriptions)}\n` : ''
+      }recent Glue runs (${res.etlJob})\n${table(runs)}\npartitions\n${table(partitions)}`,
     );
   }
-  return queues.some((q) => q.dlq > 0) ? 1 : 0;
+  return queues.some((q) => q.dlq > 0) || subscriptions.some((s) => s.deadLetters > 0) ? 1 : 0;
 }
 
 export async function stageDrop(argv: string[], io: CommandIO): Promise<number> {
@@ -191,7 +199,7 @@ export async function stageDrop(argv: string[], io: CommandIO): Promise<number> 
       throw new UsageError(`${f}: file name must be letters, digits, . _ = - (it becomes the object key)`);
     files.push({ full, key: `raw/${prefix}/${name}` });
   }
-  const res = stageResources(flagsOf(values), io.cwd, io.env);
+  const res = stageResources(stageFlagsOf(values), io.cwd, io.env);
   const s3 = new S3Client({});
   const out = [];
   for (const f of files) {
@@ -218,7 +226,7 @@ export async function stageDlq(argv: string[], io: CommandIO): Promise<number> {
   const [verb, q, ...extra] = positionals;
   if (extra.length > 0) throw new UsageError(`unexpected argument(s): ${extra.join(' ')}`);
   const format = formatOf(values.format);
-  const res = stageResources(flagsOf(values), io.cwd, io.env);
+  const res = stageResources(stageFlagsOf(values), io.cwd, io.env);
   const sqs = new SQSClient({});
   if (verb === 'list') {
     const limit = Number(values.limit);

@@ -4,6 +4,7 @@
  */
 import type { Command, CommandIO } from '../command.ts';
 import { stageDlq, stageDrop, stageQuery, stageStatus, stageUsage } from './commands.ts';
+import { stageReprocess } from './reprocess.ts';
 
 const STAGE_VERBS: Record<
   string,
@@ -13,6 +14,14 @@ const STAGE_VERBS: Record<
   status: { run: stageStatus, extra: ' [--format table|json]' },
   drop: { run: stageDrop, extra: ' FILE... [--prefix P]' },
   dlq: { run: stageDlq, extra: ' list [QUEUE] [--limit N] | redrive QUEUE [--max N]' },
+  reprocess: {
+    run: stageReprocess,
+    extra:
+      ' [--from D] [--to D] [--symbols S,...] [--format table|json]\n' +
+      '  Starts ONE Glue job run rebuilding the range from the raw objects that can hold it (a\n' +
+      '  manifest under _manifests/) and prints its run id. Exit 0 started, 1 nothing to\n' +
+      '  rebuild or the start failed, 2 bad usage.',
+  },
 };
 
 export const hasStageFlag = (argv: readonly string[]): boolean =>

@@ -6,8 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { dlqName, type QueueName, queueNames } from '@ohlcv/core';
+import { GetQueueUrlCommand, ListQueuesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { dlqName, type QueueName, queueNames, subscriptionDlqName } from '@ohlcv/core';
 import { z } from 'zod';
 import { UsageError } from '../command.ts';
 
@@ -19,6 +19,10 @@ export const stageOutputsSchema = z.object({
   glueDatabase: z.string().min(1),
   athenaWorkgroup: z.string().min(1),
   queues: z.record(z.string(), z.string()).optional(),
+  /** Per declared subscription (infra/subscriptions.ts): its DLQ's and redrive queue's ARNs. */
+  subscriptions: z
+    .record(z.string(), z.object({ dlq: z.string().min(1), redriveQueue: z.string().optional() }))
+    .optional(),
 });
 
 export interface StageResources {
@@ -27,6 +31,8 @@ export interface StageResources {
   glueDatabase: string;
   athenaWorkgroup: string;
   etlJob: string;
+  /** Subscription name → its DLQ's queue name, when the outputs list them. */
+  subscriptionDlqs?: Record<string, string>;
   /** Where the names came from, for messages. */
   source: string;
 }
@@ -78,8 +84,53 @@ export function stageResources(flags: StageFlags, cwd: string, env: NodeJS.Proce
     glueDatabase: flags.database ?? outputs?.glueDatabase ?? names.glueDatabase,
     athenaWorkgroup: outputs?.athenaWorkgroup ?? names.athenaWorkgroup,
     etlJob: outputs?.etlJob ?? names.etlJob,
+    ...(outputs?.subscriptions
+      ? {
+          subscriptionDlqs: Object.fromEntries(
+            Object.entries(outputs.subscriptions).map(([n, s]) => [
+              n,
+              s.dlq.slice(s.dlq.lastIndexOf(':') + 1),
+            ]),
+          ),
+        }
+      : {}),
     source: outputs ? file : 'naming convention',
   };
+}
+
+/**
+ * The DLQs of the stage's subscriptions (infra/subscriptions.ts: `<stage>-sub-<name>-dlq`):
+ * from the outputs when they list them, else found by that name (ListQueues), which cannot
+ * tell this stage's from those of a stage named `<stage>-sub…`.
+ */
+export async function subscriptionDlqUrls(
+  sqs: SQSClient,
+  res: StageResources,
+): Promise<{ subscription: string; dlq: string; url: string }[]> {
+  const out: { subscription: string; dlq: string; url: string }[] = [];
+  if (res.subscriptionDlqs) {
+    for (const [subscription, dlq] of Object.entries(res.subscriptionDlqs).sort()) {
+      const got = await sqs.send(new GetQueueUrlCommand({ QueueName: dlq }));
+      if (!got.QueueUrl) throw new Error(`queue ${dlq} not found`);
+      out.push({ subscription, dlq, url: got.QueueUrl });
+    }
+    return out;
+  }
+  // `sub-<name>-dlq` split around the name, so the convention is spelled once (core).
+  const [head = '', tail = ''] = subscriptionDlqName('\u0000').split('\u0000');
+  const prefix = `${res.stage}-${head}`;
+  let NextToken: string | undefined;
+  do {
+    const page = await sqs.send(new ListQueuesCommand({ QueueNamePrefix: prefix, NextToken }));
+    for (const url of page.QueueUrls ?? []) {
+      const name = url.slice(url.lastIndexOf('/') + 1);
+      const subscription = name.slice(prefix.length, name.length - tail.length);
+      if (name.startsWith(prefix) && name.endsWith(tail) && subscription)
+        out.push({ subscription, dlq: name, url });
+    }
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return out.sort((a, b) => (a.subscription < b.subscription ? -1 : 1));
 }
 
 export function queueArg(q: string | undefined): QueueName {

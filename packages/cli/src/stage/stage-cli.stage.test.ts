@@ -8,12 +8,20 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetQueryExecutionCommand, ListQueryExecutionsCommand } from '@aws-sdk/client-athena';
-import { BatchCreatePartitionCommand, StartJobRunCommand } from '@aws-sdk/client-glue';
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
-import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import {
+  BatchCreatePartitionCommand,
+  GetJobCommand,
+  GetJobRunCommand,
+  GetJobRunsCommand,
+  GetPartitionsCommand,
+  StartJobRunCommand,
+} from '@aws-sdk/client-glue';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { manifestSchema } from '@ohlcv/core';
 import { requireToolchain, venvPython } from '@ohlcv/core/testing/toolchain';
 import { recordStage } from '@ohlcv/infra/record-stage';
-import { type Emulator, Rehearsal, startMoto } from '@ohlcv/stage';
+import { type Emulator, REHEARSAL_SUBSCRIPTION, Rehearsal, startMoto } from '@ohlcv/stage';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../main.ts';
 import { captureIO } from '../testing/capture-io.ts';
@@ -78,7 +86,7 @@ describe.skipIf(!hasMoto)('ohlcv --stage on moto', () => {
   });
 
   it('--help of each verb documents --stage', async () => {
-    for (const verb of ['query', 'status', 'drop', 'dlq']) {
+    for (const verb of ['query', 'status', 'drop', 'dlq', 'reprocess']) {
       const res = await run(verb, '--help');
       expect(res.stdout, verb).toMatch(new RegExp(`ohlcv ${verb} --stage NAME`));
     }
@@ -125,6 +133,58 @@ describe.skipIf(!hasMoto)('ohlcv --stage on moto', () => {
     expect(s.runs).toHaveLength(1);
     expect(s.partitions.find((p: { table: string }) => p.table === 'bars_daily').partitions).toBe(2);
   });
+
+  it('status lists each subscription’s DLQ and its depth (from the outputs, else by name); a dead letter there exits 1', async () => {
+    // A stage with the rehearsal's subscription declared: infra/subscriptions.ts gives it a DLQ.
+    const sub = await Rehearsal.start({ stageName: 'clisub', services: [], emulator: moto });
+    try {
+      const dlqName = `clisub-sub-${REHEARSAL_SUBSCRIPTION.name}-dlq`;
+      const dlqUrl = (await sub.admin.sqs.send(new GetQueueUrlCommand({ QueueName: dlqName }))).QueueUrl!;
+      const dlqArn = (
+        await sub.admin.sqs.send(
+          new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }),
+        )
+      ).Attributes?.QueueArn;
+      const outputs = {
+        bucket: sub.stage.bucket,
+        etlJob: sub.stage.etlJobName,
+        glueDatabase: sub.stage.glueDatabase,
+        athenaWorkgroup: sub.stage.athenaWorkgroup,
+      };
+      const withSubs = join(cwd, 'clisub-outputs.json');
+      writeFileSync(
+        withSubs,
+        JSON.stringify({
+          ...outputs,
+          subscriptions: { [REHEARSAL_SUBSCRIPTION.name]: { dlq: dlqArn, redriveQueue: 'arn:x' } },
+        }),
+      );
+      const without = join(cwd, 'clisub-outputs-old.json');
+      writeFileSync(without, JSON.stringify(outputs));
+      const expected = (n: number) => [
+        { subscription: REHEARSAL_SUBSCRIPTION.name, dlq: dlqName, deadLetters: n },
+      ];
+
+      const empty = await run('status', '--stage', 'clisub', '--outputs', withSubs, '--format', 'json');
+      expect(empty.code, empty.stderr).toBe(0);
+      expect(JSON.parse(empty.stdout).subscriptions).toEqual(expected(0));
+
+      await sub.admin.sqs.send(
+        new SendMessageCommand({ QueueUrl: dlqUrl, MessageBody: '{"undelivered":true}' }),
+      );
+      for (const file of [withSubs, without]) {
+        const res = await run('status', '--stage', 'clisub', '--outputs', file, '--format', 'json');
+        expect(res.code, `${file}: a subscription DLQ holds a message`).toBe(1);
+        expect(JSON.parse(res.stdout).subscriptions, file).toEqual(expected(1));
+      }
+      const text = await run('status', '--stage', 'clisub', '--outputs', withSubs);
+      expect(text.stdout).toMatch(
+        new RegExp(`subscriptions\\n[^]*${REHEARSAL_SUBSCRIPTION.name}\\s+${dlqName}\\s+1`),
+      );
+    } finally {
+      await sub.close();
+    }
+  }, 90_000);
 
   it('dlq list shows a dead letter and dlq redrive moves it back to its queue', async () => {
     const q = r.stage.queues['catalog-sync']!;
@@ -189,6 +249,128 @@ describe.skipIf(!hasMoto)('ohlcv --stage on moto', () => {
     expect(qe?.Query).not.toMatch(/:symbol/);
     expect(qe?.ExecutionParameters).toContain("'SPY'");
   });
+
+  it('reprocess --stage lists the raw keys the range needs (paged), writes one manifest and starts exactly one marked job run', async () => {
+    const bucket = r.stage.bucket;
+    const put = (Key: string) => r.admin.s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body: '{}\n' }));
+    // More than one ListObjectsV2 page (1,000 keys) in range, one day outside the months the
+    // range needs, a hidden temp file; the earlier test's drop (raw/drops/bars.csv) may hold any date.
+    const inRange = Array.from(
+      { length: 1001 },
+      (_, i) => `raw/source=twelvedata/date=2024-03-08/AAPL.1min.${String(i).padStart(4, '0')}.ndjson`,
+    );
+    for (let i = 0; i < inRange.length; i += 50) await Promise.all(inRange.slice(i, i + 50).map(put));
+    await put('raw/source=twelvedata/date=2023-06-01/AAPL.1min.old.ndjson');
+    await put('raw/drops/_copying.tmp');
+    const runsBefore = (await r.admin.glue.send(new GetJobRunsCommand({ JobName: r.stage.etlJobName })))
+      .JobRuns?.length;
+
+    const res = await run(
+      'reprocess',
+      '--stage',
+      STAGE,
+      '--from',
+      '2024-03-08',
+      '--to',
+      '2024-03-08',
+      '--symbols',
+      'AAPL',
+      '--format',
+      'json',
+    );
+    expect(res.code, res.stderr).toBe(0);
+    const out = JSON.parse(res.stdout);
+    expect(out.objects).toBe(1002);
+    const runs =
+      (await r.admin.glue.send(new GetJobRunsCommand({ JobName: r.stage.etlJobName }))).JobRuns ?? [];
+    expect(runs.length).toBe((runsBefore ?? 0) + 1);
+    const got = await r.admin.glue.send(
+      new GetJobRunCommand({ JobName: r.stage.etlJobName, RunId: out.jobRunId }),
+    );
+    const args = got.JobRun?.Arguments ?? {};
+    expect(args['--manifest_key']).toBe(out.manifestKey);
+    expect(args['--manifest_key']).toMatch(/^_manifests\/reprocess-[0-9a-f]{24}\.json$/);
+    expect(JSON.parse(args['--reprocess_scope'] ?? '')).toEqual({
+      from: '2024-03-08',
+      to: '2024-03-08',
+      symbols: ['AAPL'],
+    });
+    // The Glue job declares that argument (the run's arguments overlay the job's defaults).
+    const job = await r.admin.glue.send(new GetJobCommand({ JobName: r.stage.etlJobName }));
+    expect(job.Job?.DefaultArguments).toHaveProperty('--reprocess_scope', '');
+    // The manifest: etl-trigger's format, exactly the keys the range needs.
+    const body = await r.admin.s3.send(new GetObjectCommand({ Bucket: bucket, Key: out.manifestKey }));
+    const manifest = manifestSchema.parse(JSON.parse((await body.Body?.transformToString()) ?? ''));
+    expect(manifest.objects.map((o) => o.key).sort()).toEqual(['raw/drops/bars.csv', ...inRange].sort());
+    expect(manifest.objects.every((o) => /^[0-9a-f]{32}$/.test(o.etag) && o.size > 0)).toBe(true);
+
+    const text = await run('reprocess', '--stage', STAGE, '--to', '2020-01-01');
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/started reprocess run \S+ of cli-ohlcv-etl from 1 raw object/);
+    expect(text.stdout).toMatch(/aws glue get-job-run --job-name cli-ohlcv-etl --run-id /);
+    const bad = await run('reprocess', '--stage', STAGE, '--from', '2024-13-01');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--from must be a date/);
+    const help = await run('reprocess', '--help');
+    expect(help.stdout).toMatch(/ohlcv reprocess --stage NAME \[--from D\]/);
+  }, 120_000);
+
+  it('reprocess --stage end to end: the run it starts rebuilds the range and catalog-sync switches the catalog to it', async () => {
+    const rep = await Rehearsal.start({
+      stageName: 'clirep',
+      services: ['etl-trigger', 'catalog-sync'],
+      emulator: moto,
+      subscription: false,
+      windowScale: 0.2,
+    });
+    try {
+      await rep.admin.s3.send(
+        new PutObjectCommand({
+          Bucket: rep.stage.bucket,
+          Key: 'raw/drops/aapl.csv',
+          Body: 'symbol,interval,timestamp,open,high,low,close,volume\nAAPL,1min,2024-03-08T14:00:00Z,10,11,9,10.5,100\n',
+        }),
+      );
+      expect(await rep.runUntilIdle()).toBe(true);
+      const location = async () =>
+        (
+          await rep.admin.glue.send(
+            new GetPartitionsCommand({ DatabaseName: rep.stage.glueDatabase, TableName: 'bars' }),
+          )
+        ).Partitions?.[0]?.StorageDescriptor?.Location ?? '';
+      expect(await location()).toMatch(/\/_v0000000001-/);
+      const outputs = join(cwd, 'clirep-outputs.json');
+      writeFileSync(
+        outputs,
+        JSON.stringify({
+          bucket: rep.stage.bucket,
+          etlJob: rep.stage.etlJobName,
+          glueDatabase: rep.stage.glueDatabase,
+          athenaWorkgroup: rep.stage.athenaWorkgroup,
+        }),
+      );
+      const res = await run(
+        'reprocess',
+        '--stage',
+        'clirep',
+        '--outputs',
+        outputs,
+        '--from',
+        '2024-03-08',
+        '--to',
+        '2024-03-08',
+        '--format',
+        'json',
+      );
+      expect(res.code, res.stderr).toBe(0);
+      const { jobRunId } = JSON.parse(res.stdout);
+      expect(await rep.runUntilIdle()).toBe(true);
+      expect(await location()).toMatch(new RegExp(`/_v0000000002-${jobRunId}/$`));
+      expect(Object.values(await rep.dlqDepths()).every((d) => d === 0)).toBe(true);
+    } finally {
+      await rep.close();
+    }
+  }, 120_000);
 
   it('says how to get the outputs when the stage was not deployed here (exit 2)', async () => {
     const res = await run('status', '--stage', 'other');

@@ -38,10 +38,11 @@ export function describeCatalogContract(
       const { catalog } = await open();
       const a = bars('2024-01-02', 'AAPL');
       const b = bars('2024-01-02', 'BTC/USD', 'BTC%2FUSD');
-      expect(await catalog.registerPartitions('bars', [a])).toEqual({ added: 1, existing: 0 });
-      expect(await catalog.registerPartitions('bars', [a, b])).toEqual({ added: 1, existing: 1 });
-      expect(await catalog.registerPartitions('bars', [b, a])).toEqual({ added: 0, existing: 2 });
-      expect(await catalog.registerPartitions('bars', [])).toEqual({ added: 0, existing: 0 });
+      // Counts only: a catalog may say more (Glue: switched, superseded).
+      expect(await catalog.registerPartitions('bars', [a])).toMatchObject({ added: 1, existing: 0 });
+      expect(await catalog.registerPartitions('bars', [a, b])).toMatchObject({ added: 1, existing: 1 });
+      expect(await catalog.registerPartitions('bars', [b, a])).toMatchObject({ added: 0, existing: 2 });
+      expect(await catalog.registerPartitions('bars', [])).toMatchObject({ added: 0, existing: 0 });
     });
 
     it('rejects an undeclared table with UnknownTable, not retryable', async () => {

@@ -90,6 +90,9 @@ export function memoryObjectStore(clock: Clock = { now: () => new Date() }): Mem
         if (o) yield { ...o.info };
       }
     },
+    async delete(keys) {
+      for (const k of keys) objects.delete(k);
+    },
   };
 }
 
