@@ -21,6 +21,8 @@ export const GLUE_MODULES = [
   'packages/etl/glue/etl_runner.py',
   'packages/etl/glue/etl_plan.py',
   'packages/etl/glue/etl_staging.py',
+  'packages/etl/glue/etl_screen.py',
+  'packages/etl/glue/etl_versions.py',
   'packages/etl/glue/etl_reprocess.py',
 ];
 export const SQL_ROOT = 'sql';

@@ -127,6 +127,36 @@ describe('catalog-sync switches partitions forward and removes superseded versio
   });
 });
 
+describe('the Glue job role covers a normal run publishing versions (etl_runner.py, etl_versions.py)', () => {
+  it('writes, lists, reads and deletes its scratch under _runs/<run>/scratch/, moves versions in, rolls back', () => {
+    const doc: PolicyDocument = JSON.parse(graph.find('aws.iam.RolePolicy', 'GlueJobPolicy')!.args.policy);
+    const scratch =
+      '_runs/jr_1/scratch/out/bars/date=2024-03-08/symbol=AAPL/part-00000-x.c000.snappy.parquet';
+    for (const action of ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'])
+      expect(allows(doc, { action, resource: `${bucketArn}/${scratch}` }), action).toBe(true);
+    expect(
+      allows(doc, {
+        action: 's3:ListBucket',
+        resource: bucketArn,
+        context: { 's3:prefix': '_runs/jr_1/scratch/' },
+      }),
+    ).toBe(true);
+    // The move (copy + delete) into the version folder, and the roll-back of an uncommitted one.
+    const version =
+      'processed/bars/date=2024-03-08/symbol=AAPL/_v0000000002-jr_1/part-00000-x.c000.snappy.parquet';
+    const uncommitted = 'processed/bars/date=2024-03-08/symbol=AAPL/_v0000000002-jr_0/part-00000.parquet';
+    expect(allows(doc, { action: 's3:PutObject', resource: `${bucketArn}/${version}` })).toBe(true);
+    expect(allows(doc, { action: 's3:DeleteObject', resource: `${bucketArn}/${uncommitted}` })).toBe(true);
+    expect(
+      allows(doc, {
+        action: 's3:ListBucket',
+        resource: bucketArn,
+        context: { 's3:prefix': 'processed/bars/date=2024-03-08/symbol=AAPL/' },
+      }),
+    ).toBe(true);
+  });
+});
+
 describe('the Glue job role covers a reprocess run (--reprocess_scope, etl_reprocess.py)', () => {
   it('writes, lists, reads back and deletes its shadow lake under _runs/<run>/rebuild/, and publishes versions', () => {
     const doc: PolicyDocument = JSON.parse(graph.find('aws.iam.RolePolicy', 'GlueJobPolicy')!.args.policy);

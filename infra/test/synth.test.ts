@@ -223,6 +223,8 @@ describe('Glue assets', () => {
         ['glue-assets/etl_runner.py', join(root, 'packages/etl/glue/etl_runner.py')],
         ['glue-assets/etl_plan.py', join(root, 'packages/etl/glue/etl_plan.py')],
         ['glue-assets/etl_staging.py', join(root, 'packages/etl/glue/etl_staging.py')],
+        ['glue-assets/etl_screen.py', join(root, 'packages/etl/glue/etl_screen.py')],
+        ['glue-assets/etl_versions.py', join(root, 'packages/etl/glue/etl_versions.py')],
         ['glue-assets/etl_reprocess.py', join(root, 'packages/etl/glue/etl_reprocess.py')],
         ...[
           'etl/10_clean.sql',
@@ -236,7 +238,14 @@ describe('Glue assets', () => {
       // The root of the sql tree: the job appends etl/... and quality/... itself.
       expect(job.args.defaultArguments['--sql_prefix']).toBe(`s3://${bucket}/glue-assets/sql/`);
       expect(job.args.defaultArguments['--extra-py-files']).toBe(
-        ['etl_runner.py', 'etl_plan.py', 'etl_staging.py', 'etl_reprocess.py']
+        [
+          'etl_runner.py',
+          'etl_plan.py',
+          'etl_staging.py',
+          'etl_screen.py',
+          'etl_versions.py',
+          'etl_reprocess.py',
+        ]
           .map((f) => `s3://${bucket}/glue-assets/${f}`)
           .join(','),
       );

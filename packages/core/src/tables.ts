@@ -124,15 +124,16 @@ export const tables = {
       c('raw_object', 'string', false, 'Raw object key'),
       c('line_number', 'bigint', false, '1-based line (CSV/NDJSON) or element index (JSON)'),
       c('reason_codes', 'array<string>', false, 'Rule codes, e.g. price_not_positive'),
+      c('raw_record', 'string', false, 'The original record text'),
+      c('symbol', 'string', true, 'When it could be read'),
+      c('job_run_id', 'string', false, 'The run that quarantined it'),
+      // Appended, nullable: tables only evolve so (table-schema-version.ts); older files lack it.
       c(
         'reason_detail',
         'string',
         true,
         'The fields behind missing_field, unknown_field, duplicate_field, e.g. "missing: symbol, ts; unknown: ticker, time"; null for other reasons and for rows written before it existed',
       ),
-      c('raw_record', 'string', false, 'The original record text'),
-      c('symbol', 'string', true, 'When it could be read'),
-      c('job_run_id', 'string', false, 'The run that quarantined it'),
     ],
   },
 } as const satisfies Record<string, TableSpec>;

@@ -12,12 +12,16 @@ SPARK_MASTER (default local[*]) picks the Spark to run on there.
 """
 
 import os
+import shutil
 import sys
 
 REQUIRED = ["JOB_NAME", "JOB_RUN_ID", "manifest_key", "bucket", "sql_prefix"]
 # Optional: --MIN_DATE (YYYY-MM-DD), the date floor of 02_validated_records (run_params.min_ts),
 # as OHLCV_MIN_DATE is for the DuckDB runner; default 1800-01-01.
-OPTIONAL = ["MIN_DATE", "reprocess_scope"]
+OPTIONAL = ["MIN_DATE", "MAX_LINE_BYTES", "MAX_OBJECT_BYTES", "reprocess_scope"]
+# --MAX_LINE_BYTES, --MAX_OBJECT_BYTES: the stage screen's limits (etl_screen.py), as
+# OHLCV_MAX_LINE_BYTES / OHLCV_MAX_OBJECT_BYTES are for the DuckDB runner; defaults in
+# sql/etl/plan.json staging.screen.defaults.
 # --reprocess_scope (JSON {from, to, symbols}; infra declares it empty): set by
 # `ohlcv reprocess --stage`, the run rebuilds that range from raw (etl_reprocess.py).
 
@@ -64,6 +68,23 @@ class S3Storage:
     def read(self, key):
         return self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
 
+    def open(self, key):
+        """The object as a stream (read(n)): never the whole object in memory."""
+        return self.s3.get_object(Bucket=self.bucket, Key=key)["Body"]
+
+    def read_if_exists(self, key):
+        try:
+            return self.read(key)
+        except self.s3.exceptions.NoSuchKey:
+            return None
+
+    def move_prefix(self, src, dst):
+        """S3 has no rename: copies, then deletes. The target is a version folder nobody reads
+        until the run's summary lists it, so the copy need not be atomic."""
+        for k in self.list_files(src):
+            self.s3.copy({"Bucket": self.bucket, "Key": k}, self.bucket, dst + k[len(src):])
+        self.delete_prefix(src)
+
     def read_url(self, url):
         bucket, _, key = url.removeprefix("s3://").partition("/")
         return self.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
@@ -108,6 +129,29 @@ class FolderStorage:
             raise ValueError(f"key outside the store: {key}")
         return path
 
+    def _write_path(self, key):
+        """A path to write or remove: its real path (symlinks resolved) must be inside the store."""
+        path = self._path(key)
+        real, root = os.path.realpath(path), os.path.realpath(self.root)
+        if real != root and not real.startswith(root + os.sep):
+            raise ValueError(f"key resolves outside the store: {key}")
+        return path
+
+    def open(self, key):
+        return open(self._path(key), "rb")
+
+    def read_if_exists(self, key):
+        try:
+            return self.read(key)
+        except FileNotFoundError:
+            return None
+
+    def move_prefix(self, src, dst):
+        """One rename of the folder (same filesystem: the scratch prefix is in the store)."""
+        target = self._write_path(dst)
+        os.makedirs(os.path.dirname(target.rstrip(os.sep)), exist_ok=True)
+        os.rename(self._write_path(src), target)
+
     def url(self, key):
         return "file://" + self._path(key) + ("/" if key.endswith("/") else "")
 
@@ -125,7 +169,7 @@ class FolderStorage:
             return f.read()
 
     def write(self, key, body):
-        path = self._path(key)
+        path = self._write_path(key)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path + ".tmp", "wb") as f:
             f.write(body)
@@ -148,16 +192,12 @@ class FolderStorage:
         return sorted(out)
 
     def copy(self, src, dst):
-        import shutil
-
-        path = self._path(dst)
+        path = self._write_path(dst)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         shutil.copyfile(self._path(src), path)
 
     def delete_prefix(self, prefix):
-        import shutil
-
-        path = self._path(prefix)
+        path = self._write_path(prefix)
         if os.path.isdir(path):
             shutil.rmtree(path)
         elif os.path.exists(path):

@@ -48,6 +48,15 @@ class ShadowStorage:
     def list_dirs(self, prefix):
         return self.inner.list_dirs(self.key(prefix))
 
+    def list_files(self, prefix):
+        # Keys as the runner knows them (unshadowed), so it can take them apart by its prefixes.
+        return [k[len(self.root):] if k.startswith(self.root) else k
+                for k in self.inner.list_files(self.key(prefix))]
+
+    def move_prefix(self, src, dst):
+        # Both ends: the runner publishes its versions into the shadow's table zones.
+        self.inner.move_prefix(self.key(src), self.key(dst))
+
     def __getattr__(self, name):
         # Any other store call the runner makes takes a key first: shadow it the same way.
         fn = getattr(self.inner, name)

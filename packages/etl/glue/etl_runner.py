@@ -10,14 +10,19 @@ elsewhere), so this module is plain PySpark.
 
 import json
 import os
+import re
 import sys
+import tempfile
 import time
+from contextlib import closing
 from datetime import datetime, timezone
 
 from pyspark.sql import functions as F
 from pyspark.sql.types import LongType, StringType, StructField, StructType
 
+import etl_versions
 from etl_plan import Plan, parse_segment
+from etl_screen import limits_from_args, screen_object
 from etl_staging import Staging, object_columns, unique_objects
 
 # Session settings the dialect map relies on (sql/etl/dialect.json): UTC, casts that
@@ -71,18 +76,36 @@ def run_job(spark, storage, args, now=None):
     plan = Plan(lambda rel: storage.read_url(args["sql_prefix"] + rel))
     manifest = json.loads(storage.read(args["manifest_key"]))
     job_run_id = args["JOB_RUN_ID"]
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}", job_run_id):
+        raise ValueError(f"unsafe --JOB_RUN_ID: {job_run_id!r}")
+    # The stage screen's limits and the date floor: job arguments, else the plan's defaults.
+    limits = limits_from_args({"MIN_DATE": os.environ.get("OHLCV_MIN_DATE"), **args}, plan.staging["screen"])
+    # The run's scratch prefix in the store (partitionBy writes there first), under the run's
+    # own _runs/<id>/ (the Glue role writes only there and in the table zones); an earlier
+    # attempt's leftovers go first.
+    scratch = f"_runs/{job_run_id}/scratch/"
+    storage.delete_prefix(scratch)
+    try:
+        return _run(spark, storage, plan, manifest, args, limits, scratch, started, timer)
+    finally:
+        storage.delete_prefix(scratch)
 
-    _stage(spark, storage, plan, manifest)
+
+def _run(spark, storage, plan, manifest, args, limits, scratch, started, timer):
+    job_run_id = args["JOB_RUN_ID"]
+    _stage(spark, storage, plan, manifest, limits)
     # The date floor (02_validated_records: timestamp_before_floor), as job.ts passes it.
-    min_ts = datetime.fromisoformat(args.get("MIN_DATE") or os.environ.get("OHLCV_MIN_DATE") or "1800-01-01")
+    min_ts = datetime.fromisoformat(limits.min_date)
     spark.createDataFrame([(job_run_id, started.replace(tzinfo=None), min_ts)],
                           "job_run_id string, now_ts timestamp, min_ts timestamp") \
         .createOrReplaceTempView("run_params")
     timer("staged")
 
+    # Existing partitions are read at their current committed version (atomic publish).
+    committed = etl_versions.CommittedVersions(storage)
     for step in plan.steps:
         for name in step.get("needs", []):
-            _load_existing(spark, storage, plan, name)
+            _load_existing(spark, storage, plan, name, committed)
         df = spark.sql(plan.render(plan.step_sql(step)))
         if step["materialize"] == "table":
             # Computed once, here, with its lineage cut: every later step and rule then
@@ -111,7 +134,7 @@ def run_job(spark, storage, args, now=None):
                            "rows": int(r["rows"])} for r in top]
     written = []
     for out in plan.outputs:
-        written += _write(spark, storage, plan, out)
+        written += _write(spark, storage, plan, out, committed, scratch, job_run_id)
         timer(f"write {out['table']}")
 
     summary = {
@@ -125,20 +148,32 @@ def run_job(spark, storage, args, now=None):
     }
     if summary["rowsIn"] != summary["rowsKept"] + summary["rowsQuarantined"] + summary["duplicates"]:
         raise RowAccountingMismatch(f"rows in {summary['rowsIn']} != kept + quarantined + duplicates")
+    # The commit: until this one object exists no reader takes any version this run wrote.
     storage.write(f"_runs/{job_run_id}/summary.json", (json.dumps(summary, indent=2) + "\n").encode())
     return summary
 
 
-def _stage(spark, storage, plan, manifest):
+def _stage(spark, storage, plan, manifest, limits):
     contract = plan.staging
     staging = Staging(contract)
     columns = contract["columns"]
     rows = []
-    for o in unique_objects(manifest["objects"]):
-        meta = object_columns(o)
-        for r in staging.stage_object(o["key"], storage.read(o["key"])):
-            rec = {**r, **meta}
-            rows.append(tuple(rec.get(c) for c in columns))
+    with tempfile.TemporaryDirectory(prefix="ohlcv-screen-") as local:
+        clean = os.path.join(local, "screened")
+        for o in unique_objects(manifest["objects"]):
+            meta = object_columns(o)
+            # One bad object never stops the others: the screen streams the raw object
+            # (bounded memory, whatever it holds) into a clean local copy, or says why not.
+            with closing(storage.open(o["key"])) as src, open(clean, "wb") as dst:
+                screened = screen_object(src.read, o["key"], dst, limits, contract)
+            if screened["kind"] == "unreadable":
+                records = [staging.unreadable(screened["cause"])]
+            else:
+                with open(clean, "rb") as f:
+                    records = screened["tooLong"] + staging.stage_object(o["key"], f.read())
+            for r in records:
+                rec = {**r, **meta}
+                rows.append(tuple(rec.get(c) for c in columns))
     schema = StructType([StructField(c, LongType() if c in contract["bigintColumns"] else StringType())
                          for c in columns])
     spark.createDataFrame(rows, schema).createOrReplaceTempView("staged_records")
@@ -158,7 +193,7 @@ def _list_partitions(storage, location, keys):
     return [v for v, _ in level]
 
 
-def _load_existing(spark, storage, plan, name):
+def _load_existing(spark, storage, plan, name, committed):
     spec = plan.existing[name]
     shape = plan.tables[spec["table"]]
     keys = shape["partitionKeys"]
@@ -166,7 +201,15 @@ def _load_existing(spark, storage, plan, name):
     path_only = [k for k in keys if k not in columns]
     schema = ", ".join([f"{c['name']} {c['type']}" for c in shape["columns"]]
                        + [f"{k} string" for k in path_only] + ["is_context int"])
-    existing = _list_partitions(storage, shape["location"], keys)
+    # Only partitions with a current version exist for the selection: a folder holding
+    # nothing but a failed run's versions is not one (its "previous partition" is older).
+    existing = []
+    files_of = {}
+    for values in _list_partitions(storage, shape["location"], keys):
+        files = etl_versions.current_files(committed, storage, f"{shape['location']}{plan.partition_path(keys, values)}/")
+        if files:
+            existing.append(values)
+            files_of[tuple(values[k] for k in keys)] = files
     chosen = []
     if existing:  # nothing to choose from on a fresh lake: no Spark job
         spark.createDataFrame([tuple(p[k] for k in keys) for p in existing], ", ".join(f"{k} string" for k in keys)) \
@@ -175,8 +218,8 @@ def _load_existing(spark, storage, plan, name):
     df = spark.createDataFrame([], schema)
     base = storage.url(shape["location"])
     for is_context in (0, 1):
-        paths = [storage.url(shape["location"] + plan.partition_path(keys, r.asDict()) + "/")
-                 for r in chosen if int(r["is_context"]) == is_context]
+        paths = [storage.url(f) for r in chosen if int(r["is_context"]) == is_context
+                 for f in files_of[tuple(str(r[k]) for k in keys)]]
         if not paths:
             continue
         # mergeSchema: files written before a column was added (quarantine's reason_detail)
@@ -190,22 +233,28 @@ def _load_existing(spark, storage, plan, name):
     (df.localCheckpoint(eager=True) if chosen else df).createOrReplaceTempView(name)
 
 
-def _write(spark, storage, plan, out):
+def _write(spark, storage, plan, out, committed, scratch, job_run_id):
+    """partitionBy into the run's scratch prefix (one Spark job per table), then each partition
+    moved in as a new version folder (publish_version): the summary's locations are these."""
     shape = plan.tables[out["table"]]
     keys = shape["partitionKeys"]
     types = {c["name"]: c["type"] for c in shape["columns"]}
     df = spark.table(out["relation"]).where(out["where"])
-    written = []
+    partitions = []
     for r in sorted(df.groupBy(*keys).count().collect(), key=lambda r: tuple(r[k] for k in keys)):
-        values = {k: str(r[k]) for k in keys}
-        rel = plan.partition_path(keys, values)
-        written.append({"table": out["table"], "values": values, "location": f"{shape['location']}{rel}/",
-                        "rows": int(r["count"])})
-    if not written:
+        partitions.append(({k: str(r[k]) for k in keys}, int(r["count"])))
+    if not partitions:
         return []
     # Exactly the table's columns (nothing of the steps' own, such as is_new), partition keys in the path.
     cols = [(F.col(c).cast("timestamp_ntz") if types[c] == "timestamp" else F.col(c).cast(types[c])).alias(c)
             for c in shape["fileColumns"]]
+    out_prefix = f"{scratch}out/{out['table']}/"
     df.select(*cols, *[F.col(k).cast("string") for k in keys]).write.mode("overwrite") \
-        .partitionBy(*keys).parquet(storage.url(shape["location"]))
+        .partitionBy(*keys).parquet(storage.url(out_prefix))
+    written = []
+    for values, rows in partitions:
+        rel = plan.partition_path(keys, values)
+        location = etl_versions.publish_version(committed, storage, f"{out_prefix}{rel}/",
+                                                f"{shape['location']}{rel}/", job_run_id)
+        written.append({"table": out["table"], "values": values, "location": location, "rows": rows})
     return written

@@ -74,6 +74,10 @@ class Staging:
         duplicate = [spell(k) for k, f in zip(keys, fields) if f is not None and count[f] > 1]
         return fields, ", ".join(unknown) or None, ", ".join(duplicate) or None
 
+    def unreadable(self, cause):
+        """The one quarantine row of an object the screen could not read (unreadableObject)."""
+        return self._bad(1, cause, self.object_error)
+
     # ---- one object ---------------------------------------------------------------------
 
     def stage_object(self, key, body):

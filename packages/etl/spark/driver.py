@@ -13,6 +13,7 @@ import json
 import os
 import sys
 import traceback
+from contextlib import contextmanager
 from datetime import datetime
 
 
@@ -39,6 +40,32 @@ def load_job(script, py_files):
     return mod
 
 
+@contextmanager
+def injected(faults):
+    """Test knob: {"failAfterPublishes": n} makes the run fail right after its n-th partition
+    version is published, before its summary (a run that dies mid-publish)."""
+    if not faults:
+        yield
+        return
+    import etl_versions
+
+    real = etl_versions.publish_version
+    count = [0]
+
+    def publish_then_fail(*a, **kw):
+        location = real(*a, **kw)
+        count[0] += 1
+        if count[0] == faults["failAfterPublishes"]:
+            raise RuntimeError(f"injected failure after {count[0]} published partitions")
+        return location
+
+    etl_versions.publish_version = publish_then_fail
+    try:
+        yield
+    finally:
+        etl_versions.publish_version = real
+
+
 def reply(msg):
     sys.stdout.write("@@ " + json.dumps(msg) + "\n")
     sys.stdout.flush()
@@ -56,7 +83,8 @@ def main():
             os.environ["OHLCV_ETL_S3_ROOT"] = req["s3Root"]
             job = load_job(req["script"], req.get("pyFiles", []))
             now = datetime.fromisoformat(req["now"].replace("Z", "+00:00")) if req.get("now") else None
-            summary = job.main(req["argv"], spark=spark, now=now)
+            with injected(req.get("faults")):
+                summary = job.main(req["argv"], spark=spark, now=now)
             reply({"id": req["id"], "ok": True, "summary": summary})
         except BaseException as e:  # noqa: BLE001 - every failure is the run's, the driver lives on
             traceback.print_exc(file=sys.stderr)

@@ -357,7 +357,18 @@ async function loadExisting(
     `CREATE OR REPLACE TEMP TABLE lake_partitions (${keys.map((k) => `${k} VARCHAR`).join(', ')})`,
   );
   const dir = tableDir(lakeRoot, table);
-  const existing = listPartitions(dir, keys);
+  const pathOf = (values: Record<string, unknown>) =>
+    join(dir, partitionPath(keys, Object.fromEntries(keys.map((k) => [k, String(values[k])]))));
+  // Only partitions with a current version exist for the selection: a folder holding
+  // nothing but a failed run's versions is not one (its "previous partition" is older).
+  const filesOf = new Map<string, string[]>();
+  const existing: Record<string, string>[] = [];
+  for (const p of listPartitions(dir, keys)) {
+    const files = partitionFiles(pathOf(p));
+    if (!files.length) continue;
+    filesOf.set(pathOf(p), files);
+    existing.push(p);
+  }
   // One statement for all of them (a 10M-row lake has ~7,000 bars partitions): the
   // values are bound as one list per key and unnested side by side.
   if (existing.length) {
@@ -371,11 +382,7 @@ async function loadExisting(
   for (const isContext of [0, 1]) {
     const files = chosen
       .filter((r) => Number(r.is_context) === isContext)
-      .flatMap((r) =>
-        partitionFiles(
-          join(dir, partitionPath(keys, Object.fromEntries(keys.map((k) => [k, String(r[k])])))),
-        ),
-      );
+      .flatMap((r) => filesOf.get(pathOf(r)) ?? []);
     if (!files.length) continue;
     const scan = `read_parquet(${sqlStringList(files)}, hive_partitioning = true, hive_types = {${hiveTypes}}, union_by_name = true)`;
     // A column that no file has yet (files written before it was added, e.g. quarantine's

@@ -1,8 +1,6 @@
 /**
- * The lake folder: which partitions exist, and the atomic hand-over of freshly written
- * Parquet into them. Every partition holds files with deterministic names written
- * elsewhere first and renamed in, so a reader sees a file's old or new version, never
- * a part of one.
+ * The lake folder: which partitions exist, atomic file writes, folder removal. How a
+ * partition's versions are published and read is partition-versions.ts.
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -46,25 +44,6 @@ export function listPartitions(tableDir: string, keys: readonly string[]): Recor
     level = next;
   }
   return level;
-}
-
-/**
- * Moves `<stagingDir>/<file>` over `<finalDir>/<file>` for each file (rename: atomic per
- * file on one filesystem), then removes files of the final folder the new set lacks.
- */
-export function publishPartition(stagingDir: string, finalDir: string): string[] {
-  const names = readdirSync(stagingDir).sort();
-  if (!existsSync(finalDir)) {
-    // A new partition: one rename moves the whole folder in, atomically.
-    mkdirSync(dirname(finalDir), { recursive: true });
-    renameSync(stagingDir, finalDir);
-    return names;
-  }
-  for (const name of names) renameSync(join(stagingDir, name), join(finalDir, name));
-  for (const old of readdirSync(finalDir)) {
-    if (!names.includes(old) && old.endsWith('.parquet')) rmSync(join(finalDir, old), { force: true });
-  }
-  return names;
 }
 
 export function writeFileAtomic(path: string, body: string): void {

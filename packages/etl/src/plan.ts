@@ -42,8 +42,18 @@ export interface StagingContract {
   fieldAliases: Record<string, string>;
   intradayInterval: string;
   ndjsonSuffixes: string[];
-  errors: { line: string; object: string };
+  errors: { line: string; object: string; lineTooLong: string };
   unreadableGzip: string;
+  screen: StagingScreen;
+}
+
+/** The raw-object screen's limits and cause texts (plan.json staging.screen), read by both runners. */
+export interface StagingScreen {
+  lineFormatSuffixes: string[];
+  defaults: { maxLineBytes: number; maxObjectBytes: number; minDate: string };
+  maxJsonDocumentBytes: number;
+  linePrefixBytes: number;
+  causes: { notUtf8: string; tooLarge: string; tooLargeDecompressed: string };
 }
 
 export interface Plan {

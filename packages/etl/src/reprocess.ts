@@ -2,8 +2,8 @@
  * Reprocess from raw: rebuilds the processed tables for a range from every raw object with
  * the current plan, on either engine. The job runs into a shadow lake (raw/ linked in,
  * nothing processed), so no existing row — possibly accepted under an older rule — takes
- * part; then each in-scope partition of the real lake is replaced by the shadow's (files
- * renamed in, as a job run publishes) or, when the rebuild has none, removed.
+ * part; then each in-scope partition of the real lake gets the shadow's version as its next
+ * version (one rename, as a job run publishes) or, when the rebuild has none, is removed.
  *
  * Scope: bars partitions with date in [from, to] (and symbol in symbols), plus per symbol
  * the rebuild's next partition after the range (its first pct_change depends on the
@@ -24,7 +24,7 @@ import {
   type WrittenPartition,
 } from '@ohlcv/core';
 import { partitionPath } from './hive-path.ts';
-import { listPartitions, publishPartition, removeDir, writeFileAtomic } from './lake.ts';
+import { listPartitions, removeDir, writeFileAtomic } from './lake.ts';
 import { CommittedVersions, publishVersion } from './partition-versions.ts';
 
 export interface ReprocessScope {
@@ -151,22 +151,18 @@ export async function reprocessFromRaw(input: ReprocessInput): Promise<Reprocess
         const target = join(lakeRoot, spec.location, rel);
         if (rebuiltKeys.has(JSON.stringify(p))) {
           const wrote = written.get(JSON.stringify(p));
-          if (wrote && wrote.location !== location) {
-            // The DuckDB runner wrote a version folder (atomic publish): it moves in as the
-            // live partition's next version, committed by the summary written below.
-            const published = publishVersion(
-              committed,
-              lakeRoot,
-              join(shadow, wrote.location),
-              target,
-              jobRunId,
-            );
-            replaced.push({ ...wrote, location: published });
-          } else {
-            // Plain Hive partition (the Spark runner does not version yet).
-            publishPartition(join(shadow, spec.location, rel), target);
-            replaced.push(wrote ?? { table, values: p, location, rows: 0 });
-          }
+          if (!wrote)
+            throw new Error(`reprocess: the rebuild has ${location} but its summary does not list it`);
+          // Both runners write a version folder (atomic publish): it moves in as the live
+          // partition's next version, committed by the summary written below.
+          const published = publishVersion(
+            committed,
+            lakeRoot,
+            join(shadow, wrote.location),
+            target,
+            jobRunId,
+          );
+          replaced.push({ ...wrote, location: published });
         } else if (existsSync(target) && readdirSync(target).length) {
           rmSync(target, { recursive: true, force: true });
           removed.push({ table, values: p, location });

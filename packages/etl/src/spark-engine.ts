@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { AppError, type RunSummary, runSummarySchema } from '@ohlcv/core';
+import type { StagingLimits } from './stage-screen.ts';
 
 export const glueScriptDir = fileURLToPath(new URL('../glue/', import.meta.url));
 export const sparkDriverScript = fileURLToPath(new URL('../spark/driver.py', import.meta.url));
@@ -20,6 +21,8 @@ export const glueJobFiles = [
   'etl_runner.py',
   'etl_plan.py',
   'etl_staging.py',
+  'etl_screen.py',
+  'etl_versions.py',
   'etl_reprocess.py',
 ] as const;
 
@@ -51,6 +54,8 @@ export interface SparkJobRun {
   s3Root: string;
   /** Test knob: the run's clock (future-timestamp rule). */
   now?: string;
+  /** Test knob (spark/driver.py): fail the run right after this many partitions are published. */
+  faults?: { failAfterPublishes: number };
 }
 
 interface Reply {
@@ -125,7 +130,7 @@ export class SparkEngine {
     const argv = [job.script, ...Object.entries(job.arguments).flat()];
     const reply = new Promise<Reply>((resolve) => this.waiting.set(id, resolve));
     this.child.stdin!.write(
-      `${JSON.stringify({ id, script: job.script, pyFiles: job.pyFiles, argv, s3Root: job.s3Root, now: job.now })}\n`,
+      `${JSON.stringify({ id, script: job.script, pyFiles: job.pyFiles, argv, s3Root: job.s3Root, now: job.now, faults: job.faults })}\n`,
     );
     const r = await reply;
     if (!r.ok) throw new AppError('EtlJobFailed', `Spark job run failed: ${r.error}`);
@@ -142,6 +147,15 @@ export class SparkEngine {
   }
 }
 
+/** The stage screen's limits and date floor as the Glue job's arguments (etl_job.py). */
+export function sparkLimitArguments(limits: StagingLimits): Record<string, string> {
+  return {
+    '--MAX_LINE_BYTES': String(limits.maxLineBytes),
+    '--MAX_OBJECT_BYTES': String(limits.maxObjectBytes),
+    '--MIN_DATE': limits.minDate,
+  };
+}
+
 /**
  * Arguments for a run of the repo's job on a local lake folder: what infra declares, with
  * the local sql tree as --sql_prefix (the runtime has no upload step).
@@ -153,6 +167,8 @@ export function localSparkJobRun(input: {
   jobRunId: string;
   jobName: string;
   sqlRoot: string;
+  /** The runtime's staging limits (OHLCV_MAX_LINE_BYTES, ...), passed as the job's arguments. */
+  limits?: StagingLimits;
 }): SparkJobRun {
   const [script, ...pyFiles] = glueJobFiles.map((f) => join(glueScriptDir, f));
   return {
@@ -165,6 +181,7 @@ export function localSparkJobRun(input: {
       '--bucket': input.bucket,
       '--sql_prefix': input.sqlRoot.endsWith('/') ? input.sqlRoot : `${input.sqlRoot}/`,
       '--manifest_key': input.manifestKey,
+      ...(input.limits ? sparkLimitArguments(input.limits) : {}),
     },
   };
 }

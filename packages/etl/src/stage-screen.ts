@@ -33,11 +33,10 @@ export interface StagingLimits {
   minDate: string;
 }
 
-export const DEFAULT_STAGING_LIMITS: StagingLimits = {
-  maxLineBytes: 1024 * 1024,
-  maxObjectBytes: 1024 * 1024 * 1024,
-  minDate: '1800-01-01',
-};
+/** The plan's screen (sql/etl/plan.json staging.screen): limits and cause texts both runners share. */
+const SCREEN = loadPlan().staging.screen;
+
+export const DEFAULT_STAGING_LIMITS: StagingLimits = { ...SCREEN.defaults };
 
 /** OHLCV_MAX_LINE_BYTES, OHLCV_MAX_OBJECT_BYTES (positive integers), OHLCV_MIN_DATE (YYYY-MM-DD), else the defaults. */
 export function stagingLimitsFromEnv(env: Record<string, string | undefined>): StagingLimits {
@@ -61,10 +60,14 @@ export function stagingLimitsFromEnv(env: Record<string, string | undefined>): S
 }
 
 /** Largest JSON document (not a line format) staged: it is parsed as one value. */
-export const MAX_JSON_DOCUMENT_BYTES = 64 * 1024 * 1024;
+export const MAX_JSON_DOCUMENT_BYTES = SCREEN.maxJsonDocumentBytes;
 
 /** How much of a too-long line the quarantine row keeps. */
-export const LINE_PREFIX_BYTES = 256;
+export const LINE_PREFIX_BYTES = SCREEN.linePrefixBytes;
+
+/** A cause text of the plan with its `{name}` placeholders filled. */
+const cause = (template: string, values: Record<string, number>): string =>
+  template.replace(/\{(\w+)\}/g, (_, k: string) => String(values[k]));
 
 export type ScreenResult =
   | { kind: 'unreadable'; cause: string }
@@ -80,7 +83,10 @@ const NEWLINE = 0x0a;
 class Unreadable extends Error {}
 
 /** A line format: lines are records, so one over the limit is quarantined alone. */
-const isLineFormat = (key: string): boolean => /\.(csv|ndjson|jsonl)(\.gz)?$/i.test(key);
+const isLineFormat = (key: string): boolean => {
+  const name = key.toLowerCase().replace(/\.gz$/, '');
+  return SCREEN.lineFormatSuffixes.some((s) => name.endsWith(s));
+};
 
 export async function screenObject(
   path: string,
@@ -122,7 +128,9 @@ async function startsWithGzip(path: string): Promise<boolean> {
 /**
  * One streaming pass. Memory: one chunk plus at most `lineLimit` bytes of the line that
  * spans chunks. UTF-8 is checked on whole lines (a newline byte never falls inside a
- * multi-byte character), a chunk's run of complete lines at once.
+ * multi-byte character), a chunk's run of complete lines at once. The outcome does not
+ * depend on how the bytes come in chunks (the Python twin, etl_screen.py, reads other
+ * chunks): bytes past the cap are never looked at, so the first problem in byte order wins.
  */
 async function scan(
   path: string,
@@ -159,7 +167,7 @@ async function scan(
         .subarray(0, LINE_PREFIX_BYTES)
         .toString('utf8')
         .replace(/\uFFFD+$/, ''),
-      stage_error: 'line_too_long',
+      stage_error: loadPlan().staging.errors.lineTooLong,
       unknown_keys: null,
       duplicate_keys: null,
     });
@@ -183,7 +191,7 @@ async function scan(
     if (overLimit) quarantine(overLimit);
     else {
       const line = Buffer.concat(carry, carryBytes);
-      if (!isUtf8(line)) fail(`not UTF-8 text (line ${lineNumber})`);
+      if (!isUtf8(line)) fail(cause(SCREEN.causes.notUtf8, { line: lineNumber }));
       await write(line);
     }
     if (newline) await write(NL);
@@ -195,46 +203,54 @@ async function scan(
   /** Complete lines `data[from, to)` (`to` is a newline or the chunk end, exclusive). */
   const completeLines = async (data: Buffer, from: number, to: number) => {
     let clean = from; // start of the run of lines still to check and write as one
+    let cleanLine = lineNumber; // and the number of its first line
     let pos = from;
-    while (pos < to) {
+    // `<=`: the line ending at `to` may be empty (two newlines close the chunk's lines).
+    while (pos <= to) {
       let nl = data.indexOf(NEWLINE, pos);
       if (nl < 0 || nl >= to) nl = to;
       if (nl - pos > lineLimit) {
-        await flushRun(data, clean, pos);
+        await flushRun(data, clean, pos, cleanLine);
         quarantine(data.subarray(pos, Math.min(nl, pos + LINE_PREFIX_BYTES)));
         await write(NL);
         clean = nl + 1;
+        cleanLine = lineNumber + 1;
       }
       lineNumber++;
       pos = nl + 1;
     }
-    await flushRun(data, clean, Math.min(pos, to + 1));
+    await flushRun(data, clean, Math.min(pos, to + 1), cleanLine);
   };
-  let runStartLine = 0;
-  const flushRun = async (data: Buffer, from: number, to: number) => {
+  const flushRun = async (data: Buffer, from: number, to: number, firstLine: number) => {
     if (to <= from) return;
     const run = data.subarray(from, to);
-    if (!isUtf8(run)) fail(`not UTF-8 text (around line ${runStartLine || lineNumber})`);
+    if (!isUtf8(run)) fail(cause(SCREEN.causes.notUtf8, { line: firstBadLine(run, firstLine) }));
     await write(run);
+  };
+  /** One chunk's bytes (all within the cap). */
+  const take = async (data: Buffer) => {
+    const first = data.indexOf(NEWLINE);
+    if (first < 0) {
+      extend(data);
+      return;
+    }
+    extend(data.subarray(0, first));
+    await endCarried(true);
+    const last = data.lastIndexOf(NEWLINE);
+    // Lines between the first and the last newline are complete in this chunk; the
+    // last newline itself is written with them.
+    if (last > first) await completeLines(data, first + 1, last);
+    extend(data.subarray(last + 1));
   };
   try {
     for await (const data of source as AsyncIterable<Buffer>) {
+      const allowed = Math.min(data.length, maxBytes - total);
       total += data.length;
-      if (total > maxBytes) fail(`larger than ${maxBytes} bytes${gzip ? ' once decompressed' : ''}`);
-      plain.check(data);
-      const first = data.indexOf(NEWLINE);
-      if (first < 0) {
-        extend(data);
-        continue;
+      plain.check(data.subarray(0, allowed));
+      await take(data.subarray(0, allowed));
+      if (allowed < data.length) {
+        fail(cause(gzip ? SCREEN.causes.tooLargeDecompressed : SCREEN.causes.tooLarge, { bytes: maxBytes }));
       }
-      extend(data.subarray(0, first));
-      await endCarried(true);
-      const last = data.lastIndexOf(NEWLINE);
-      // Lines between the first and the last newline are complete in this chunk; the
-      // last newline itself is written with them.
-      runStartLine = lineNumber;
-      if (last > first) await completeLines(data, first + 1, last);
-      extend(data.subarray(last + 1));
     }
   } catch (e) {
     if (e instanceof Unreadable) throw e;
@@ -287,3 +303,15 @@ class PlainStrings {
 }
 
 const NL = Buffer.from([NEWLINE]);
+
+/** The number of the first line of `run` (numbered from `firstLine`) that is not UTF-8. */
+function firstBadLine(run: Buffer, firstLine: number): number {
+  let line = firstLine;
+  for (let start = 0; start <= run.length; line++) {
+    let nl = run.indexOf(NEWLINE, start);
+    if (nl < 0) nl = run.length;
+    if (!isUtf8(run.subarray(start, nl))) return line;
+    start = nl + 1;
+  }
+  return firstLine;
+}

@@ -62,6 +62,25 @@ describe('atomic publish', () => {
     expect(readdirSync(dir)).toEqual(['_v0000000001-run-3']);
   });
 
+  it("a partition holding only a failed run's versions is no neighbour: pct_change still sees the previous committed bar", async () => {
+    lake = new TestLake();
+    const at = (symbol: string, date: string, close: number) =>
+      `${ndjsonBar({ symbol, ts: `${date}T14:30:00Z`, close })}\n`;
+    await lake.run([{ key: 'raw/a.ndjson', body: at('AAPL', '2024-03-07', 100) }]);
+    // Run 2 moves AAPL's 03-08 partition in (move 1), then fails on ZZZ's (move 2).
+    fault.failAtBarsMove = 2;
+    await expect(
+      lake.run([{ key: 'raw/b.ndjson', body: at('AAPL', '2024-03-08', 999) + at('ZZZ', '2024-03-08', 1) }]),
+    ).rejects.toThrow(/injected failure/);
+    fault.failAtBarsMove = 0;
+    await lake.run([{ key: 'raw/c.ndjson', body: at('AAPL', '2024-03-09', 110) }]);
+    const aapl = (await lake.dump('bars')).filter((r) => r.symbol === 'AAPL');
+    expect(aapl.map((r) => [r.close, r.pct_change])).toEqual([
+      [100, null],
+      [110, expect.closeTo(0.1, 12)],
+    ]);
+  });
+
   it('a retried run (same run id) after a failed attempt publishes once', async () => {
     lake = new TestLake();
     fault.failAtBarsMove = 2;

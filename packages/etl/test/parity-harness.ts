@@ -10,7 +10,8 @@ import type { Manifest, RunSummary, TableName } from '@ohlcv/core';
 import { venvPython } from '@ohlcv/core/testing/toolchain';
 import { expect } from 'vitest';
 import { runEtlJob } from '../src/job.ts';
-import { SparkEngine, type SparkJobRun } from '../src/spark-engine.ts';
+import { SparkEngine, type SparkJobRun, sparkLimitArguments } from '../src/spark-engine.ts';
+import { DEFAULT_STAGING_LIMITS, type StagingLimits } from '../src/stage-screen.ts';
 import { installGlueStage, recordedGlueJob } from './glue-stage.ts';
 import { NOW, type RawObject, TestLake } from './lake-harness.ts';
 
@@ -33,45 +34,105 @@ export const startTestSpark = (python: string): Promise<SparkEngine> =>
     onLog: process.env.OHLCV_ETL_TIMING ? (line) => process.stderr.write(`${line}\n`) : undefined,
   });
 
+/** Test knobs of one run: the stage screen's limits (both engines) and an injected Spark fault. */
+export interface RunOptions {
+  limits?: Partial<StagingLimits>;
+  /** The Spark run fails right after publishing this many partitions (before its summary). */
+  failAfterPublishes?: number;
+}
+
+/**
+ * Runs job runs on test lakes with either engine: the DuckDB runner in process, or the Glue
+ * job on the file's Spark session with infra's arguments (its uploads installed in the lake,
+ * as in s3://<bucket>/). Run n has manifest m-n and run id run-n on every lake.
+ */
+export class EngineRuns {
+  private readonly templates = new Map<string, Omit<SparkJobRun, 'now'>>();
+
+  constructor(private readonly engine: SparkEngine) {}
+
+  async run(
+    lake: TestLake,
+    on: 'duck' | 'spark',
+    n: number,
+    objects: RawObject[],
+    options: RunOptions = {},
+  ): Promise<RunSummary> {
+    const manifest: Manifest = {
+      manifestId: `m-${n}`,
+      createdAt: NOW.toISOString(),
+      correlationId: `c-${n}`,
+      objects: objects.map((o) => lake.put(o)),
+    };
+    return this.runManifest(lake.root, on, manifest, `run-${n}`, options);
+  }
+
+  /** One job run of `manifest` on the lake folder `root` (its raw objects already there). */
+  async runManifest(
+    root: string,
+    on: 'duck' | 'spark',
+    manifest: Manifest,
+    jobRunId: string,
+    options: RunOptions = {},
+  ): Promise<RunSummary> {
+    const limits = { ...DEFAULT_STAGING_LIMITS, ...options.limits };
+    if (on === 'duck') {
+      return runEtlJob({
+        lakeRoot: root,
+        manifest,
+        jobRunId,
+        jobName: recordedJobName(),
+        clock: { now: () => NOW },
+        threads: 1,
+        stagingLimits: limits,
+      });
+    }
+    let template = this.templates.get(root);
+    if (!template) {
+      template = installGlueStage(recordedGlueJob(), root);
+      this.templates.set(root, template);
+    }
+    const manifestKey = `_manifests/${manifest.manifestId}.json`;
+    mkdirSync(join(root, '_manifests'), { recursive: true });
+    writeFileSync(join(root, manifestKey), JSON.stringify(manifest));
+    return this.engine.run({
+      ...template,
+      arguments: {
+        ...template.arguments,
+        '--JOB_RUN_ID': jobRunId,
+        '--manifest_key': manifestKey,
+        ...(options.limits ? sparkLimitArguments(limits) : {}),
+      },
+      now: NOW.toISOString(),
+      faults: options.failAfterPublishes ? { failAfterPublishes: options.failAfterPublishes } : undefined,
+    });
+  }
+}
+
+let jobName: string | undefined;
+const recordedJobName = (): string => {
+  jobName ??= recordedGlueJob().name;
+  return jobName;
+};
+
 export class ParityLakes {
   readonly duck = new TestLake();
   readonly spark = new TestLake();
-  private readonly template: Omit<SparkJobRun, 'now'>;
-  private runs = 0;
+  private readonly runs: EngineRuns;
+  private n = 0;
 
-  constructor(private readonly engine: SparkEngine) {
-    this.template = installGlueStage(recordedGlueJob(), this.spark.root);
+  constructor(engine: SparkEngine) {
+    this.runs = new EngineRuns(engine);
   }
 
   /** One run of the same manifest on both engines. */
-  async run(objects: RawObject[]): Promise<{ duck: RunSummary; spark: RunSummary }> {
-    const n = ++this.runs;
-    const manifestId = `m-${n}`;
-    const jobRunId = `run-${n}`;
-    const put = (lake: TestLake) => objects.map((o) => lake.put(o));
-    const manifest: Manifest = {
-      manifestId,
-      createdAt: NOW.toISOString(),
-      correlationId: `c-${n}`,
-      objects: put(this.duck),
-    };
-    put(this.spark);
-    const manifestKey = `_manifests/${manifestId}.json`;
-    mkdirSync(join(this.spark.root, '_manifests'), { recursive: true });
-    writeFileSync(join(this.spark.root, manifestKey), JSON.stringify(manifest));
-    const duck = await runEtlJob({
-      lakeRoot: this.duck.root,
-      manifest,
-      jobRunId,
-      jobName: this.template.arguments['--JOB_NAME']!,
-      clock: { now: () => NOW },
-      threads: 1,
-    });
-    const spark = await this.engine.run({
-      ...this.template,
-      arguments: { ...this.template.arguments, '--JOB_RUN_ID': jobRunId, '--manifest_key': manifestKey },
-      now: NOW.toISOString(),
-    });
+  async run(
+    objects: RawObject[],
+    options: RunOptions = {},
+  ): Promise<{ duck: RunSummary; spark: RunSummary }> {
+    const n = ++this.n;
+    const duck = await this.runs.run(this.duck, 'duck', n, objects, options);
+    const spark = await this.runs.run(this.spark, 'spark', n, objects, options);
     return { duck, spark };
   }
 
@@ -104,12 +165,11 @@ export function comparableSummary(s: RunSummary) {
     rowsKept: s.rowsKept,
     rowsQuarantined: s.rowsQuarantined,
     duplicates: s.duplicates,
-    // The DuckDB runner publishes each partition as a version folder (`<Hive path>/_v<n>-<run>/`,
-    // atomic publish, issue 13); the Spark runner does not version yet, so the partition
-    // (its Hive path) is what both must agree on.
-    partitionsWritten: s.partitionsWritten
-      .map((w) => ({ ...w, location: w.location.replace(/_v[0-9]+-[^/]+\/$/, '') }))
-      .sort((a, b) => `${a.table} ${a.location}`.localeCompare(`${b.table} ${b.location}`)),
+    // Both runners publish each partition as a version folder (`<Hive path>/_v<n>-<run>/`,
+    // atomic publish): the same versions, so the same locations for the catalog switch.
+    partitionsWritten: [...s.partitionsWritten].sort((a, b) =>
+      `${a.table} ${a.location}`.localeCompare(`${b.table} ${b.location}`),
+    ),
     dataQuality: s.dataQuality,
     quarantineReasons: s.quarantineReasons,
     planVersion: s.planVersion,

@@ -3,19 +3,32 @@
  * uploads infra declares, table for table against the DuckDB runner on the same drops.
  * One Spark session for the file (spark/driver.py); every case runs both engines.
  */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { requireToolchain } from '@ohlcv/core/testing/toolchain';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPlan } from '../src/plan.ts';
+import { reprocessFromRaw } from '../src/reprocess.ts';
 import type { SparkEngine } from '../src/spark-engine.ts';
 import { corpus, expected as corpusExpected, withField } from './fixtures/bad-input.ts';
 import { pool, schedules } from './fixtures/order-pool.ts';
+import { seeded } from './fixtures/screen-cases.ts';
 import { stagingEdges } from './fixtures/staging-edges.ts';
 import type { RawObject } from './lake-harness.ts';
-import { dropParquetColumn, ndjsonBar } from './lake-harness.ts';
-import { comparableSummary, ParityLakes, pysparkPython, startTestSpark } from './parity-harness.ts';
+import { dropParquetColumn, ndjsonBar, TestLake } from './lake-harness.ts';
+import {
+  comparableSummary,
+  EngineRuns,
+  ParityLakes,
+  pysparkPython,
+  type RunOptions,
+  startTestSpark,
+  TABLES,
+  withinTolerance,
+} from './parity-harness.ts';
 
 const python = pysparkPython();
 const run = requireToolchain(
@@ -42,10 +55,13 @@ const atMostThreeRuns = (batches: number[][]): number[][] => {
 };
 
 /** A fresh pair of lakes per case; returns them after the runs, tables already compared. */
-async function parity(runs: RawObject[][]): Promise<ParityLakes> {
+async function parity(
+  runs: (RawObject[] | { objects: RawObject[]; options: RunOptions })[],
+): Promise<ParityLakes> {
   const lakes = new ParityLakes(engine);
-  for (const objects of runs) {
-    const { duck, spark } = await lakes.run(objects);
+  for (const r of runs) {
+    const { objects, options } = Array.isArray(r) ? { objects: r, options: {} } : r;
+    const { duck, spark } = await lakes.run(objects, options);
     expect(comparableSummary(spark)).toEqual(comparableSummary(duck));
   }
   await lakes.expectSameTables();
@@ -325,5 +341,204 @@ describe.runIf(run)('Glue job on pyspark vs the DuckDB runner', { timeout: 900_0
       ),
       { numRuns: 2, seed: 20240601 },
     );
+  });
+  it("issue 13's stage screen on both runners: random bytes, broken gzip, gzip bomb, long CSV and NDJSON lines, each beside a good file", async () => {
+    const MiB = 1024 * 1024;
+    const good = (n: number) => ({
+      key: `raw/good-${n}.csv`,
+      body: `symbol,interval,ts,open,high,low,close,volume\nG${n},1min,2024-01-02T14:3${n}:00Z,1,2,0.5,1.5,100\n`,
+    });
+    const csvGood = 'AAPL,1min,2024-01-02T14:30:00Z,1,2,0.5,1.5,100';
+    const gz = gzipSync(
+      'symbol,interval,ts,open,high,low,close,volume\nB,1min,2024-01-02T14:30:00Z,1,1,1,1,1\n',
+    );
+    const longCsv = `AAPL,1min,2024-01-02T14:31:00Z,${'9'.repeat(5000)},2,0.5,1.5,100`;
+    const longNdjson = ndjsonBar({ symbol: 'LONG', ts: '2024-01-02T14:32:00Z', close: 1 }).replace(
+      '{',
+      `{"pad":"${'x'.repeat(5000)}",`,
+    );
+    const lowLine = { limits: { maxLineBytes: 1024 } };
+    const lakes = await parity([
+      [{ key: 'raw/random.ndjson', body: seeded(MiB) }, good(1)],
+      [{ key: 'raw/broken.csv.gz', body: gz.subarray(0, gz.length - 6) }, good(2)],
+      {
+        objects: [{ key: 'raw/bomb.csv.gz', body: gzipSync(Buffer.alloc(64 * MiB)) }, good(3)],
+        options: { limits: { maxObjectBytes: 4 * MiB } },
+      },
+      {
+        objects: [
+          {
+            key: 'raw/long.csv',
+            body: `symbol,interval,ts,open,high,low,close,volume\n${csvGood}\n${longCsv}\n${csvGood.replace(':30:', ':33:')}\n`,
+          },
+          good(4),
+        ],
+        options: lowLine,
+      },
+      {
+        objects: [
+          {
+            key: 'raw/long.ndjson',
+            body: `${ndjsonBar({ symbol: 'LONG', ts: '2024-01-02T14:31:00Z', close: 1 })}\n${longNdjson}\n${ndjsonBar({ symbol: 'LONG', ts: '2024-01-02T14:33:00Z', close: 1 })}\n`,
+          },
+          good(5),
+        ],
+        options: lowLine,
+      },
+    ]);
+    const q = (await lakes.spark.dump('quarantine')).map((r) => [
+      r.raw_object,
+      Number(r.line_number),
+      r.reason_codes,
+      String(r.raw_record),
+    ]);
+    const plan = loadPlan().staging;
+    expect(q).toEqual([
+      ['raw/bomb.csv.gz', 1, ['unreadable_object'], `larger than ${4 * MiB} bytes once decompressed`],
+      ['raw/broken.csv.gz', 1, ['unreadable_object'], plan.unreadableGzip],
+      ['raw/long.csv', 3, ['line_too_long'], longCsv.slice(0, plan.screen.linePrefixBytes)],
+      ['raw/long.ndjson', 2, ['line_too_long'], longNdjson.slice(0, plan.screen.linePrefixBytes)],
+      ['raw/random.ndjson', 1, ['unreadable_object'], expect.stringMatching(/^not UTF-8 text \(line \d+\)$/)],
+    ]);
+    // Every good file and the good lines around the long ones are in.
+    const symbols = (await lakes.spark.dump('bars')).map((r) => `${r.symbol} ${r.ts}`);
+    expect(symbols).toEqual(
+      expect.arrayContaining(['G1', 'G2', 'G3', 'G4', 'G5'].map((g) => expect.stringContaining(g))),
+    );
+    expect(symbols.filter((s) => s.startsWith('AAPL') || s.startsWith('LONG'))).toHaveLength(4);
+    lakes.cleanup();
+  });
+
+  describe('one lake, both engines in turn (atomic publish: the same version folders)', () => {
+    const bar = (ts: string, close: number, symbol = 'AAPL') => ndjsonBar({ symbol, ts, close });
+    const runs: RawObject[][] = [
+      [
+        {
+          key: 'raw/days.ndjson',
+          body: [
+            bar('2024-01-30T14:31:00Z', 11),
+            bar('2024-01-31T14:30:00Z', 12),
+            bar('2024-02-01T14:30:00Z', 13, 'MSFT'),
+            bar('2024-02-05T14:30:00Z', 14),
+          ].join('\n'),
+        },
+      ],
+      [
+        {
+          key: 'raw/late.ndjson',
+          body: [
+            bar('2024-01-30T14:30:00Z', 10),
+            bar('2024-02-02T14:30:00Z', 20),
+            bar('2024-02-01T14:31:00Z', 15, 'MSFT'),
+          ].join('\n'),
+        },
+      ],
+      [
+        {
+          key: 'raw/later.ndjson',
+          body: [bar('2024-02-02T14:31:00Z', 21), bar('2024-02-06T14:30:00Z', 22)].join('\n'),
+        },
+      ],
+    ];
+    const tablesOf = async (lake: TestLake) => {
+      const out: Record<string, Record<string, unknown>[]> = {};
+      for (const t of TABLES) out[t] = await lake.dump(t, ['job_run_id']);
+      return out;
+    };
+
+    it('DuckDB then Spark then DuckDB, and Spark then DuckDB then Spark, give the tables of one engine', async () => {
+      const runner = new EngineRuns(engine);
+      const lakes = { duck: new TestLake(), spark: new TestLake(), ds: new TestLake(), sd: new TestLake() };
+      const order = {
+        duck: ['duck', 'duck', 'duck'],
+        spark: ['spark', 'spark', 'spark'],
+        ds: ['duck', 'spark', 'duck'],
+        sd: ['spark', 'duck', 'spark'],
+      } as const;
+      const summaries: Record<string, unknown[]> = {};
+      for (const [name, lake] of Object.entries(lakes)) {
+        summaries[name] = [];
+        for (const [i, objects] of runs.entries()) {
+          const s = await runner.run(lake, order[name as keyof typeof order][i]!, i + 1, objects);
+          summaries[name]!.push(comparableSummary(s));
+        }
+      }
+      const reference = await tablesOf(lakes.duck);
+      expect(reference.bars!.length).toBe(9);
+      for (const name of ['spark', 'ds', 'sd'] as const) {
+        const got = await tablesOf(lakes[name]);
+        for (const t of TABLES)
+          expect(withinTolerance(got[t], reference[t]), `${name} ${t}`).toEqual(reference[t]);
+        // The same versions: run 2 wrote AAPL's 01-30 as its second version on every lake.
+        expect(summaries[name], name).toEqual(summaries.duck);
+      }
+      expect(JSON.stringify(summaries.duck)).toContain(
+        'processed/bars/date=2024-01-30/symbol=AAPL/_v0000000002-run-2/',
+      );
+      for (const lake of Object.values(lakes)) lake.cleanup();
+    });
+
+    it('reprocess on Spark publishes the same versions as on DuckDB, and the same tables', async () => {
+      const runner = new EngineRuns(engine);
+      const results: Record<string, { summary: unknown; tables: unknown }> = {};
+      for (const on of ['duck', 'spark'] as const) {
+        const lake = new TestLake();
+        await runner.run(lake, on, 1, runs[0]!);
+        await runner.run(lake, on, 2, runs[1]!);
+        const manifest = {
+          manifestId: 'reprocess-1',
+          createdAt: new Date().toISOString(),
+          correlationId: 'reprocess-1',
+          objects: [...runs[0]!, ...runs[1]!].map((o) => lake.put(o)),
+        };
+        const r = await reprocessFromRaw({
+          lakeRoot: lake.root,
+          manifest,
+          jobRunId: 'jr_reprocess-1',
+          scope: { from: '2024-01-31', to: '2024-02-01' },
+          runJob: (root, m, id) => runner.runManifest(root, on, m, id),
+        });
+        results[on] = { summary: comparableSummary(r.summary), tables: await tablesOf(lake) };
+        lake.cleanup();
+      }
+      expect(JSON.stringify(results.duck!.summary)).toMatch(
+        /date=2024-01-31\/symbol=AAPL\/_v\d{10}-jr_reprocess-1\//,
+      );
+      expect(results.spark!.summary).toEqual(results.duck!.summary);
+      expect(withinTolerance(results.spark!.tables, results.duck!.tables)).toEqual(results.duck!.tables);
+    });
+
+    it('a Spark run that dies after publishing some partitions leaves nothing visible; the next run (either engine) rolls it back', async () => {
+      const runner = new EngineRuns(engine);
+      for (const next of ['spark', 'duck'] as const) {
+        const lake = new TestLake();
+        const reference = new TestLake();
+        await runner.run(lake, 'spark', 1, runs[0]!);
+        await runner.run(reference, 'duck', 1, runs[0]!);
+        const before = await tablesOf(lake);
+        await expect(runner.run(lake, 'spark', 2, runs[1]!, { failAfterPublishes: 3 })).rejects.toThrow(
+          /injected failure after 3 published partitions/,
+        );
+        // Its versions are on disk, but nothing reads them.
+        const written = readdirSync(join(lake.root, 'processed/bars/date=2024-01-30/symbol=AAPL'));
+        expect(written).toEqual(['_v0000000001-run-1', '_v0000000002-run-2']);
+        expect(await tablesOf(lake)).toEqual(before);
+        expect(existsSync(join(lake.root, '_runs/run-2/summary.json'))).toBe(false);
+        // The retried attempt (same run id) and the run after, on `next`; the reference never failed.
+        await runner.run(lake, next, 2, runs[1]!);
+        await runner.run(reference, 'duck', 2, runs[1]!);
+        await runner.run(lake, next, 3, runs[2]!);
+        await runner.run(reference, 'duck', 3, runs[2]!);
+        const got = await tablesOf(lake);
+        const want = await tablesOf(reference);
+        for (const t of TABLES) expect(withinTolerance(got[t], want[t]), `${next} ${t}`).toEqual(want[t]);
+        expect(readdirSync(join(lake.root, 'processed/bars/date=2024-01-30/symbol=AAPL'))).toEqual([
+          '_v0000000001-run-1',
+          '_v0000000002-run-2',
+        ]);
+        lake.cleanup();
+        reference.cleanup();
+      }
+    });
   });
 });

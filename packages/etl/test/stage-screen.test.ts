@@ -85,6 +85,18 @@ describe('screenObject', () => {
     expect(readFileSync(r.path, 'utf8')).toBe('{"a":1}\n\n{"b":2}\n');
   });
 
+  it('an empty line just before a chunk ends keeps its number and its newline (1 MiB chunks)', async () => {
+    // The first 1 MiB read ends "...b\n\nc": the empty line 3 closes the chunk's complete lines.
+    const MiB = 1024 * 1024;
+    const head = `a\n${'b'.repeat(MiB - 5)}\n\nc`;
+    expect(head.length).toBe(MiB);
+    const p = put('e.csv', `${head}\n${'L'.repeat(2 * MiB)}\nz\n`);
+    const r = await screenObject(p, 'raw/e.csv', join(dir, 'copy'), limits(MiB));
+    if (r.kind !== 'readable') throw new Error(r.cause);
+    expect(r.tooLong.map((t) => t.line_number)).toEqual([5]);
+    expect(readFileSync(r.path, 'utf8')).toBe(`${head}\n\nz\n`);
+  });
+
   it('an object that is not UTF-8 text is unreadable, with the line', async () => {
     const p = put(
       'a.ndjson',

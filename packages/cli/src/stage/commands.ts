@@ -23,10 +23,10 @@ export const STAGE_OPTIONS = {
   outputs: { type: 'string' },
 } as const;
 
-export const stageUsage = (verb: string, extra = ''): string => `
+export const stageUsage = (verb: string, extra = '', about?: string): string => `
 On a deployed stage (AWS):
   ohlcv ${verb} --stage NAME${extra} [--bucket B] [--database D] [--outputs FILE]
-  Resource names come from the stage's outputs (.sst/outputs.json as "sst deploy --stage NAME"
+${about ? `${about}\n` : ''}  Resource names come from the stage's outputs (.sst/outputs.json as "sst deploy --stage NAME"
   leaves them; --outputs FILE or OHLCV_STAGE_OUTPUTS elsewhere), --bucket/--database override.
   Credentials and region: the standard AWS chain (AWS_PROFILE, AWS_REGION, ...);
   AWS_ENDPOINT_URL points every call at an emulator.`;

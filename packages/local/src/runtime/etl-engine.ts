@@ -61,6 +61,7 @@ export interface EtlEngineOptions {
   readObject: (key: string) => Promise<Uint8Array>;
   clock: Clock;
   logger: Logger;
+  /** DuckDB's memory and threads; `limits` (the stage screen's, the date floor) go to both engines. */
   duckdb?: { memoryLimit?: string; threads?: number; limits?: StagingLimits };
 }
 
@@ -102,7 +103,15 @@ export function createEtlEngine(o: EtlEngineOptions): EtlEngine {
     const spark = await engine;
     o.logger.info('etl run on spark', { jobRunId, master: o.config.sparkMaster });
     return spark.run(
-      localSparkJobRun({ lakeRoot, bucket: o.bucket, manifestKey, jobRunId, jobName, sqlRoot: sqlRootDir }),
+      localSparkJobRun({
+        lakeRoot,
+        bucket: o.bucket,
+        manifestKey,
+        jobRunId,
+        jobName,
+        sqlRoot: sqlRootDir,
+        limits: o.duckdb?.limits,
+      }),
     );
   };
   return {
