@@ -12,8 +12,8 @@ SELECT
   CASE
     WHEN volume IS NULL OR volume = 0 THEN NULL
     ELSE
-      (CASE WHEN max(abs(((high + low + close) / 3 * volume))) OVER session_to_date < 1e15 THEN CAST(sum(CAST(CASE WHEN abs(((high + low + close) / 3 * volume)) < 1e15 THEN ((high + low + close) / 3 * volume) END AS DECIMAL(38, 18))) OVER session_to_date AS DOUBLE) ELSE sum(((high + low + close) / 3 * volume)) OVER session_to_date END)
-      / (CASE WHEN max(abs(volume)) OVER session_to_date < 1e15 THEN CAST(sum(CAST(CASE WHEN abs(volume) < 1e15 THEN volume END AS DECIMAL(38, 18))) OVER session_to_date AS DOUBLE) ELSE sum(volume) OVER session_to_date END)
+      (CASE WHEN max(abs(((high + low + close) / 3 * volume))) OVER session_to_date < 1e15 THEN {{exact_running_sum}}(CASE WHEN abs(((high + low + close) / 3 * volume)) < 1e15 THEN ((high + low + close) / 3 * volume) END, session_to_date) ELSE sum(((high + low + close) / 3 * volume)) OVER session_to_date END)
+      / (CASE WHEN max(abs(volume)) OVER session_to_date < 1e15 THEN {{exact_running_sum}}(CASE WHEN abs(volume) < 1e15 THEN volume END, session_to_date) ELSE sum(volume) OVER session_to_date END)
   END AS vwap,
   source, ingested_at, raw_object, plan_version,
   date, is_context, is_new

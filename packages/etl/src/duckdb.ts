@@ -14,6 +14,8 @@ export interface DuckSession {
    * thread per statement, such as splitting text files into lines.
    */
   runConcurrently(statements: readonly string[]): Promise<void>;
+  /** As runConcurrently, but every statement runs: its error (or undefined) by position. */
+  tryConcurrently(statements: readonly string[]): Promise<(Error | undefined)[]>;
   /** How many statements runConcurrently runs at once: the session's threads. */
   readonly threads: number;
   close(): void;
@@ -44,18 +46,41 @@ export async function openDuckSession(opts: {
     (await (await conn.runAndReadAll("SELECT current_setting('threads') AS t")).getRowObjectsJson())[0]?.t,
   );
   const extra: DuckDBConnection[] = [];
+  /** Statements dealt over up to `threads` connections; `stopOnError`: no new ones after a failure. */
+  const concurrently = async (
+    statements: readonly string[],
+    stopOnError: boolean,
+  ): Promise<(Error | undefined)[]> => {
+    const lanes = Math.max(1, Math.min(threads, statements.length));
+    while (extra.length < lanes - 1) extra.push(await instance.connect());
+    const connections = [conn, ...extra.slice(0, lanes - 1)];
+    const errors: (Error | undefined)[] = statements.map(() => undefined);
+    let next = 0;
+    let stop = false;
+    await Promise.all(
+      connections.map(async (c) => {
+        while (!stop && next < statements.length) {
+          const i = next++;
+          try {
+            await c.run(statements[i]!);
+          } catch (e) {
+            errors[i] = e as Error;
+            if (stopOnError) stop = true;
+          }
+        }
+      }),
+    );
+    return errors;
+  };
   return {
     threads,
     async runConcurrently(statements) {
-      const lanes = Math.max(1, Math.min(threads, statements.length));
-      while (extra.length < lanes - 1) extra.push(await instance.connect());
-      const connections = [conn, ...extra.slice(0, lanes - 1)];
-      let next = 0;
-      await Promise.all(
-        connections.map(async (c) => {
-          while (next < statements.length) await c.run(statements[next++]!);
-        }),
-      );
+      const errors = await concurrently(statements, true);
+      const failed = errors.find((e) => e !== undefined);
+      if (failed) throw failed;
+    },
+    async tryConcurrently(statements) {
+      return concurrently(statements, false);
     },
     async run(sql, params) {
       await conn.run(sql, params);

@@ -5,6 +5,7 @@
  */
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { listValue } from '@duckdb/node-api';
 import type {
   Clock,
   Logger,
@@ -33,7 +34,7 @@ import {
   renderSql,
   runParamsSql,
 } from './plan.ts';
-import { stageObjects } from './stage-duckdb.ts';
+import { stageObjects, TYPED_PARSED_RECORDS, TYPED_PATH_REPLACES } from './stage-duckdb.ts';
 import { DEFAULT_STAGING_LIMITS, type StagingLimits } from './stage-screen.ts';
 
 export interface RunEtlJobInput {
@@ -50,6 +51,11 @@ export interface RunEtlJobInput {
   stagingBatchBytes?: number;
   /** Line and decompressed-object limits of staging (default DEFAULT_STAGING_LIMITS). */
   stagingLimits?: StagingLimits;
+  /**
+   * Let NDJSON objects that qualify take the typed fast path (stage-duckdb.ts; default
+   * true). false: every object through the text path (tests compare the two).
+   */
+  typedFastPath?: boolean;
   logger?: Logger;
 }
 
@@ -85,6 +91,7 @@ export async function runEtlJob(input: RunEtlJobInput): Promise<RunSummary> {
       work,
       input.stagingBatchBytes,
       input.stagingLimits,
+      input.typedFastPath ?? true,
     );
     const plan = loadPlan();
     const version = planVersion(plan);
@@ -125,24 +132,47 @@ export async function runEtlJob(input: RunEtlJobInput): Promise<RunSummary> {
     const lastPerBatch = steps.findLastIndex((s) => perBatch.has(s.relation));
     // Views over staged_records are bound when created: it must exist from the start.
     await staging.load(0);
+    // A typed staging batch stands in for the plan's parsed_records view (01): per batch,
+    // that view is the typed batch or 01's own SQL over staged_records.
+    const viewSql = new Map<string, string>();
+    let replacedNow: string | undefined;
+    const pointParsedRecords = async (typed: boolean) => {
+      const own = viewSql.get(TYPED_PATH_REPLACES);
+      if (own === undefined) return;
+      const want = typed ? `SELECT * FROM ${TYPED_PARSED_RECORDS}` : own;
+      if (want === (replacedNow ?? own)) return;
+      await db.run(`CREATE OR REPLACE TEMP VIEW ${TYPED_PATH_REPLACES} AS\n${want}`);
+      replacedNow = want;
+    };
     for (const [i, step] of steps.entries()) {
       for (const name of step.needs ?? [])
         await loadExisting(db, lakeRoot, files, name, plan.existing[name]!);
       const sql = renderSql(step.sql, 'duckdb');
       if (perBatch.has(step.relation)) {
         // A table built from staged_records: filled batch by batch.
+        // staging.count can grow: objects a typed batch refused come back as text batches.
         for (let b = 0; b < staging.count; b++) {
           await staging.load(b);
+          await pointParsedRecords(staging.typed);
           await db.run(
             b === 0
               ? `CREATE OR REPLACE TEMP TABLE ${step.relation} AS\n${sql}`
               : `INSERT INTO ${step.relation}\n${sql}`,
           );
         }
-        if (i === lastPerBatch) await staging.release();
+        if (i === lastPerBatch) {
+          log.debug('etl staging', {
+            jobRunId,
+            batches: staging.count,
+            typedObjects: staging.typedObjects.length,
+            objects: objects.length,
+          });
+          await staging.release();
+        }
       } else {
         const kind = step.materialize === 'table' ? 'TABLE' : 'VIEW';
         await db.run(`CREATE OR REPLACE TEMP ${kind} ${step.relation} AS\n${sql}`);
+        if (kind === 'VIEW') viewSql.set(step.relation, sql);
       }
       // A table nothing reads any more is dropped at once: a 10M-row run otherwise keeps
       // every intermediate copy under memory_limit and spills.
@@ -344,13 +374,19 @@ async function loadExisting(
   // Only partitions with a current version exist for the selection: a folder holding
   // nothing but a failed run's versions is not one (its "previous partition" is older).
   const filesOf = new Map<string, string[]>();
+  const existing: Record<string, string>[] = [];
   for (const p of listPartitions(dir, keys)) {
     const files = partitionFiles(pathOf(p));
     if (!files.length) continue;
     filesOf.set(pathOf(p), files);
+    existing.push(p);
+  }
+  // One statement for all of them (a 10M-row lake has ~7,000 bars partitions): the
+  // values are bound as one list per key and unnested side by side.
+  if (existing.length) {
     await db.run(
-      `INSERT INTO lake_partitions VALUES (${keys.map((_, i) => `$${i + 1}`).join(', ')})`,
-      keys.map((k) => p[k]!),
+      `INSERT INTO lake_partitions SELECT ${keys.map((k, i) => `unnest($${i + 1}::VARCHAR[]) AS ${k}`).join(', ')}`,
+      keys.map((k) => listValue(existing.map((p) => p[k]!))),
     );
   }
   const chosen = await db.all(renderSql(partitionSelectSql(spec), 'duckdb'));

@@ -9,11 +9,27 @@
  * the steps that read it once per batch. DuckDB splits files into lines on one thread
  * only, so each batch's lines are split once into a table (`staged_lines`) and
  * everything after reads that table on all threads; batches bound the table's memory.
+ *
+ * Typed fast path (issue 16). Text staging costs what the baseline never pays: every
+ * field as text, trimmed twice, every number through a grammar regex. For an NDJSON
+ * object whose every line a typed parse reads exactly as the text path does, the lines
+ * are split the same way (same line numbers, raw text, blank lines skipped) and parsed
+ * straight into typed values (`TYPED_PARSED_SQL`), and the job points the plan's
+ * `parsed_records` (01's view, `TYPED_PATH_REPLACES`) at them for that batch. The 14
+ * validation rules of 02 still run on those rows, so quarantine (with line numbers and
+ * raw text), the dedupe tie-break and row accounting are unchanged. A line qualifies
+ * (`CERTIFIED`) when it starts with `{`, has exactly the canonical keys in the canonical
+ * order (no unknown, missing or duplicate key) and every numeric field is a JSON number
+ * or null (not a string such as "1.5d" or "1_000", not a boolean); the object qualifies
+ * when the screen found no backslash and no space next to a quote (`plainStrings`: no
+ * string needs trimming) and every line is certified. Anything else, including a line
+ * that is not JSON (the certifying scan fails; json_valid finds the object), sends the
+ * whole object to the text path, in a text batch of its own at the end.
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Manifest } from '@ohlcv/core';
-import type { DuckSession } from './duckdb.ts';
+import type { DuckSession, Row } from './duckdb.ts';
 import { sqlString, sqlStringList } from './duckdb.ts';
 import { loadPlan } from './plan.ts';
 import type { StagedRecord } from './stage-formats.ts';
@@ -45,12 +61,28 @@ interface ObjectRow {
   object_ingested_at: string;
 }
 
+/** The plan relation a typed batch stands in for (01's view over staged_records). */
+export const TYPED_PATH_REPLACES = 'parsed_records';
+/** The relation with 01's columns that a typed batch provides. */
+export const TYPED_PARSED_RECORDS = 'typed_parsed_records';
+
+type Batch =
+  | { kind: 'records'; sql: string }
+  | { kind: 'text' | 'typed'; files: ObjectRow[]; bytes: number[] };
+
 /** Raw NDJSON bytes split into lines per batch: ~4x this in DuckDB memory at peak. */
 export const STAGING_BATCH_BYTES = 256 * 1024 * 1024;
 
 export interface StagingBatches {
-  /** At least 1: a run without objects has one empty batch. */
+  /**
+   * At least 1: a run without objects has one empty batch. It can grow while batches are
+   * loaded: objects a typed batch refused come back as text batches at the end.
+   */
   readonly count: number;
+  /** The loaded batch is typed: `TYPED_PARSED_RECORDS` holds it, not staged_records. */
+  readonly typed: boolean;
+  /** Objects that took the typed path so far (for the run's debug log and tests). */
+  readonly typedObjects: readonly string[];
   /** Points `staged_records` at batch `index` (0-based); a no-op if it already does. */
   load(index: number): Promise<void>;
   /** Frees the last loaded batch. */
@@ -64,8 +96,10 @@ export async function stageObjects(
   scratchDir: string,
   batchBytes: number = STAGING_BATCH_BYTES,
   limits: StagingLimits = DEFAULT_STAGING_LIMITS,
+  typedFastPath = true,
 ): Promise<StagingBatches> {
   const ndjson: ObjectRow[] = [];
+  const typedCandidates: ObjectRow[] = [];
   const others: Array<
     StagedRecord & { raw_object: string; object_date: string; object_ingested_at: string }
   > = [];
@@ -90,38 +124,48 @@ export async function stageObjects(
     for (const r of screened.tooLong) others.push({ ...r, ...meta });
     // Decompressed and with long lines blanked when it had to be: the screened copy.
     const path = screened.path;
+    const ndjsonList = typedFastPath && screened.plainStrings ? typedCandidates : ndjson;
     if (/\.(ndjson|jsonl)(\.gz)?$/i.test(o.key)) {
-      ndjson.push({ path, ...meta });
+      ndjsonList.push({ path, ...meta });
       continue;
     }
     const text = readFileSync(path, 'utf8');
     const format = detectFormat(o.key, text);
     if (format === 'ndjson') {
-      ndjson.push({ path, ...meta });
+      ndjsonList.push({ path, ...meta });
       continue;
     }
     const records = format === 'csv' ? stageCsv(text) : stageTwelveData(stripBom(text));
     for (const r of records) others.push({ ...r, ...meta });
   }
 
-  const batches: string[] = [];
+  const batches: Batch[] = [];
   if (others.length) {
     const file = join(scratchDir, 'staged-other.ndjson');
     writeFileSync(file, others.map((r) => JSON.stringify(r)).join('\n'));
     const columnsDef = stagedColumns.map((c) => `${sqlString(c)}: ${sqlString(stagedType(c))}`).join(', ');
-    batches.push(
-      `SELECT ${stagedColumns.join(', ')} FROM read_json(${sqlString(file)}, format = 'newline_delimited', columns = {${columnsDef}})`,
-    );
+    batches.push({
+      kind: 'records',
+      sql: `SELECT ${stagedColumns.join(', ')} FROM read_json(${sqlString(file)}, format = 'newline_delimited', columns = {${columnsDef}})`,
+    });
   }
-  const ndjsonBatches = groupBySize(
-    ndjson.map((o) => ({ path: o.path, bytes: statSync(o.path).size })),
-    batchBytes,
-  );
-  if (ndjson.length) {
+  const fileBatches = (kind: 'text' | 'typed', rows: readonly ObjectRow[]): Batch[] => {
+    const byPath = new Map(rows.map((r) => [r.path, r]));
+    return groupBySize(
+      rows.map((o) => ({ path: o.path, bytes: statSync(o.path).size })),
+      batchBytes,
+    ).map((group) => ({
+      kind,
+      files: group.map((f) => byPath.get(f.path)!),
+      bytes: group.map((f) => f.bytes),
+    }));
+  };
+  batches.push(...fileBatches('typed', typedCandidates), ...fileBatches('text', ndjson));
+  if (ndjson.length || typedCandidates.length) {
     await db.run(
       'CREATE OR REPLACE TEMP TABLE staged_objects (path VARCHAR, raw_object VARCHAR, object_date VARCHAR, object_ingested_at VARCHAR)',
     );
-    for (const o of ndjson) {
+    for (const o of [...typedCandidates, ...ndjson]) {
       await db.run('INSERT INTO staged_objects VALUES ($1, $2, $3, $4)', [
         o.path,
         o.raw_object,
@@ -131,30 +175,83 @@ export async function stageObjects(
     }
   }
   const emptyBatch = `SELECT ${stagedColumns.map((c) => `CAST(NULL AS ${stagedType(c)}) AS ${c}`).join(', ')} WHERE false`;
-  const count = Math.max(1, batches.length + ndjsonBatches.length);
+  if (batches.length === 0) batches.push({ kind: 'records', sql: emptyBatch });
   let loaded = -1;
-  // A regular (not TEMP) table: the concurrent connections that fill it must see it.
+  let typed = false;
+  const typedObjects: string[] = [];
+  // Regular (not TEMP) tables: the concurrent connections that fill them must see them.
   const release = async () => {
     await db.run('DROP TABLE IF EXISTS staged_lines');
     loaded = -1;
+    typed = false;
+  };
+  /** Splits the batch's lines into staged_lines, on all lanes at once. */
+  const splitLines = async (batch: { files: ObjectRow[]; bytes: number[] }) => {
+    await db.run('CREATE TABLE staged_lines (filename VARCHAR, line_number BIGINT, raw_record VARCHAR)');
+    await db.runConcurrently(
+      spread(
+        batch.files.map((f, i) => ({ path: f.path, bytes: batch.bytes[i]! })),
+        db.threads,
+      ).map((paths) => `INSERT INTO staged_lines ${ndjsonLinesSql(paths)}`),
+    );
+  };
+  /**
+   * Typed batch: the lines are split as for the text path, then one scan certifies every
+   * line (see the module comment). Returns the objects refused: one with a line that is
+   * not certified, or that is not JSON at all (the scan fails; json_valid finds them).
+   */
+  const loadTyped = async (batch: { files: ObjectRow[]; bytes: number[] }): Promise<ObjectRow[]> => {
+    await splitLines(batch);
+    const refused = new Set<string>();
+    const notRefused = () =>
+      refused.size ? `NOT list_contains(${sqlStringList([...refused])}, filename)` : 'true';
+    const certify = () =>
+      db.all(
+        `SELECT filename FROM staged_lines WHERE ${notRefused()} GROUP BY filename HAVING NOT bool_and(${CERTIFIED})`,
+      );
+    let uncertified: Row[];
+    try {
+      uncertified = await certify();
+    } catch {
+      const invalid = await db.all(
+        'SELECT DISTINCT filename FROM staged_lines WHERE NOT json_valid(raw_record)',
+      );
+      for (const r of invalid) refused.add(String(r.filename));
+      uncertified = await certify();
+    }
+    for (const r of uncertified) refused.add(String(r.filename));
+    if (refused.size) await db.run(`DELETE FROM staged_lines WHERE NOT (${notRefused()})`);
+    for (const f of batch.files) if (!refused.has(f.path)) typedObjects.push(f.raw_object);
+    return batch.files.filter((f) => refused.has(f.path));
   };
   return {
-    count,
+    get count() {
+      return batches.length;
+    },
+    get typed() {
+      return typed;
+    },
+    typedObjects,
     async load(index) {
-      if (index < 0 || index >= count) throw new RangeError(`staging batch ${index} of ${count}`);
+      if (index < 0 || index >= batches.length)
+        throw new RangeError(`staging batch ${index} of ${batches.length}`);
       if (index === loaded) return;
       await release();
       loaded = index;
-      let sql = batches[index];
-      const files = ndjsonBatches[index - batches.length];
-      if (files) {
-        await db.run('CREATE TABLE staged_lines (filename VARCHAR, line_number BIGINT, raw_record VARCHAR)');
-        await db.runConcurrently(
-          spread(files, db.threads).map((paths) => `INSERT INTO staged_lines ${ndjsonLinesSql(paths)}`),
-        );
+      const batch = batches[index]!;
+      let sql = emptyBatch;
+      if (batch.kind === 'records') sql = batch.sql;
+      else if (batch.kind === 'typed') {
+        const refused = await loadTyped(batch);
+        // Refused objects are staged again as text, in batches of their own at the end.
+        if (refused.length) batches.push(...fileBatches('text', refused));
+        typed = true;
+      } else {
+        await splitLines(batch);
         sql = NDJSON_STAGED_RECORDS;
       }
-      await db.run(`CREATE OR REPLACE TEMP VIEW staged_records AS ${sql ?? emptyBatch}`);
+      await db.run(`CREATE OR REPLACE TEMP VIEW staged_records AS ${sql}`);
+      if (typed) await db.run(`CREATE OR REPLACE TEMP VIEW ${TYPED_PARSED_RECORDS} AS ${TYPED_PARSED_SQL}`);
     },
     release,
   };
@@ -201,7 +298,12 @@ export function spread(files: readonly SizedFile[], lanes: number): string[][] {
 function ndjsonLinesSql(paths: readonly string[]): string {
   return `
 SELECT filename, line_number, raw_record
-FROM (
+FROM ${ndjsonLines(paths)}`;
+}
+
+/** The (filename, line_number, raw_record) lines of `paths`, as a parenthesized relation. */
+function ndjsonLines(paths: readonly string[]): string {
+  return `(
   SELECT filename, line_number, CASE WHEN ends_with(line, chr(13)) THEN line[1:-2] ELSE line END AS raw_record
   FROM (
     SELECT
@@ -212,8 +314,8 @@ FROM (
       FROM (SELECT filename, string_split(content, chr(10)) AS lines FROM read_text(${sqlStringList(paths)}))
     )
   )
-)
-WHERE NOT regexp_full_match(raw_record, '\\s*')`;
+  WHERE NOT regexp_full_match(raw_record, '\\s*')
+)`;
 }
 
 /**
@@ -287,3 +389,66 @@ FROM (
 ) l
 JOIN staged_objects o ON o.path = l.filename`;
 })();
+
+// ---- typed fast path -------------------------------------------------------------------
+
+/** The fields 01_parsed_records types as numbers ({{to_double}}); the others are text. */
+export const NUMERIC_FIELDS: readonly string[] = ['open', 'high', 'low', 'close', 'volume'];
+
+const typedFieldType = (f: string): string => (NUMERIC_FIELDS.includes(f) ? 'DOUBLE' : 'VARCHAR');
+
+const TYPED_STRUCT = sqlString(
+  JSON.stringify(Object.fromEntries(canonicalFields.map((f) => [f, typedFieldType(f)]))),
+);
+
+/**
+ * A line a typed parse reads exactly as the text path does (in an object with
+ * plainStrings): it starts with `{`, has the canonical keys in the canonical order, and
+ * every numeric field is a JSON number or null. A JSON number read as DOUBLE is the value
+ * the text path gets from its re-printed text; a string or boolean would be cast by
+ * DuckDB's rules, not the shared grammar.
+ */
+const CERTIFIED = `starts_with(raw_record, '{')
+    AND json_keys(raw_record) = ${sqlStringList(canonicalFields)}
+    AND list_has_all(['UBIGINT', 'BIGINT', 'DOUBLE', 'NULL'], json_type(raw_record, ${sqlStringList(NUMERIC_FIELDS.map((f) => `$.${f}`))}))`;
+
+/**
+ * A typed batch with exactly the columns of 01_parsed_records (a test compares them).
+ * Certified lines need no trim (plainStrings) and no grammar check for numbers; the
+ * text a number came from is not needed (02 only asks whether it was there).
+ * Timestamps still go through the shared grammar (etl_to_timestamp); a time in Z has no
+ * numeric offset, so the offset check runs only on the others, as 01 writes it.
+ */
+const TYPED_PARSED_SQL = `
+SELECT
+  raw_object, line_number, raw_record, object_date,
+  CAST(NULL AS VARCHAR) AS stage_error,
+  CAST(NULL AS VARCHAR) AS unknown_keys,
+  CAST(NULL AS VARCHAR) AS duplicate_keys,
+  NULLIF(symbol, '') AS symbol,
+  COALESCE(exchange, '') AS exchange,
+  NULLIF(mic_code, '') AS mic_code,
+  NULLIF(currency, '') AS currency,
+  NULLIF(instrument_type, '') AS instrument_type,
+  NULLIF(interval, '') AS interval,
+  NULLIF(ts, '') AS ts_text,
+  CASE
+    WHEN ends_with(ts, 'Z') THEN false
+    ELSE COALESCE(
+      CAST(NULLIF(regexp_extract(ts, '[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]*)?)?[+-]([0-9]{2}):?([0-9]{2})?$', 3), '') AS INT) * 60
+        + COALESCE(CAST(NULLIF(regexp_extract(ts, '[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]*)?)?[+-]([0-9]{2}):?([0-9]{2})?$', 4), '') AS INT), 0)
+        > 14 * 60
+      OR CAST(NULLIF(regexp_extract(ts, '[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]*)?)?[+-]([0-9]{2}):?([0-9]{2})?$', 4), '') AS INT) >= 60,
+      false
+    )
+  END AS ts_offset_out_of_range,
+  ${NUMERIC_FIELDS.map((f) => `CASE WHEN ${f} IS NOT NULL THEN '' END AS ${f}_text`).join(',\n  ')},
+  COALESCE(NULLIF(source, ''), 'file') AS source,
+  etl_to_timestamp(NULLIF(ts, '')) AS ts,
+  ${NUMERIC_FIELDS.join(', ')},
+  etl_to_timestamp(COALESCE(NULLIF(ingested_at, ''), object_ingested_at)) AS ingested_at
+FROM (
+  SELECT o.raw_object, o.object_date, o.object_ingested_at, l.line_number, l.raw_record, unnest(l.f)
+  FROM (SELECT *, json_transform(raw_record, ${TYPED_STRUCT}) AS f FROM staged_lines) l
+  JOIN staged_objects o ON o.path = l.filename
+)`;

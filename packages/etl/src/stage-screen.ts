@@ -8,6 +8,12 @@
  *   object's other lines go on and keep their line numbers.
  * A gzip object, or one with blanked lines, is handed on as a decompressed (clean) copy in
  * the run's scratch folder; the raw object itself is never modified.
+ *
+ * The same pass tells whether a JSON string in the object can need trimming at all
+ * (`plainStrings`): with no backslash (so no escapes: JSON forbids raw control characters
+ * in strings, so the only whitespace a string can hold is a literal space) and no space
+ * next to a double quote, no string starts or ends with whitespace. The typed fast path
+ * of NDJSON staging (stage-duckdb.ts) relies on it to skip the trims.
  */
 
 import { isUtf8 } from 'node:buffer';
@@ -37,8 +43,11 @@ const cause = (template: string, values: Record<string, number>): string =>
 
 export type ScreenResult =
   | { kind: 'unreadable'; cause: string }
-  /** `path` is what the readers read: the object itself or its clean copy. */
-  | { kind: 'readable'; path: string; gzip: boolean; tooLong: StagedRecord[] };
+  /**
+   * `path` is what the readers read: the object itself or its clean copy. `plainStrings`:
+   * no backslash and no space next to a double quote anywhere in the (decompressed) object.
+   */
+  | { kind: 'readable'; path: string; gzip: boolean; tooLong: StagedRecord[]; plainStrings: boolean };
 
 const GZIP = [0x1f, 0x8b];
 const NEWLINE = 0x0a;
@@ -63,17 +72,18 @@ export async function screenObject(
   // a real one is about a megabyte.
   const lineLimit = lines ? limits.maxLineBytes : Number.POSITIVE_INFINITY;
   const maxBytes = lines ? limits.maxObjectBytes : Math.min(limits.maxObjectBytes, MAX_JSON_DOCUMENT_BYTES);
-  let tooLong: StagedRecord[];
+  let first: { tooLong: StagedRecord[]; plainStrings: boolean };
   try {
-    tooLong = await scan(path, gzip, lineLimit, maxBytes, undefined);
+    first = await scan(path, gzip, lineLimit, maxBytes, undefined);
   } catch (e) {
     if (e instanceof Unreadable) return { kind: 'unreadable', cause: e.message };
     throw e;
   }
-  if (!gzip && tooLong.length === 0) return { kind: 'readable', path, gzip, tooLong };
+  const { tooLong, plainStrings } = first;
+  if (!gzip && tooLong.length === 0) return { kind: 'readable', path, gzip, tooLong, plainStrings };
   // Second pass: the text the readers get, decompressed and with the long lines blanked.
   await scan(path, gzip, lineLimit, maxBytes, scratchFile);
-  return { kind: 'readable', path: scratchFile, gzip, tooLong };
+  return { kind: 'readable', path: scratchFile, gzip, tooLong, plainStrings };
 }
 
 export const scratchCopyName = (scratchDir: string, index: number): string =>
@@ -100,7 +110,7 @@ async function scan(
   lineLimit: number,
   maxBytes: number,
   out: string | undefined,
-): Promise<StagedRecord[]> {
+): Promise<{ tooLong: StagedRecord[]; plainStrings: boolean }> {
   const raw = createReadStream(path, { highWaterMark: 1024 * 1024 });
   const source = gzip ? raw.pipe(createGunzip({ chunkSize: 1024 * 1024 })) : raw;
   const sink = out ? createWriteStream(out) : undefined;
@@ -110,6 +120,7 @@ async function scan(
   const tooLong: StagedRecord[] = [];
   let total = 0;
   let lineNumber = 1;
+  const plain = new PlainStrings();
   // The line that continues into the next chunk: its bytes while within the limit, or
   // (past it) only its prefix.
   let carry: Buffer[] = [];
@@ -207,6 +218,7 @@ async function scan(
     for await (const data of source as AsyncIterable<Buffer>) {
       const allowed = Math.min(data.length, maxBytes - total);
       total += data.length;
+      plain.check(data.subarray(0, allowed));
       await take(data.subarray(0, allowed));
       if (allowed < data.length) {
         fail(cause(gzip ? SCREEN.causes.tooLargeDecompressed : SCREEN.causes.tooLarge, { bytes: maxBytes }));
@@ -228,7 +240,38 @@ async function scan(
     sink.end();
     await once(sink, 'finish');
   }
-  return tooLong;
+  return { tooLong, plainStrings: plain.ok };
+}
+
+const BACKSLASH = 0x5c;
+const SPACE = 0x20;
+const QUOTE = 0x22;
+
+/**
+ * Chunk by chunk: no backslash, and no space next to a double quote (across chunk
+ * borders too). Native searches only (memchr), and it stops looking once it failed.
+ */
+class PlainStrings {
+  ok = true;
+  private last = -1;
+  check(data: Buffer): void {
+    if (!this.ok || data.length === 0) return;
+    if (data.indexOf(BACKSLASH) >= 0) {
+      this.ok = false;
+      return;
+    }
+    if ((this.last === SPACE && data[0] === QUOTE) || (this.last === QUOTE && data[0] === SPACE)) {
+      this.ok = false;
+      return;
+    }
+    for (let i = data.indexOf(SPACE); i >= 0; i = data.indexOf(SPACE, i + 1)) {
+      if ((i > 0 && data[i - 1] === QUOTE) || data[i + 1] === QUOTE) {
+        this.ok = false;
+        return;
+      }
+    }
+    this.last = data[data.length - 1]!;
+  }
 }
 
 const NL = Buffer.from([NEWLINE]);

@@ -6,7 +6,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import type { Manifest, RunSummary, TableName } from '@ohlcv/core';
 import { tables } from '@ohlcv/core';
 import { partitionPath } from '../src/hive-path.ts';
-import { runEtlJob } from '../src/job.ts';
+import { type RunEtlJobInput, runEtlJob } from '../src/job.ts';
 import { listPartitions } from '../src/lake.ts';
 import { CommittedVersions, currentPartitionFiles } from '../src/partition-versions.ts';
 
@@ -43,7 +43,7 @@ export class TestLake {
 
   async run(
     objects: RawObject[],
-    options: { stagingBatchBytes?: number; threads?: number } = {},
+    options: Partial<Pick<RunEtlJobInput, 'stagingBatchBytes' | 'threads' | 'typedFastPath' | 'logger'>> = {},
   ): Promise<RunSummary> {
     const n = ++this.runs;
     const manifest: Manifest = {

@@ -36,7 +36,31 @@ describe('screenObject', () => {
       path: p,
       gzip: false,
       tooLong: [],
+      plainStrings: true,
     });
+  });
+
+  it('plainStrings: false for a backslash or a space next to a double quote, also across chunks', async () => {
+    const plain = async (body: string | Buffer) =>
+      (
+        (await screenObject(put('p.ndjson', body), 'raw/p.ndjson', join(dir, 'copy'))) as {
+          plainStrings: boolean;
+        }
+      ).plainStrings;
+    expect(await plain('{"symbol":"A B","instrument_type":"Common Stock"}\n')).toBe(true);
+    expect(await plain('{"symbol":" A"}\n')).toBe(false);
+    expect(await plain('{"symbol":"A "}\n')).toBe(false);
+    expect(await plain('{"symbol": "A"}\n')).toBe(false);
+    expect(await plain('{"symbol":"\\tA"}\n')).toBe(false);
+    expect(await plain('{"symbol":"A\\u0020"}\n')).toBe(false);
+    // The screen reads 1 MiB chunks: a quote ending one and a space starting the next.
+    const mib = 1024 * 1024;
+    const head = `{"a":"${'x'.repeat(mib - 7)}"`;
+    expect(Buffer.byteLength(head)).toBe(mib);
+    expect(await plain(`${head} }\n`)).toBe(false);
+    expect(await plain(`${head}}\n`)).toBe(true);
+    const spaceEnd = `{"a":"${'x'.repeat(mib - 7)} `;
+    expect(await plain(`${spaceEnd}"}\n`)).toBe(false);
   });
 
   it('quarantines a line over the limit with a prefix; the copy blanks it and keeps the line numbers', async () => {
