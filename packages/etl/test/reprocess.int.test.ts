@@ -5,20 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { runEtlJob } from '../src/job.ts';
 import { planVersion } from '../src/plan.ts';
 import { reprocessFromRaw } from '../src/reprocess.ts';
-import { clock, ndjsonBar, type RawObject, TestLake } from './lake-harness.ts';
+import { reprocessDrop } from './fixtures/reprocess-drop.ts';
+import { clock, TestLake } from './lake-harness.ts';
 
-const bar = (symbol: string, ts: string, close: number) => ndjsonBar({ symbol, ts, close });
-const objects: RawObject[] = [
-  {
-    key: 'raw/a.ndjson',
-    body: [
-      bar('AAPL', '2024-01-02T15:00:00Z', 10),
-      bar('AAPL', '2024-01-03T15:00:00Z', 11),
-      bar('AAPL', '2024-01-04T15:00:00Z', 12),
-      bar('MSFT', '2024-01-03T15:00:00Z', 20),
-    ].join('\n'),
-  },
-];
+const objects = reprocessDrop;
 
 /** A partition no raw object gives: what a row accepted under an older rule looks like now. */
 function plantStale(lake: TestLake, date: string): string {

@@ -15,8 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runEtlJob } from '../src/job.ts';
 import { reprocessFromRaw, scopeOf } from '../src/reprocess.ts';
 import type { SparkEngine } from '../src/spark-engine.ts';
+import { reprocessDrop } from './fixtures/reprocess-drop.ts';
 import { installGlueStage, recordedGlueJob } from './glue-stage.ts';
-import { clock, NOW, ndjsonBar, type RawObject } from './lake-harness.ts';
+import { clock, NOW } from './lake-harness.ts';
 import { ParityLakes, pysparkPython, startTestSpark } from './parity-harness.ts';
 
 const python = pysparkPython();
@@ -27,18 +28,7 @@ const hasSpark = requireToolchain(
 );
 const glueDir = fileURLToPath(new URL('../glue/', import.meta.url));
 
-const bar = (symbol: string, ts: string, close: number) => ndjsonBar({ symbol, ts, close });
-const objects: RawObject[] = [
-  {
-    key: 'raw/a.ndjson',
-    body: [
-      bar('AAPL', '2024-01-02T15:00:00Z', 10),
-      bar('AAPL', '2024-01-03T15:00:00Z', 11),
-      bar('AAPL', '2024-01-04T15:00:00Z', 12),
-      bar('MSFT', '2024-01-03T15:00:00Z', 20),
-    ].join('\n'),
-  },
-];
+const objects = reprocessDrop;
 
 /**
  * A partition no raw object gives (what a row accepted under an older rule looks like now):
