@@ -12,9 +12,7 @@ import json
 import os
 import re
 import sys
-import tempfile
 import time
-from contextlib import closing
 from datetime import datetime, timezone
 
 from pyspark.sql import functions as F
@@ -22,8 +20,8 @@ from pyspark.sql.types import LongType, StringType, StructField, StructType
 
 import etl_versions
 from etl_plan import Plan, parse_segment
-from etl_screen import limits_from_args, screen_object
-from etl_staging import Staging, object_columns, unique_objects
+from etl_screen import limits_from_args
+from etl_staging import stage_objects, unique_objects
 
 # Session settings the dialect map relies on (sql/etl/dialect.json): UTC, casts that
 # return NULL on bad input, partitions overwritten one by one, partition values as text.
@@ -93,7 +91,7 @@ def run_job(spark, storage, args, now=None):
 
 def _run(spark, storage, plan, manifest, args, limits, scratch, started, timer):
     job_run_id = args["JOB_RUN_ID"]
-    _stage(spark, storage, plan, manifest, limits)
+    _stage(spark, storage, plan, manifest, limits, scratch)
     # The run's parameters, as text (as job.ts passes them); the plan's SQL types them into run_params.
     version = plan.version()
     inputs = {"job_run_id": job_run_id, "now_text": _iso(started),
@@ -156,30 +154,23 @@ def _run(spark, storage, plan, manifest, args, limits, scratch, started, timer):
     return summary
 
 
-def _stage(spark, storage, plan, manifest, limits):
+def _stage(spark, storage, plan, manifest, limits, scratch):
+    """staged_records: every object screened and staged into NDJSON parts in the run's scratch
+    (in the store, so executors on S3 read them too; cleaned up with the scratch), then read
+    by Spark. The driver holds one part at a time, never the batch (etl_staging.stage_objects)."""
     contract = plan.staging
-    staging = Staging(contract)
     columns = contract["columns"]
-    rows = []
-    with tempfile.TemporaryDirectory(prefix="ohlcv-screen-") as local:
-        clean = os.path.join(local, "screened")
-        for o in unique_objects(manifest["objects"]):
-            meta = object_columns(o)
-            # One bad object never stops the others: the screen streams the raw object
-            # (bounded memory, whatever it holds) into a clean local copy, or says why not.
-            with closing(storage.open(o["key"])) as src, open(clean, "wb") as dst:
-                screened = screen_object(src.read, o["key"], dst, limits, contract)
-            if screened["kind"] == "unreadable":
-                records = [staging.unreadable(screened["cause"])]
-            else:
-                with open(clean, "rb") as f:
-                    records = screened["tooLong"] + staging.stage_object(o["key"], f.read())
-            for r in records:
-                rec = {**r, **meta}
-                rows.append(tuple(rec.get(c) for c in columns))
+    keys, _ = stage_objects(storage, contract, manifest["objects"], limits, f"{scratch}staged/")
     schema = StructType([StructField(c, LongType() if c in contract["bigintColumns"] else StringType())
                          for c in columns])
-    spark.createDataFrame(rows, schema).createOrReplaceTempView("staged_records")
+    if not keys:
+        df = spark.createDataFrame([], schema)
+    else:
+        # FAILFAST: a part Spark cannot read fails the run instead of becoming NULL rows.
+        # maxStringLen: Jackson's default (20M chars) is below a JSON document's cap.
+        df = spark.read.schema(schema).option("mode", "FAILFAST").option("maxStringLen", str(2**31 - 1)) \
+            .json([storage.url(k) for k in keys])
+    df.createOrReplaceTempView("staged_records")
 
 
 def _list_partitions(storage, location, keys):

@@ -9,19 +9,27 @@ numbers re-printed, NaN and trailing commas accepted) this module reproduces it,
 engines quarantine exactly the same lines.
 """
 
-import gzip
 import json
 import math
+import os
 import re
-import zlib
+import tempfile
+from contextlib import closing
 from datetime import datetime, timezone
 from decimal import Decimal
+
+from etl_screen import limits_from_args, screen_object
 
 # RE2's \s, which the DuckDB runner's blank-line test uses for NDJSON.
 _RE2_SPACE = " \t\n\f\r"
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 # What a Twelve Data value carries; the rest of a bar comes from meta.
 _VALUE_FIELDS = frozenset(("ts", "open", "high", "low", "close", "volume"))
+# Bytes read from a clean copy at a time; a line is held whole (the screen caps it).
+LINE_CHUNK_BYTES = 1024 * 1024
+# Staged records are written out in NDJSON parts of about this many bytes (the driver's
+# buffer), for Spark to read (etl_runner.py): never the whole batch in memory.
+PART_BYTES = 32 * 1024 * 1024
 
 
 class Staging:
@@ -78,31 +86,41 @@ class Staging:
         """The one quarantine row of an object the screen could not read (unreadableObject)."""
         return self._bad(1, cause, self.object_error)
 
-    # ---- one object ---------------------------------------------------------------------
+    # ---- one object ----------------------------------------------------------------------
 
-    def stage_object(self, key, body):
-        """All staged records of one raw object (without the object columns)."""
-        is_gzip = body[:2] == b"\x1f\x8b"
-        if any(key.lower().endswith(s) for s in self.c["ndjsonSuffixes"]) and not is_gzip:
-            return self.stage_ndjson(body.decode("utf-8", errors="replace"))
-        if is_gzip:
-            try:
-                body = gzip.decompress(body)
-            except (OSError, EOFError, zlib.error):
-                return [self._bad(1, self.c["unreadableGzip"], self.object_error)]
-        text = body.decode("utf-8", errors="replace")
-        fmt = detect_format(key, text)
-        if fmt == "csv":
-            return self.stage_csv(text)
-        if fmt == "twelvedata-json":
-            return self.stage_twelvedata(strip_bom(text))
-        return self.stage_ndjson(text)
+    def stage_clean_copy(self, key, read, chunk_bytes=LINE_CHUNK_BYTES):
+        """The staged records (without the object columns) of one object's screened copy, as a
+        generator. `read(n)` reads the copy's next bytes: decompressed, valid UTF-8, a line
+        format's lines at most maxLineBytes long (etl_screen.py; so no gzip here). Line formats
+        are read line by line (memory: one chunk and one line); a `.json` document, capped by
+        the screen at maxJsonDocumentBytes, is parsed whole."""
+        fmt = format_of_key(key)
+        if fmt != "json":
+            lines = decoded(split_lines(read, chunk_bytes))
+            yield from (self.csv_records(lines) if fmt == "csv" else self.ndjson_records(lines))
+            return
+        chunks = []
+        while True:
+            b = read(chunk_bytes)
+            if not b:
+                break
+            chunks.append(b)
+        text = b"".join(chunks).decode("utf-8", errors="replace")
+        del chunks
+        doc = json_object(text)
+        if doc is not None:
+            yield from self.twelvedata_records(doc)
+        else:
+            yield from self.ndjson_records(text.split("\n"))
 
     # ---- NDJSON, as the DuckDB runner's SQL stages it ----------------------------------
 
     def stage_ndjson(self, text):
-        out = []
-        for i, line in enumerate(text.split("\n"), start=1):
+        return list(self.ndjson_records(text.split("\n")))
+
+    def ndjson_records(self, lines):
+        """Staged records of NDJSON lines (str, in order, the blank ones too: they count)."""
+        for i, line in enumerate(lines, start=1):
             if i == 1 and line.startswith("\ufeff"):
                 line = line[1:]
             raw = line[:-1] if line.endswith("\r") else line
@@ -110,7 +128,7 @@ class Staging:
                 continue
             doc = duckdb_json_object(raw)
             if doc is None:
-                out.append({**self._bad(i, raw), **{f: None for f in self.fields}})
+                yield {**self._bad(i, raw), **{f: None for f in self.fields}}
                 continue
             pairs, values = doc
             keys = [k for k, _ in pairs]
@@ -127,35 +145,38 @@ class Staging:
                         by_field[f] = values.get(k)
             for f in self.fields:
                 rec[f] = self.clean(by_field.get(f))
-            out.append(rec)
-        return out
+            yield rec
 
     # ---- CSV (stageCsv) -----------------------------------------------------------------
 
     def stage_csv(self, text):
-        lines = strip_bom(text).split("\n")
-        header_index = next((i for i, l in enumerate(lines) if self.clean(l) is not None), -1)
-        if header_index < 0:
-            return []
-        header = split_csv_line(re.sub(r"\r$", "", lines[header_index])) or []
-        fields, unknown_keys, duplicate_keys = self.map_keys(header)
-        out = []
-        for i in range(header_index + 1, len(lines)):
-            raw = re.sub(r"\r$", "", lines[i])
+        return list(self.csv_records(text.split("\n")))
+
+    def csv_records(self, lines):
+        """Staged records of CSV lines (str, in order, the blank ones too: they count). The
+        header is the first line that is not blank; a BOM is stripped from line 1 only."""
+        header = None
+        for i, line in enumerate(lines, start=1):
+            if i == 1:
+                line = strip_bom(line)
+            raw = line[:-1] if line.endswith("\r") else line
             if self.clean(raw) is None:
+                continue
+            if header is None:
+                header = split_csv_line(raw) or []
+                fields, unknown_keys, duplicate_keys = self.map_keys(header)
                 continue
             cells = split_csv_line(raw)
             if cells is None or len(cells) != len(header):
-                out.append(self._bad(i + 1, raw))
+                yield self._bad(i, raw)
                 continue
-            rec = {"line_number": i + 1, "raw_record": raw, "stage_error": None, "unknown_keys": unknown_keys,
+            rec = {"line_number": i, "raw_record": raw, "stage_error": None, "unknown_keys": unknown_keys,
                    "duplicate_keys": duplicate_keys}
             # A field given twice takes its first column (the record is quarantined anyway).
             for f, cell in zip(fields, cells):
                 if f is not None and f not in rec:
                     rec[f] = self.clean(cell)
-            out.append(rec)
-        return out
+            yield rec
 
     # ---- Twelve Data /time_series JSON (stageTwelveData) -------------------------------
 
@@ -169,13 +190,16 @@ class Staging:
             return [self._bad(1, text)]
         if not isinstance(doc, dict):
             return [self._bad(1, text)]
+        return list(self.twelvedata_records(doc))
+
+    def twelvedata_records(self, doc):
+        """Staged records of a parsed Twelve Data document (a dict), one by one."""
         series = [(None, doc)] if any(k in doc for k in ("values", "meta", "status")) else list(doc.items())
-        out = []
         line = 0
         for requested, s in series:
             if not (isinstance(s, dict) and isinstance(s.get("meta"), dict) and isinstance(s.get("values"), list)):
                 line += 1
-                out.append(self._bad(line, js_stringify(s)))
+                yield self._bad(line, js_stringify(s))
                 continue
             meta = s["meta"]
             symbol = requested if requested is not None else self._str(meta.get("symbol"))
@@ -186,7 +210,7 @@ class Staging:
                 line += 1
                 raw = js_stringify(v)
                 if not isinstance(v, dict):
-                    out.append(self._bad(line, raw))
+                    yield self._bad(line, raw)
                     continue
                 # The value's keys read like any record's (datetime is an alias of ts), first one wins.
                 keys = list(v.keys())
@@ -205,8 +229,7 @@ class Staging:
                        "ts": dt[:10] if dt is not None and not intraday else dt, "tz": tz, "source": "twelvedata"}
                 for f in ("open", "high", "low", "close", "volume"):
                     rec[f] = self._str(first.get(f))
-                out.append(rec)
-        return out
+                yield rec
 
 
 # ---- objects of a manifest --------------------------------------------------------------
@@ -232,6 +255,72 @@ def object_columns(o):
             "object_ingested_at": m.strftime("%Y-%m-%dT%H:%M:%S.") + f"{m.microsecond // 1000:03d}Z"}
 
 
+# ---- a batch of objects, staged into parts (the runner's staging) ----------------------
+
+
+class StagedParts:
+    """Staged records written as NDJSON parts under `prefix` in the store, each about
+    `part_bytes` (the only buffer): the runner's Spark reads them as staged_records
+    (spark.read.json), so no list of the batch's records is ever built in the driver. ASCII
+    JSON: a lone surrogate (from a JSON escape) is written as its escape, not as invalid
+    UTF-8. A null field is left out: Spark reads a missing field as NULL."""
+
+    def __init__(self, storage, prefix, columns, part_bytes=PART_BYTES):
+        self.storage = storage
+        self.prefix = prefix
+        self.columns = columns
+        self.part_bytes = part_bytes
+        self.buf = bytearray()
+        self.keys = []
+        self.records = 0
+
+    def add(self, rec):
+        line = json.dumps({c: rec[c] for c in self.columns if rec.get(c) is not None},
+                          ensure_ascii=True, separators=(",", ":"))
+        self.buf += line.encode("ascii")
+        self.buf += b"\n"
+        self.records += 1
+        if len(self.buf) >= self.part_bytes:
+            self._flush()
+
+    def _flush(self):
+        if self.buf:
+            key = f"{self.prefix}part-{len(self.keys):05d}.ndjson"
+            self.storage.write(key, bytes(self.buf))
+            self.keys.append(key)
+            self.buf = bytearray()
+
+    def close(self):
+        """The keys of the parts written (none when there was no record)."""
+        self._flush()
+        return self.keys
+
+
+def stage_objects(storage, contract, objects, limits, prefix, part_bytes=PART_BYTES, chunk_bytes=LINE_CHUNK_BYTES):
+    """Screens and stages every object of a manifest into NDJSON parts under `prefix`; returns
+    the parts' keys and the number of records. Memory: the screen's chunk and line, one line
+    of staging (a JSON document whole, capped by the screen), one part."""
+    staging = Staging(contract)
+    parts = StagedParts(storage, prefix, contract["columns"], part_bytes)
+    with tempfile.TemporaryDirectory(prefix="ohlcv-screen-") as local:
+        clean = os.path.join(local, "screened")
+        for o in unique_objects(objects):
+            meta = object_columns(o)
+            # One bad object never stops the others: the screen streams the raw object
+            # (bounded memory, whatever it holds) into a clean local copy, or says why not.
+            with closing(storage.open(o["key"])) as src, open(clean, "wb") as dst:
+                screened = screen_object(src.read, o["key"], dst, limits, contract)
+            if screened["kind"] == "unreadable":
+                parts.add({**staging.unreadable(screened["cause"]), **meta})
+                continue
+            for r in screened["tooLong"]:
+                parts.add({**r, **meta})
+            with open(clean, "rb") as f:
+                for r in staging.stage_clean_copy(o["key"], f.read, chunk_bytes):
+                    parts.add({**r, **meta})
+    return parts.close(), parts.records
+
+
 # ---- format helpers (twins of stage-formats.ts) -----------------------------------------
 
 
@@ -239,21 +328,67 @@ def strip_bom(text):
     return text[1:] if text.startswith("\ufeff") else text
 
 
-def detect_format(key, text):
+def format_of_key(key):
+    """csv, ndjson, or json (a Twelve Data document when it parses as a JSON object, else
+    NDJSON): by the key, `.gz` ignored."""
     name = re.sub(r"\.gz$", "", key.lower())
     if name.endswith(".csv"):
         return "csv"
     if name.endswith(".json"):
-        try:
-            if isinstance(js_json_parse(text), dict):
-                return "twelvedata-json"
-        except ValueError:
-            pass
+        return "json"
     return "ndjson"
+
+
+def json_object(text):
+    """The document when the text is one JSON object (as JSON.parse reads it: a BOM is an
+    error), else None."""
+    try:
+        doc = js_json_parse(text)
+    except ValueError:
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
+def detect_format(key, text):
+    fmt = format_of_key(key)
+    if fmt == "json":
+        return "twelvedata-json" if json_object(text) is not None else "ndjson"
+    return fmt
+
+
+def split_lines(read, chunk_bytes=LINE_CHUNK_BYTES):
+    """The lines of a binary stream (`read(n)`, b"" at the end) split on b"\\n" only, exactly as
+    `body.split(b"\\n")` gives them (the piece after the last newline too, b"" when the stream
+    ends with one). Memory: one chunk plus the line in progress."""
+    carry = []
+    while True:
+        chunk = read(chunk_bytes)
+        if not chunk:
+            break
+        parts = chunk.split(b"\n")
+        if len(parts) == 1:
+            carry.append(chunk)
+            continue
+        if carry:
+            carry.append(parts[0])
+            parts[0] = b"".join(carry)
+        carry = [parts.pop()]
+        yield from parts
+    yield b"".join(carry)
+
+
+def decoded(lines):
+    """Each line decoded on its own: "\\n" is never part of a UTF-8 sequence, so this is the
+    whole text's decoding, line by line (the screen has made them valid UTF-8)."""
+    for b in lines:
+        yield b.decode("utf-8", errors="replace")
 
 
 def split_csv_line(line):
     """RFC 4180 fields of one line; None when a quote does not close (splitCsvLine)."""
+    if '"' not in line:
+        # Without a quote the loop below only splits at commas: the same, at C speed.
+        return line.split(",")
     out, field, quoted, i = [], "", False, 0
     while i < len(line):
         ch = line[i]
@@ -382,6 +517,19 @@ def _duck_json(v):
     return _duck_text(v)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _has_surrogate(v):
+    if isinstance(v, str):
+        return _SURROGATE.search(v) is not None
+    if isinstance(v, list):
+        return any(_has_surrogate(x) for x in v)
+    if isinstance(v, dict):
+        return any(_has_surrogate(k) or _has_surrogate(x) for k, x in v["pairs"])
+    return False
+
+
 class _Num(str):
     """A number token (kept apart from strings so nested values print without quotes)."""
 
@@ -401,6 +549,10 @@ def duckdb_json_object(raw):
         return None
     if not isinstance(doc, dict):
         return None
+    # DuckDB's reader refuses a \u escape of a lone surrogate (json_valid is false); one
+    # can only come from an escape, the screen has made the line valid UTF-8.
+    if "\\u" in raw and _has_surrogate(doc):
+        return None
     values = {}
     for k, v in doc["pairs"]:
         if k in values:
@@ -418,16 +570,39 @@ def duckdb_json_object(raw):
     return doc["pairs"], values
 
 
-if __name__ == "__main__":
-    # Test entry (staging-twins.test.ts): {"contract": ..., "objects": [{key, body_b64, lastModified}]}
-    # on stdin -> the staged records of every object on stdout.
+def _test_entry(req):
+    """Test entry (staging-twins.test.ts, staging-memory.test.ts). The objects, given as
+    {key, lastModified, body_b64} or already in the folder `lakeRoot`, are staged as the runner
+    stages them (stage_objects on the Glue job's FolderStorage, the contract's default limits),
+    with `chunkBytes` and `partBytes` when given. Returns the staged records read back from the
+    parts, or with `"countOnly": true` {parts, records, maxRssKb} (peak RSS before reading back)."""
     import base64
+    import resource
+
+    from etl_job import FolderStorage
+
+    contract = req["contract"]
+    with tempfile.TemporaryDirectory(prefix="ohlcv-staging-") as tmp:
+        storage = FolderStorage("lake", req.get("lakeRoot") or tmp)
+        for o in req["objects"]:
+            if "body_b64" in o:
+                storage.write(o["key"], base64.b64decode(o["body_b64"]))
+        prefix = "_runs/test/scratch/staged/"
+        limits = limits_from_args({}, contract["screen"])
+        keys, records = stage_objects(storage, contract, req["objects"], limits, prefix,
+                                      req.get("partBytes", PART_BYTES), req.get("chunkBytes", LINE_CHUNK_BYTES))
+        if req.get("countOnly"):
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            storage.delete_prefix(prefix)
+            return {"parts": len(keys), "records": records, "maxRssKb": peak}
+        out = []
+        for k in keys:
+            out += [json.loads(line) for line in storage.read(k).decode("ascii").split("\n") if line]
+        storage.delete_prefix(prefix)
+        return out
+
+
+if __name__ == "__main__":
     import sys
 
-    req = json.load(sys.stdin)
-    st = Staging(req["contract"])
-    out = []
-    for o in unique_objects(req["objects"]):
-        for r in st.stage_object(o["key"], base64.b64decode(o["body_b64"])):
-            out.append({**r, **object_columns(o)})
-    json.dump(out, sys.stdout)
+    json.dump(_test_entry(json.load(sys.stdin)), sys.stdout)

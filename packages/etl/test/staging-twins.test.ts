@@ -1,14 +1,17 @@
 /**
  * The staging twins: the DuckDB runner's staging (stage-formats.ts and the NDJSON SQL in
  * stage-duckdb.ts) and the PySpark runner's (glue/etl_staging.py) on the same raw
- * objects give the same staged_records rows, column for column. Needs only Python
- * (etl_staging.py is pure Python), from the test venv.
+ * objects give the same staged_records rows, column for column. The Python side stages as
+ * the Glue job does (etl_staging.stage_objects: screened, read line by line, written to the
+ * NDJSON parts Spark reads) and the parts are read back. Needs only Python (etl_staging.py
+ * is pure Python), from the test venv.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { requireToolchain, venvPython } from '@ohlcv/core/testing/toolchain';
 import { describe, expect, it } from 'vitest';
 import { openDuckSession } from '../src/duckdb.ts';
@@ -17,7 +20,8 @@ import { stageObjects } from '../src/stage-duckdb.ts';
 import { corpus } from './fixtures/bad-input.ts';
 import { pool } from './fixtures/order-pool.ts';
 import { stagingEdges } from './fixtures/staging-edges.ts';
-import { TestLake } from './lake-harness.ts';
+import type { RawObject } from './lake-harness.ts';
+import { ndjsonBar, TestLake } from './lake-harness.ts';
 
 const python = venvPython();
 const run = requireToolchain(
@@ -52,9 +56,10 @@ async function duckdbStaged(lake: TestLake, manifest: ReturnType<TestLake['put']
   }
 }
 
-function pythonStaged(manifest: ReturnType<TestLake['put']>[], lake: TestLake): Row[] {
+function pythonStaged(manifest: ReturnType<TestLake['put']>[], lake: TestLake, chunkBytes?: number): Row[] {
   const request = {
     contract: loadPlan().staging,
+    chunkBytes,
     objects: manifest.map((o) => ({
       ...o,
       body_b64: readFileSync(join(lake.root, o.key)).toString('base64'),
@@ -141,6 +146,86 @@ describe.runIf(run)('staging twins: the same field names in every format (issue 
         ],
         ['raw/ticker.csv', 2, 'ticker, freq, time, o, h, l, c, v', null, null, null, null, null, null],
       ]);
+    } finally {
+      lake.cleanup();
+    }
+  });
+});
+
+/**
+ * Objects whose lines, CR LF pairs, BOM and multibyte characters (2, 3 and 4 bytes in
+ * UTF-8) fall across the Python reader's chunks when it reads a few bytes at a time.
+ */
+const straddling: RawObject[] = (() => {
+  const bar = (over: Record<string, unknown>) =>
+    JSON.stringify({
+      ...(JSON.parse(ndjsonBar({ symbol: 'AAPL', ts: '2024-01-02T15:00:00Z', close: 10 })) as Row),
+      ...over,
+    });
+  const header = 'symbol,exchange,interval,ts,open,high,low,close,volume';
+  return [
+    {
+      key: 'raw/straddle.csv',
+      body: [
+        '\uFEFF\r',
+        ' \t',
+        `${header}\r`,
+        'Ünï€,X€𝄞,1min,2024-01-02T15:00:00Z,1,2,0.5,1.5,3\r',
+        '\r',
+        '"é,""q""",𝄞𝄞,1min,2024-01-02T15:01:00Z,1,2,0.5,1.5,\r',
+        '\v',
+        '"open é,1min',
+        'ÄAPL,Ω,1min,2024-01-02T15:02:00Z,1,2,0.5,1.5,3\r',
+      ].join('\n'),
+    },
+    { key: 'raw/bom-first.csv', body: `\uFEFF${header}\nA,B,1min,2024-01-02T15:00:00Z,1,2,0.5,1.5,3\n` },
+    { key: 'raw/no-final-newline.csv', body: `${header}\r\nAé,B,1day,2024-01-02,1,2,0.5,1.5,3\r` },
+    {
+      key: 'raw/straddle.ndjson',
+      body: [
+        `\uFEFF${bar({ symbol: 'Ünï€' })}\r`,
+        ' \t\r',
+        bar({ exchange: '𝄞 X', currency: 'é' }),
+        '\v',
+        '{"symbol":"\\u00e9\\ud834\\udd1e","close":"1,5"}\r',
+        '{"symbol":"é" broken',
+        // A lone surrogate escape: not JSON to DuckDB, so not to its Python twin either.
+        '{"symbol":"\\ud800","close":"1"}',
+        '{"symbol":"A","x":["é\\udd1e"]}',
+        '{"symbol":"A","esc":"\\\\ud800"}',
+        '',
+        `${bar({ symbol: 'ΩΩΩ' })}\r`,
+      ].join('\n'),
+    },
+    { key: 'raw/straddle.json', body: `\uFEFF${bar({ symbol: 'Ü' })}\r\n${bar({ symbol: '€' })}` },
+    {
+      key: 'raw/straddle-td.json',
+      body: JSON.stringify({
+        meta: { symbol: 'EUR/€', interval: '1min', exchange_timezone: 'Europe/Berlin' },
+        values: [{ datetime: '2024-01-02 10:00:00', open: 'é', close: '𝄞' }],
+      }),
+    },
+    { key: 'raw/straddle.txt', body: `${bar({ symbol: 'Ü€𝄞' })}\r\n\r\n${bar({})}` },
+    {
+      key: 'raw/straddle.csv.gz',
+      body: gzipSync(`\uFEFF${header}\r\nÜ,€,1min,2024-01-02T15:00:00Z,1,2,0.5,1.5,3\r\n`),
+    },
+  ];
+})();
+
+describe.runIf(run)('staging twins: the Python reader streams lines in chunks of any size (issue 13)', () => {
+  it('lines, CR LF, a BOM and multibyte characters across chunk boundaries stage as TypeScript stages them', async () => {
+    const lake = new TestLake();
+    try {
+      const manifest = [...straddling, ...stagingEdges].map((o) => lake.put(o));
+      const duck = await duckdbStaged(lake, manifest);
+      expect(duck.filter((r) => `${r.raw_object}`.includes('straddle')).length).toBeGreaterThan(15);
+      for (const chunkBytes of [1, 2, 3, 5, 7, 64]) {
+        expect({ chunkBytes, rows: pythonStaged(manifest, lake, chunkBytes) }).toEqual({
+          chunkBytes,
+          rows: duck,
+        });
+      }
     } finally {
       lake.cleanup();
     }
