@@ -109,6 +109,7 @@ class Staging:
         del chunks
         doc = json_object(text)
         if doc is not None:
+            del text  # the parsed document is all the records need
             yield from self.twelvedata_records(doc)
         else:
             yield from self.ndjson_records(text.split("\n"))

@@ -626,6 +626,8 @@ describe.runIf(run)('Glue job on pyspark vs the DuckDB runner', { timeout: 900_0
         expect(written).toEqual(['_v0000000001-run-1', '_v0000000002-run-2']);
         expect(await tablesOf(lake)).toEqual(before);
         expect(existsSync(join(lake.root, '_runs/run-2/summary.json'))).toBe(false);
+        // Its staged records (NDJSON parts) and partitionBy output went with its scratch.
+        expect(existsSync(join(lake.root, '_runs/run-2/scratch'))).toBe(false);
         // The retried attempt (same run id) and the run after, on `next`; the reference never failed.
         await runner.run(lake, next, 2, runs[1]!);
         await runner.run(reference, 'duck', 2, runs[1]!);
