@@ -26,7 +26,11 @@ const long: RawObject[] = [
   },
   {
     key: 'raw/long-untyped.ndjson',
-    body: [...lines(22, 30), withField({ ts: at(31), symbol: 'AAPL ' }), withField({ ts: at(32), volume: 'x' })].join('\n'),
+    body: [
+      ...lines(22, 30),
+      withField({ ts: at(31), symbol: 'AAPL ' }),
+      withField({ ts: at(32), volume: 'x' }),
+    ].join('\n'),
   },
   {
     key: 'raw/long.csv',
