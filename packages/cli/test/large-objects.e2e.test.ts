@@ -18,7 +18,7 @@ const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ohlcv-large-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 /** Heap for the whole CLI under tsx: enough for everything but a whole-file reader. */
-const HEAP_MB = 80;
+const HEAP_MB = 64;
 
 function ohlcv(home: string, args: string[], heapMb?: number) {
   const r = spawnSync(
@@ -34,13 +34,13 @@ function ohlcv(home: string, args: string[], heapMb?: number) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-/** A valid CSV of 1-minute bars, ~16 MB: 40 symbols x 390 bars x 17 days. */
+/** A valid CSV of 1-minute bars, ~8 MB: 40 symbols x 390 bars x 8 days. */
 function writeCsv(file: string): number {
   const fd = fs.openSync(file, 'w');
   let rows = 0;
   try {
     fs.writeSync(fd, 'symbol,interval,timestamp,open,high,low,close,volume\r\n');
-    for (let day = 0; day < 17; day++) {
+    for (let day = 0; day < 8; day++) {
       for (let s = 0; s < 40; s++) {
         const out: string[] = [];
         for (let m = 0; m < 390; m++) {
@@ -63,7 +63,7 @@ describe('a big valid CSV is streamed through staging', () => {
     const home = path.join(root, 'home');
     const file = path.join(root, 'big.csv');
     const rows = writeCsv(file);
-    expect(fs.statSync(file).size).toBeGreaterThan(15 * 1024 * 1024);
+    expect(fs.statSync(file).size).toBeGreaterThan(7 * 1024 * 1024);
     expect(ohlcv(home, ['drop', file]).code).toBe(0);
     const drain = ohlcv(home, ['drain'], HEAP_MB);
     expect(drain.err).not.toContain('heap out of memory');
