@@ -33,6 +33,7 @@ import type { DuckSession, Row } from './duckdb.ts';
 import { sqlString, sqlStringList } from './duckdb.ts';
 import { BufferedFileWriter, fileLines, LINE_CHUNK_BYTES } from './file-lines.ts';
 import { loadPlan } from './plan.ts';
+import type { StagedRecord } from './stage-formats.ts';
 import {
   canonicalFields,
   csvRecords,
@@ -112,6 +113,7 @@ export async function stageObjects(
         object_date: objectDate(o),
         object_ingested_at: new Date(o.lastModified).toISOString(),
       };
+      const metaJson = recordJsonFields(meta);
       // One bad object never stops the others: what cannot be read, decoded or
       // decompressed within the limits is one quarantine row, and a line too long is one.
       const screened = await screenObject(
@@ -121,10 +123,10 @@ export async function stageObjects(
         limits,
       );
       if (screened.kind === 'unreadable') {
-        others.add({ ...unreadableObject(screened.cause), ...meta });
+        others.add(unreadableObject(screened.cause), metaJson);
         continue;
       }
-      for (const r of screened.tooLong) others.add({ ...r, ...meta });
+      for (const r of screened.tooLong) others.add(r, metaJson);
       // Decompressed and with long lines blanked when it had to be: the screened copy.
       const path = screened.path;
       const ndjsonList = typedFastPath && screened.plainStrings ? typedCandidates : ndjson;
@@ -138,7 +140,7 @@ export async function stageObjects(
       }
       if (isCsvKey(o.key)) {
         // Streamed line by line: a valid CSV may be bigger than the longest string V8 holds.
-        for (const r of csvRecords(fileLines(path))) others.add({ ...r, ...meta });
+        for (const r of csvRecords(fileLines(path))) others.add(r, metaJson);
         continue;
       }
       // Not a line format: the screen capped it at MAX_JSON_DOCUMENT_BYTES, so it reads whole.
@@ -147,7 +149,7 @@ export async function stageObjects(
         asNdjson();
         continue;
       }
-      for (const r of stageTwelveData(stripBom(text))) others.add({ ...r, ...meta });
+      for (const r of stageTwelveData(stripBom(text))) others.add(r, metaJson);
     }
   } finally {
     others.close();
@@ -284,20 +286,37 @@ class StagedRecordFiles {
     private readonly partBytes: number,
   ) {}
 
-  add(record: object): void {
+  /** One record, with its object's columns (`recordJsonFields` of them, made once per object). */
+  add(record: StagedRecord, objectFields: string): void {
     if (this.out === undefined || this.out.size >= this.partBytes) {
       this.out?.close();
       const path = join(this.dir, `staged-other-${this.paths.length}.ndjson`);
       this.paths.push(path);
       this.out = new BufferedFileWriter(path);
     }
-    this.out.write(`${JSON.stringify(record)}\n`);
+    const fields = recordJsonFields(record);
+    this.out.write(`{${fields}${fields && objectFields ? ',' : ''}${objectFields}}\n`);
   }
 
   close(): void {
     this.out?.close();
     this.out = undefined;
   }
+}
+
+/**
+ * The members of a JSON object for `fields`, without braces, null and undefined left out
+ * (read_json's `columns` reads a missing key as NULL): a third fewer bytes than
+ * JSON.stringify of the record, and about half its time on a big CSV.
+ */
+export function recordJsonFields(fields: object): string {
+  let out = '';
+  for (const [k, v] of Object.entries(fields)) {
+    if (v === undefined || v === null) continue;
+    // Keys are the staged columns' names (identifiers): no escaping needed.
+    out += `${out ? ',' : ''}"${k}":${JSON.stringify(v)}`;
+  }
+  return out;
 }
 
 /**
