@@ -574,17 +574,16 @@ def duckdb_json_object(raw):
 def _test_entry(req):
     """Test entry (staging-twins.test.ts, staging-memory.test.ts). The objects, given as
     {key, lastModified, body_b64} or already in the folder `lakeRoot`, are staged as the runner
-    stages them (stage_objects on the Glue job's FolderStorage, the contract's default limits),
-    with `chunkBytes` and `partBytes` when given. Returns the staged records read back from the
-    parts, or with `"countOnly": true` {parts, records, maxRssKb} (peak RSS before reading back)."""
+    stages them (stage_objects, the contract's default limits) on the Glue job's FolderStorage,
+    or with `"s3": true` on its S3Storage over a moto bucket; `chunkBytes` and `partBytes` when
+    given. Returns the staged records read back from the parts, or with `"countOnly": true`
+    {parts, records, maxRssKb} (peak RSS before reading back)."""
     import base64
     import resource
 
-    from etl_job import FolderStorage
+    from etl_job import FolderStorage, S3Storage
 
-    contract = req["contract"]
-    with tempfile.TemporaryDirectory(prefix="ohlcv-staging-") as tmp:
-        storage = FolderStorage("lake", req.get("lakeRoot") or tmp)
+    def run(storage):
         for o in req["objects"]:
             if "body_b64" in o:
                 storage.write(o["key"], base64.b64decode(o["body_b64"]))
@@ -600,10 +599,24 @@ def _test_entry(req):
         for k in keys:
             out += [json.loads(line) for line in storage.read(k).decode("ascii").split("\n") if line]
         storage.delete_prefix(prefix)
+        if storage.list_files(prefix):
+            raise AssertionError(f"staged parts left under {prefix}")
         return out
+
+    contract = req["contract"]
+    if req.get("s3"):
+        import boto3
+        from moto import mock_aws
+
+        with mock_aws():
+            boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="lake")
+            return run(S3Storage("lake"))
+    with tempfile.TemporaryDirectory(prefix="ohlcv-staging-") as tmp:
+        return run(FolderStorage("lake", req.get("lakeRoot") or tmp))
 
 
 if __name__ == "__main__":
     import sys
 
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     json.dump(_test_entry(json.load(sys.stdin)), sys.stdout)
