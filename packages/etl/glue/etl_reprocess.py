@@ -18,9 +18,9 @@ import json
 import re
 
 import etl_runner
+from etl_versions import CommittedVersions, publish_version
 
 SHADOWED = ("processed/", "quarantine/", "_runs/")
-VERSION = re.compile(r"^_v(\d{10})-")
 
 
 class ShadowStorage:
@@ -124,16 +124,6 @@ def scope_of(table, s, rebuilt, current):
     return list(chosen.values())
 
 
-def _next_version(storage, partition):
-    """One after the newest version folder of the real partition (an old-layout folder is version 0)."""
-    newest = 0
-    for name in storage.list_dirs(partition):
-        m = VERSION.match(name)
-        if m:
-            newest = max(newest, int(m.group(1)))
-    return newest + 1
-
-
 def run_reprocess(spark, storage, args, now=None):
     scope = parse_scope(args["reprocess_scope"])
     job_run_id = args["JOB_RUN_ID"]
@@ -145,6 +135,10 @@ def run_reprocess(spark, storage, args, now=None):
 
     plan = Plan(lambda rel: storage.read_url(args["sql_prefix"] + rel))
     written = {(w["table"], json.dumps(w["values"], sort_keys=True)): w for w in summary["partitionsWritten"]}
+    # The real lake's committed versions: each partition's next version is one after its newest
+    # committed one, and versions no summary commits are rolled back (publish_version, the same
+    # rules as a normal run and as reprocess.ts).
+    committed = CommittedVersions(storage)
     published = []
     for out in plan.outputs:
         table = out["table"]
@@ -155,15 +149,18 @@ def run_reprocess(spark, storage, args, now=None):
         rebuilt_keys = {json.dumps(p, sort_keys=True) for p in rebuilt}
         for p in scope_of(table, scope, rebuilt, current):
             partition = f"{shape['location']}{plan.partition_path(keys, p)}/"
-            dest = f"{partition}_v{_next_version(storage, partition):010d}-{job_run_id}/"
             pkey = json.dumps(p, sort_keys=True)
             if pkey in rebuilt_keys:
-                files = [k for k in storage.list_files(shadow.key(partition)) if k.endswith(".parquet")]
-                for i, src in enumerate(sorted(files)):
-                    storage.copy(src, f"{dest}part-{i:05d}.parquet")
-                rows = written.get((table, pkey), {}).get("rows", 0)
+                wrote = written.get((table, pkey))
+                if wrote is None:
+                    raise RuntimeError(f"reprocess: the rebuild has {partition} but its summary does not list it")
+                # The rebuild's own version folder moves in as the live partition's next version.
+                dest = publish_version(committed, storage, shadow.key(wrote["location"]), partition, job_run_id)
+                rows = wrote["rows"]
             else:
-                _write_empty(spark, storage, shape, dest)
+                empty = f"{shadow_root}_empty/{partition}"
+                _write_empty(spark, storage, shape, empty)
+                dest = publish_version(committed, storage, empty, partition, job_run_id)
                 rows = 0
             published.append({"table": table, "values": {k: p[k] for k in keys}, "location": dest, "rows": rows})
     summary = {**summary, "partitionsWritten": published}

@@ -3,7 +3,10 @@
  * the current plan, on either engine. The job runs into a shadow lake (raw/ linked in,
  * nothing processed), so no existing row — possibly accepted under an older rule — takes
  * part; then each in-scope partition of the real lake gets the shadow's version as its next
- * version (one rename, as a job run publishes) or, when the rebuild has none, is removed.
+ * version (one rename, as a job run publishes) or, when the rebuild has none, an empty
+ * version: nothing is deleted before the summary commits the run, so a crash in between
+ * leaves the lake as it was (and a catalog keeps a location that exists). The Glue job's
+ * twin (glue/etl_reprocess.py) publishes the same versions.
  *
  * Scope: bars partitions with date in [from, to] (and symbol in symbols), plus per symbol
  * the rebuild's next partition after the range (its first pct_change depends on the
@@ -15,6 +18,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  duckdbType,
   type Manifest,
   type RunSummary,
   runSummaryKey,
@@ -23,6 +27,7 @@ import {
   tables,
   type WrittenPartition,
 } from '@ohlcv/core';
+import { openDuckSession, sqlString } from './duckdb.ts';
 import { partitionPath } from './hive-path.ts';
 import { listPartitions, removeDir, writeFileAtomic } from './lake.ts';
 import { CommittedVersions, publishVersion } from './partition-versions.ts';
@@ -45,7 +50,9 @@ export interface ReprocessInput {
 
 export interface ReprocessResult {
   summary: RunSummary;
+  /** Every partition published, the emptied ones included (rows 0). */
   replaced: WrittenPartition[];
+  /** Partitions that had rows and that the rebuild left empty: now an empty version. */
   removed: Array<{ table: TableName; values: Record<string, string>; location: string }>;
 }
 
@@ -164,8 +171,11 @@ export async function reprocessFromRaw(input: ReprocessInput): Promise<Reprocess
           );
           replaced.push({ ...wrote, location: published });
         } else if (existsSync(target) && readdirSync(target).length) {
-          rmSync(target, { recursive: true, force: true });
-          removed.push({ table, values: p, location });
+          const empty = join(shadow, '_empty', spec.location, rel);
+          await writeEmptyPartition(table, empty);
+          const published = publishVersion(committed, lakeRoot, empty, target, jobRunId);
+          replaced.push({ table, values: p, location: published, rows: 0 });
+          removed.push({ table, values: p, location: published });
         }
       }
     }
@@ -176,5 +186,25 @@ export async function reprocessFromRaw(input: ReprocessInput): Promise<Reprocess
     // The link first: removing the shadow must never reach into the real raw/.
     rmSync(join(shadow, 'raw'), { force: true });
     removeDir(shadow);
+  }
+}
+
+/**
+ * One Parquet file without rows, of the table's file columns (the partition keys live in
+ * the path): a partition the rebuild has nothing left in (the Glue twin: _write_empty).
+ */
+async function writeEmptyPartition(table: TableName, dir: string): Promise<void> {
+  const { columns, partitionKeys } = tables[table];
+  const cols = columns
+    .filter((c) => !(partitionKeys as readonly string[]).includes(c.name))
+    .map((c) => `CAST(NULL AS ${duckdbType[c.type]}) AS ${c.name}`);
+  mkdirSync(dir, { recursive: true });
+  const db = await openDuckSession({ threads: 1 });
+  try {
+    await db.run(
+      `COPY (SELECT ${cols.join(', ')} WHERE false) TO ${sqlString(join(dir, 'data_0.parquet'))} (FORMAT parquet)`,
+    );
+  } finally {
+    db.close();
   }
 }

@@ -26,17 +26,19 @@
  * that is not JSON (the certifying scan fails; json_valid finds the object), sends the
  * whole object to the text path, in a text batch of its own at the end.
  */
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Manifest } from '@ohlcv/core';
 import type { DuckSession, Row } from './duckdb.ts';
 import { sqlString, sqlStringList } from './duckdb.ts';
+import { BufferedFileWriter, fileLines, LINE_CHUNK_BYTES } from './file-lines.ts';
 import { loadPlan } from './plan.ts';
 import type { StagedRecord } from './stage-formats.ts';
 import {
   canonicalFields,
+  csvRecords,
   detectFormat,
-  stageCsv,
+  isCsvKey,
   stageTwelveData,
   stripBom,
   unreadableObject,
@@ -56,6 +58,8 @@ export const objectDate = (o: ManifestObject): string => new Date(o.lastModified
 
 interface ObjectRow {
   path: string;
+  /** The number, in its object, of the file's first line: 1 but for the parts of a big object. */
+  first_line: number;
   raw_object: string;
   object_date: string;
   object_ingested_at: string;
@@ -100,50 +104,60 @@ export async function stageObjects(
 ): Promise<StagingBatches> {
   const ndjson: ObjectRow[] = [];
   const typedCandidates: ObjectRow[] = [];
-  const others: Array<
-    StagedRecord & { raw_object: string; object_date: string; object_ingested_at: string }
-  > = [];
-  for (const [index, o] of objects.entries()) {
-    const meta = {
-      raw_object: o.key,
-      object_date: objectDate(o),
-      object_ingested_at: new Date(o.lastModified).toISOString(),
-    };
-    // One bad object never stops the others: what cannot be read, decoded or
-    // decompressed within the limits is one quarantine row, and a line too long is one.
-    const screened = await screenObject(
-      join(lakeRoot, o.key),
-      o.key,
-      scratchCopyName(scratchDir, index),
-      limits,
-    );
-    if (screened.kind === 'unreadable') {
-      others.push({ ...unreadableObject(screened.cause), ...meta });
-      continue;
+  // The other readers' records stream into scratch NDJSON files, never a list in memory.
+  const others = new StagedRecordFiles(scratchDir, batchBytes);
+  try {
+    for (const [index, o] of objects.entries()) {
+      const meta = {
+        raw_object: o.key,
+        object_date: objectDate(o),
+        object_ingested_at: new Date(o.lastModified).toISOString(),
+      };
+      const metaJson = recordJsonFields(meta);
+      // One bad object never stops the others: what cannot be read, decoded or
+      // decompressed within the limits is one quarantine row, and a line too long is one.
+      const screened = await screenObject(
+        join(lakeRoot, o.key),
+        o.key,
+        scratchCopyName(scratchDir, index),
+        limits,
+      );
+      if (screened.kind === 'unreadable') {
+        others.add(unreadableObject(screened.cause), metaJson);
+        continue;
+      }
+      for (const r of screened.tooLong) others.add(r, metaJson);
+      // Decompressed and with long lines blanked when it had to be: the screened copy.
+      const path = screened.path;
+      const ndjsonList = typedFastPath && screened.plainStrings ? typedCandidates : ndjson;
+      const asNdjson = () => {
+        for (const part of splitAtLines(path, batchBytes, scratchDir, index))
+          ndjsonList.push({ ...part, ...meta });
+      };
+      if (/\.(ndjson|jsonl)(\.gz)?$/i.test(o.key)) {
+        asNdjson();
+        continue;
+      }
+      if (isCsvKey(o.key)) {
+        // Streamed line by line: a valid CSV may be bigger than the longest string V8 holds.
+        for (const r of csvRecords(fileLines(path))) others.add(r, metaJson);
+        continue;
+      }
+      // Not a line format: the screen capped it at MAX_JSON_DOCUMENT_BYTES, so it reads whole.
+      const text = readFileSync(path, 'utf8');
+      if (detectFormat(o.key, text) === 'ndjson') {
+        asNdjson();
+        continue;
+      }
+      for (const r of stageTwelveData(stripBom(text))) others.add(r, metaJson);
     }
-    for (const r of screened.tooLong) others.push({ ...r, ...meta });
-    // Decompressed and with long lines blanked when it had to be: the screened copy.
-    const path = screened.path;
-    const ndjsonList = typedFastPath && screened.plainStrings ? typedCandidates : ndjson;
-    if (/\.(ndjson|jsonl)(\.gz)?$/i.test(o.key)) {
-      ndjsonList.push({ path, ...meta });
-      continue;
-    }
-    const text = readFileSync(path, 'utf8');
-    const format = detectFormat(o.key, text);
-    if (format === 'ndjson') {
-      ndjsonList.push({ path, ...meta });
-      continue;
-    }
-    const records = format === 'csv' ? stageCsv(text) : stageTwelveData(stripBom(text));
-    for (const r of records) others.push({ ...r, ...meta });
+  } finally {
+    others.close();
   }
 
   const batches: Batch[] = [];
-  if (others.length) {
-    const file = join(scratchDir, 'staged-other.ndjson');
-    writeFileSync(file, others.map((r) => JSON.stringify(r)).join('\n'));
-    const columnsDef = stagedColumns.map((c) => `${sqlString(c)}: ${sqlString(stagedType(c))}`).join(', ');
+  const columnsDef = stagedColumns.map((c) => `${sqlString(c)}: ${sqlString(stagedType(c))}`).join(', ');
+  for (const file of others.paths) {
     batches.push({
       kind: 'records',
       sql: `SELECT ${stagedColumns.join(', ')} FROM read_json(${sqlString(file)}, format = 'newline_delimited', columns = {${columnsDef}})`,
@@ -188,11 +202,12 @@ export async function stageObjects(
   /** Splits the batch's lines into staged_lines, on all lanes at once. */
   const splitLines = async (batch: { files: ObjectRow[]; bytes: number[] }) => {
     await db.run('CREATE TABLE staged_lines (filename VARCHAR, line_number BIGINT, raw_record VARCHAR)');
+    const firstLine = new Map(batch.files.map((f) => [f.path, f.first_line]));
     await db.runConcurrently(
       spread(
         batch.files.map((f, i) => ({ path: f.path, bytes: batch.bytes[i]! })),
         db.threads,
-      ).map((paths) => `INSERT INTO staged_lines ${ndjsonLinesSql(paths)}`),
+      ).map((paths) => `INSERT INTO staged_lines ${ndjsonLinesSql(paths, firstLine)}`),
     );
   };
   /**
@@ -221,7 +236,8 @@ export async function stageObjects(
     }
     for (const r of uncertified) refused.add(String(r.filename));
     if (refused.size) await db.run(`DELETE FROM staged_lines WHERE NOT (${notRefused()})`);
-    for (const f of batch.files) if (!refused.has(f.path)) typedObjects.push(f.raw_object);
+    for (const f of batch.files)
+      if (!refused.has(f.path) && !typedObjects.includes(f.raw_object)) typedObjects.push(f.raw_object);
     return batch.files.filter((f) => refused.has(f.path));
   };
   return {
@@ -256,6 +272,104 @@ export async function stageObjects(
     release,
   };
 }
+
+/**
+ * The scratch NDJSON files the CSV and Twelve Data readers' records (and the screen's
+ * quarantine rows) stream into: a new file after about `partBytes`, each one staging batch.
+ */
+class StagedRecordFiles {
+  readonly paths: string[] = [];
+  private out: BufferedFileWriter | undefined;
+
+  constructor(
+    private readonly dir: string,
+    private readonly partBytes: number,
+  ) {}
+
+  /** One record, with its object's columns (`recordJsonFields` of them, made once per object). */
+  add(record: StagedRecord, objectFields: string): void {
+    if (this.out === undefined || this.out.size >= this.partBytes) {
+      this.out?.close();
+      const path = join(this.dir, `staged-other-${this.paths.length}.ndjson`);
+      this.paths.push(path);
+      this.out = new BufferedFileWriter(path);
+    }
+    const fields = recordJsonFields(record);
+    this.out.write(`{${fields}${fields && objectFields ? ',' : ''}${objectFields}}\n`);
+  }
+
+  close(): void {
+    this.out?.close();
+    this.out = undefined;
+  }
+}
+
+/**
+ * The members of a JSON object for `fields`, without braces, null and undefined left out
+ * (read_json's `columns` reads a missing key as NULL): a third fewer bytes than
+ * JSON.stringify of the record, and about half its time on a big CSV.
+ */
+export function recordJsonFields(fields: object): string {
+  let out = '';
+  for (const [k, v] of Object.entries(fields)) {
+    if (v === undefined || v === null) continue;
+    // Keys are the staged columns' names (identifiers): no escaping needed.
+    out += `${out ? ',' : ''}"${k}":${JSON.stringify(v)}`;
+  }
+  return out;
+}
+
+/**
+ * An NDJSON object as staging files of about `partBytes` each, cut after a newline: DuckDB
+ * reads a file as one string (read_text) and splits it into lines in one list, ~4x the
+ * file in memory, so a 1 GiB object alone would be a 4 GB batch. A file that fits is its
+ * own single part; parts are written to the scratch folder (the object is never modified).
+ */
+export function splitAtLines(
+  path: string,
+  partBytes: number,
+  scratchDir: string,
+  index: number,
+): Array<{ path: string; first_line: number }> {
+  if (statSync(path).size <= partBytes) return [{ path, first_line: 1 }];
+  const parts: Array<{ path: string; first_line: number }> = [];
+  let out: BufferedFileWriter | undefined;
+  let line = 1;
+  const write = (bytes: Buffer) => {
+    if (out === undefined) {
+      const part = join(scratchDir, `part-${index}-${parts.length}.ndjson`);
+      parts.push({ path: part, first_line: line });
+      out = new BufferedFileWriter(part);
+    }
+    out.writeBytes(bytes);
+    for (let nl = bytes.indexOf(NEWLINE); nl !== -1; nl = bytes.indexOf(NEWLINE, nl + 1)) line++;
+  };
+  const fd = openSync(path, 'r');
+  try {
+    const chunk = Buffer.allocUnsafe(LINE_CHUNK_BYTES);
+    for (let n = readSync(fd, chunk); n > 0; n = readSync(fd, chunk)) {
+      let view = chunk.subarray(0, n);
+      while (view.length) {
+        const room = partBytes - (out?.size ?? 0);
+        const cut = view.length <= room ? -1 : view.indexOf(NEWLINE, Math.max(0, room - 1));
+        if (cut === -1) {
+          write(view);
+          break;
+        }
+        write(view.subarray(0, cut + 1));
+        out!.close();
+        out = undefined;
+        view = view.subarray(cut + 1);
+      }
+    }
+  } finally {
+    closeSync(fd);
+    out?.close();
+  }
+  return parts;
+}
+
+const NEWLINE = 0x0a;
 
 interface SizedFile {
   path: string;
@@ -295,14 +409,21 @@ export function spread(files: readonly SizedFile[], lanes: number): string[][] {
  * Lines of the NDJSON files: BOM and CR stripped, blank lines skipped (not records).
  * Functions were picked by measurement: trim() costs 10x more than these.
  */
-function ndjsonLinesSql(paths: readonly string[]): string {
+function ndjsonLinesSql(paths: readonly string[], firstLine: ReadonlyMap<string, number>): string {
   return `
 SELECT filename, line_number, raw_record
-FROM ${ndjsonLines(paths)}`;
+FROM ${ndjsonLines(paths, firstLine)}`;
 }
 
-/** The (filename, line_number, raw_record) lines of `paths`, as a parenthesized relation. */
-function ndjsonLines(paths: readonly string[]): string {
+/**
+ * The (filename, line_number, raw_record) lines of `paths`, as a parenthesized relation.
+ * A part of a big object (splitAtLines) numbers its lines from its first line's number.
+ */
+function ndjsonLines(paths: readonly string[], firstLine: ReadonlyMap<string, number>): string {
+  const offsets = paths.filter((p) => (firstLine.get(p) ?? 1) !== 1);
+  const offset = offsets.length
+    ? ` + CASE filename ${offsets.map((p) => `WHEN ${sqlString(p)} THEN ${firstLine.get(p)! - 1}`).join(' ')} ELSE 0 END`
+    : '';
   return `(
   SELECT filename, line_number, CASE WHEN ends_with(line, chr(13)) THEN line[1:-2] ELSE line END AS raw_record
   FROM (
@@ -310,7 +431,7 @@ function ndjsonLines(paths: readonly string[]): string {
       filename, line_number,
       CASE WHEN line_number = 1 AND starts_with(line, chr(65279)) THEN substr(line, 2) ELSE line END AS line
     FROM (
-      SELECT filename, CAST(generate_subscripts(lines, 1) AS BIGINT) AS line_number, unnest(lines) AS line
+      SELECT filename, CAST(generate_subscripts(lines, 1) AS BIGINT)${offset} AS line_number, unnest(lines) AS line
       FROM (SELECT filename, string_split(content, chr(10)) AS lines FROM read_text(${sqlStringList(paths)}))
     )
   )

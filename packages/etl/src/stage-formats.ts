@@ -33,10 +33,13 @@ export const isGzip = (bytes: Uint8Array): boolean =>
 
 export const stripBom = (text: string): string => (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
 
+/** A CSV by its key (`.csv`, optionally `.gz`): no need to look at the content. */
+export const isCsvKey = (key: string): boolean => /\.csv(\.gz)?$/i.test(key);
+
 /** The format from the key (`.gz` ignored) and, for `.json`, the content. */
 export function detectFormat(key: string, text: string): RawFormat {
+  if (isCsvKey(key)) return 'csv';
   const name = key.toLowerCase().replace(/\.gz$/, '');
-  if (name.endsWith('.csv')) return 'csv';
   if (name.endsWith('.json')) {
     try {
       const doc: unknown = JSON.parse(text);
@@ -147,35 +150,47 @@ export function splitCsvLine(line: string): string[] | undefined {
   return out;
 }
 
-export function stageCsv(text: string): StagedRecord[] {
-  const lines = stripBom(text).split('\n');
-  const headerIndex = lines.findIndex((l) => cleanText(l) !== null);
-  if (headerIndex < 0) return [];
-  const header = splitCsvLine(lines[headerIndex]!.replace(/\r$/, '')) ?? [];
-  const { fields, unknownKeys, duplicateKeys } = mapKeys(header);
-  const out: StagedRecord[] = [];
-  for (let i = headerIndex + 1; i < lines.length; i++) {
-    const raw = lines[i]!.replace(/\r$/, '');
+/** The records of a whole CSV text (tests and small objects; files go through csvRecords). */
+export const stageCsv = (text: string): StagedRecord[] => [...csvRecords(text.split('\n'))];
+
+/**
+ * The records of a CSV given as its lines (`text.split('\n')`, or fileLines streaming a
+ * file): a BOM on line 1 is dropped, the header is the first non-blank line, CRs before
+ * the newline are dropped, blank lines are no records but count in line numbers.
+ */
+export function* csvRecords(lines: Iterable<string>): Generator<StagedRecord> {
+  let header: string[] | undefined;
+  let keys: KeyMapping | undefined;
+  let lineNumber = 0;
+  for (const line of lines) {
+    lineNumber++;
+    const text = lineNumber === 1 ? stripBom(line) : line;
+    if (keys === undefined) {
+      if (cleanText(text) === null) continue;
+      header = splitCsvLine(text.replace(/\r$/, '')) ?? [];
+      keys = mapKeys(header);
+      continue;
+    }
+    const raw = text.replace(/\r$/, '');
     if (cleanText(raw) === null) continue;
     const cells = splitCsvLine(raw);
-    if (!cells || cells.length !== header.length) {
-      out.push(unreadable(i + 1, raw));
+    if (!cells || cells.length !== header!.length) {
+      yield unreadable(lineNumber, raw);
       continue;
     }
     const rec: StagedRecord = {
-      line_number: i + 1,
+      line_number: lineNumber,
       raw_record: raw,
       stage_error: null,
-      unknown_keys: unknownKeys,
-      duplicate_keys: duplicateKeys,
+      unknown_keys: keys.unknownKeys,
+      duplicate_keys: keys.duplicateKeys,
     };
     // A field given twice takes its first column (the record is quarantined anyway).
-    fields.forEach((f, j) => {
+    keys.fields.forEach((f, j) => {
       if (f !== undefined && !(f in rec)) rec[f] = cleanText(cells[j]);
     });
-    out.push(rec);
+    yield rec;
   }
-  return out;
 }
 
 // ---- Twelve Data /time_series JSON ------------------------------------------------------

@@ -1,4 +1,4 @@
-import { cpSync, existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Manifest } from '@ohlcv/core';
 import { describe, expect, it } from 'vitest';
@@ -14,7 +14,10 @@ const objects = reprocessDrop;
 function plantStale(lake: TestLake, date: string): string {
   const from = join(lake.root, 'processed/bars/date=2024-01-03/symbol=AAPL');
   const to = join(lake.root, `processed/bars/date=${date}/symbol=ZZZ`);
-  cpSync(from, to, { recursive: true });
+  // In an earlier release's layout (files directly in the folder: version 0), so readers see it.
+  mkdirSync(to, { recursive: true });
+  const files = (readdirSync(from, { recursive: true }) as string[]).filter((f) => f.endsWith('.parquet'));
+  for (const [i, f] of files.entries()) cpSync(join(from, f), join(to, `stale_${i}.parquet`));
   return to;
 }
 
@@ -25,6 +28,8 @@ describe('reprocess from raw', () => {
       await lake.run(objects);
       const inRange = plantStale(lake, '2024-01-03');
       const outside = plantStale(lake, '2024-01-10');
+      const staleBefore = (await lake.dump('bars')).filter((r) => r.symbol === 'ZZZ');
+      expect(staleBefore.map((r) => String(r.date)).sort()).toEqual(['2024-01-03', '2024-01-10']);
       const manifest: Manifest = {
         manifestId: 'reprocess-1',
         createdAt: clock.now().toISOString(),
@@ -39,9 +44,16 @@ describe('reprocess from raw', () => {
         runJob: (lakeRoot, m, jobRunId) =>
           runEtlJob({ lakeRoot, manifest: m, jobRunId, jobName: 'ohlcv-etl', clock, threads: 1 }),
       });
-      expect(existsSync(inRange)).toBe(false);
       expect(existsSync(outside)).toBe(true);
-      expect(result.removed.map((r) => r.location)).toEqual(['processed/bars/date=2024-01-03/symbol=ZZZ/']);
+      // The stale partition in range becomes an empty version (the Glue job's twin publishes
+      // the same), committed with the rest: nothing was deleted before the summary.
+      const emptied = 'processed/bars/date=2024-01-03/symbol=ZZZ/_v0000000001-jr_reprocess-1/';
+      expect(result.removed.map((r) => r.location)).toEqual([emptied]);
+      expect(result.replaced.find((p) => p.location === emptied)?.rows).toBe(0);
+      expect(readdirSync(join(lake.root, emptied))).toEqual(['data_0.parquet']);
+      expect(readdirSync(inRange).sort()).toContain('_v0000000001-jr_reprocess-1');
+      const zzz = (await lake.dump('bars')).filter((r) => r.symbol === 'ZZZ');
+      expect(zzz.map((r) => String(r.date))).toEqual(['2024-01-10']);
       // The range plus each symbol's next partition after it (its pct_change).
       expect(
         result.replaced
@@ -51,6 +63,7 @@ describe('reprocess from raw', () => {
       ).toEqual([
         'processed/bars/date=2024-01-03/symbol=AAPL/_v0000000002-jr_reprocess-1/',
         'processed/bars/date=2024-01-03/symbol=MSFT/_v0000000002-jr_reprocess-1/',
+        'processed/bars/date=2024-01-03/symbol=ZZZ/_v0000000001-jr_reprocess-1/',
         'processed/bars/date=2024-01-04/symbol=AAPL/_v0000000002-jr_reprocess-1/',
       ]);
       expect(result.summary.planVersion).toBe(planVersion());

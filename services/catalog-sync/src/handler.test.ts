@@ -8,6 +8,7 @@ import {
   memoryPublisher,
 } from '@ohlcv/core/contracts/in-memory';
 import { etlRunCompletedDetailSchema, partitionsRegisteredDetailSchema } from '@ohlcv/events';
+import { MAX_ENTRY_BYTES, putEventsEntrySize } from '@ohlcv/local/bus/event-bus';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createCatalogSyncHandler } from './handler.ts';
 import { pendingMarkerKey, syncedMarkerKey } from './logic.ts';
@@ -74,6 +75,53 @@ describe('catalog-sync handler', () => {
       { table: 'quarantine', added: 1, existing: 0, partitions: [{ date: '2024-01-03' }] },
     ]);
     expect(store.objects.has(syncedMarkerKey('jr_1'))).toBe(true);
+  });
+
+  it('a backfill of thousands of partitions stays one event within the PutEvents entry limit', async () => {
+    // 40 symbols x 250 days: what one bulk drop of a year of minute bars writes.
+    const written = Array.from({ length: 10_000 }, (_, i) => {
+      const date = new Date(Date.UTC(2023, 0, 1 + Math.floor(i / 40))).toISOString().slice(0, 10);
+      const symbol = `SYM${String(i % 40).padStart(3, '0')}/USD`;
+      return {
+        table: 'bars' as const,
+        values: { date, symbol },
+        location: `processed/bars/date=${date}/symbol=${encodeURIComponent(symbol)}/`,
+        rows: 390,
+      };
+    });
+    const quarantined = [
+      {
+        table: 'quarantine' as const,
+        values: { date: '2024-01-03' },
+        location: 'quarantine/date=2024-01-03/',
+        rows: 1,
+      },
+    ];
+    await putSummary(store, summary({ jobRunId: 'jr_big', partitionsWritten: [...written, ...quarantined] }));
+    expect(await handler()(batch(jobStateChange('jr_big')))).toEqual({ batchItemFailures: [] });
+    const registered = publisher.batches[0]!.find((e) => e.detailType === 'Partitions Registered')!;
+    // Measured as AWS (and the local bus) measure an entry.
+    const entry = {
+      Source: registered.source,
+      DetailType: registered.detailType,
+      Detail: JSON.stringify(registered.detail),
+    };
+    expect(putEventsEntrySize(entry)).toBeLessThanOrEqual(MAX_ENTRY_BYTES);
+    const detail = partitionsRegisteredDetailSchema.parse(registered.detail);
+    expect(detail.summaryKey).toBe('_runs/jr_big/summary.json');
+    const bars = detail.tables.find((t) => t.table === 'bars')!;
+    expect(bars.added).toBe(10_000);
+    expect(bars.partitions.length).toBeGreaterThan(1000);
+    expect(bars.partitions.length + bars.partitionsOmitted!).toBe(10_000);
+    expect(bars.partitions[0]).toEqual(written[0]!.values);
+    // A short list is never cut for a long one.
+    expect(detail.tables.find((t) => t.table === 'quarantine')).toEqual({
+      table: 'quarantine',
+      added: 1,
+      existing: 0,
+      partitions: [{ date: '2024-01-03' }],
+      partitionsOmitted: 0,
+    });
   });
 
   it('does nothing and publishes nothing for a redelivered event', async () => {

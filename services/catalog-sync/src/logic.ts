@@ -60,14 +60,48 @@ export function syncEvents(summary: RunSummary, outcomes: readonly TableOutcome[
     pipelineEventInput(PARTITIONS_REGISTERED, {
       ...base,
       jobRunId: summary.jobRunId,
-      tables: outcomes.map((o) => ({
-        table: o.table,
-        added: o.added,
-        existing: o.existing,
-        partitions: o.partitions,
-      })),
+      summaryKey: runSummaryKey(summary.jobRunId),
+      tables: listedPartitions(outcomes),
     }),
   ];
+}
+
+/**
+ * How much of an event's detail the partition lists may fill: EventBridge refuses an
+ * entry over 256 KiB (source, detail-type, detail and resources together; the local bus
+ * too), and a backfill's run writes thousands of partitions. What does not fit is counted
+ * in `partitionsOmitted` and is in the run summary the event names (a claim check).
+ */
+export const PARTITION_LIST_BUDGET_BYTES = 192 * 1024;
+
+type ListedTable = TableOutcome & { partitionsOmitted?: number };
+
+/**
+ * The outcomes with each table's partition list cut to its first `k` entries, `k` the
+ * largest that keeps the lists within the budget (the same `k` for every table, so no
+ * table crowds out the others); a list that fits is given whole, without the count.
+ */
+export function listedPartitions(
+  outcomes: readonly TableOutcome[],
+  budget: number = PARTITION_LIST_BUDGET_BYTES,
+): ListedTable[] {
+  const sized = outcomes.map((o) => o.partitions.map((p) => Buffer.byteLength(JSON.stringify(p)) + 1));
+  const bytesAt = (k: number) =>
+    sized.reduce((n, sizes) => n + sizes.slice(0, k).reduce((a, b) => a + b, 0), 0);
+  const longest = Math.max(0, ...sized.map((s) => s.length));
+  if (bytesAt(longest) <= budget) return outcomes.map((o) => ({ ...o }));
+  let lo = 0;
+  let hi = longest;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (bytesAt(mid) <= budget) lo = mid;
+    else hi = mid - 1;
+  }
+  return outcomes.map((o) => ({
+    ...o,
+    partitions: o.partitions.slice(0, lo),
+    partitionsOmitted: Math.max(0, o.partitions.length - lo),
+  }));
 }
 
 /** Written after registering, before publishing: what to (re)publish for this run. */

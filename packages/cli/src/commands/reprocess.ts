@@ -11,7 +11,8 @@ Rebuilds the processed tables from raw/ with the current ETL plan, on the engine
 OHLCV_ETL_ENGINE selects (duckdb or spark). Every raw object is read again (one object
 may hold any dates); no existing row takes part, so rows accepted under an older rule are
 judged by today's rules. The rebuild runs into a shadow lake, then each partition in the
-range is replaced (or removed when nothing is left in it). Every row it writes carries
+range gets a new version (an empty one when nothing is left in it), all committed at once
+by the run summary, so an interrupted reprocess changes nothing. Every row it writes carries
 the current plan version in plan_version ("ohlcv status" shows it), so
   ohlcv query --sql "SELECT plan_version, count(*) FROM ohlcv.bars GROUP BY 1"
 shows what is left of older plans.
@@ -110,8 +111,8 @@ export const reprocessCommand: Command = {
       }
       const perTable = tableNames.map((t) => ({
         table: t,
-        replaced: result.replaced.filter((p) => p.table === t).length,
-        removed: result.removed.filter((p) => p.table === t).length,
+        replaced: result.replaced.filter((p) => p.table === t && p.rows > 0).length,
+        emptied: result.removed.filter((p) => p.table === t).length,
         rows: result.replaced.filter((p) => p.table === t).reduce((n, p) => n + p.rows, 0),
       }));
       const out = {
