@@ -132,6 +132,9 @@ export async function runEtlJob(input: RunEtlJobInput): Promise<RunSummary> {
     const lastPerBatch = steps.findLastIndex((s) => perBatch.has(s.relation));
     // Views over staged_records are bound when created: it must exist from the start.
     await staging.load(0);
+    // (Its own phase: the first batch's line split and typed-path check would otherwise
+    // be charged to whichever step comes first in the profile.)
+    timer('load staging batch 0');
     // A typed staging batch stands in for the plan's parsed_records view (01): per batch,
     // that view is the typed batch or 01's own SQL over staged_records.
     const viewSql = new Map<string, string>();

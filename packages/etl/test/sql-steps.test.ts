@@ -230,6 +230,21 @@ describe('05_dedupe_bars', () => {
       [6, '1'],
     ]);
   });
+
+  it('ranks keys with a NULL part together, as PARTITION BY does (NULL-safe keys)', async () => {
+    await given(db, 'valid_bars', validSchema, [
+      bar({ close: 1, exchange: null, raw_object: 'raw/a', line_number: 1, is_new: 1 }),
+      bar({ close: 2, exchange: null, raw_object: 'raw/b', line_number: 1, is_new: 1 }),
+      bar({ close: 3, raw_object: 'raw/c', line_number: 1, is_new: 1 }),
+    ]);
+    await given(db, 'existing_bars', existingSchema, []);
+    const rows = await runStep(db, 'dedupe_bars', 'close');
+    expect(rows.map((r) => [r.close, r.revision_rank])).toEqual([
+      [1, '2'],
+      [2, '1'],
+      [3, '1'],
+    ]);
+  });
 });
 
 describe('06_bars_out', () => {
@@ -266,6 +281,57 @@ describe('06_bars_out', () => {
     expect(out[1]!.vwap).toBeCloseTo(tp1, 12);
     expect(out[2]!.vwap).toBeNull();
     expect(out[3]!.vwap).toBeCloseTo((tp1 * 10 + tp3 * 30) / 40, 12);
+  });
+
+  it('pct_change of a day’s first bar is against the last bar of the previous date with bars, per symbol and interval', async () => {
+    // Two symbols and two intervals interleaved in time, a date without bars in between,
+    // and a day of one symbol missing: each series' previous bar is its own.
+    const rows = [
+      bar({ ts: '2024-01-01 23:58:00', date: '2024-01-01', close: 7, is_context: 1 }),
+      bar({ ts: '2024-01-01 23:59:00', date: '2024-01-01', close: 8, is_context: 1 }),
+      bar({ symbol: 'MSFT', ts: '2024-01-01 23:59:00', date: '2024-01-01', close: 100 }),
+      bar({ interval: '5min', ts: '2024-01-01 23:55:00', date: '2024-01-01', close: 50 }),
+      bar({ ts: '2024-01-03 00:00:00', date: '2024-01-03', close: 10 }),
+      bar({ ts: '2024-01-03 00:01:00', date: '2024-01-03', close: 11 }),
+      bar({ symbol: 'MSFT', ts: '2024-01-02 12:00:00', date: '2024-01-02', close: 110 }),
+      bar({ symbol: 'MSFT', ts: '2024-01-04 00:00:00', date: '2024-01-04', close: 121 }),
+      bar({ interval: '5min', ts: '2024-01-03 00:00:00', date: '2024-01-03', close: 55 }),
+    ];
+    await given(
+      db,
+      'dedupe_bars',
+      { ...validSchema, revision_rank: 'BIGINT' },
+      rows.map((r) => ({ ...r, revision_rank: 1, is_new: 1 })),
+    );
+    const out = await runStep(db, 'bars_out', 'symbol, interval, ts');
+    expect(out.map((r) => [r.symbol, r.interval, r.ts, r.pct_change])).toEqual([
+      ['AAPL', '1min', '2024-01-01 23:58:00', null],
+      ['AAPL', '1min', '2024-01-01 23:59:00', 8 / 7 - 1],
+      ['AAPL', '1min', '2024-01-03 00:00:00', 10 / 8 - 1],
+      ['AAPL', '1min', '2024-01-03 00:01:00', 11 / 10 - 1],
+      ['AAPL', '5min', '2024-01-01 23:55:00', null],
+      ['AAPL', '5min', '2024-01-03 00:00:00', 55 / 50 - 1],
+      ['MSFT', '1min', '2024-01-01 23:59:00', null],
+      ['MSFT', '1min', '2024-01-02 12:00:00', 110 / 100 - 1],
+      ['MSFT', '1min', '2024-01-04 00:00:00', 121 / 110 - 1],
+    ]);
+  });
+
+  it('session vwap adds a term of 1e15 or more as a float beside the exact sum instead of overflowing', async () => {
+    const rows = [
+      bar({ ts: '2024-01-02 00:00:00', close: 10, high: 12, low: 9, volume: 10 }),
+      bar({ ts: '2024-01-02 00:01:00', close: 10, high: 10, low: 10, volume: 2e15 }),
+    ];
+    await given(
+      db,
+      'dedupe_bars',
+      { ...validSchema, revision_rank: 'BIGINT' },
+      rows.map((r) => ({ ...r, revision_rank: 1, is_new: 1 })),
+    );
+    const out = await runStep(db, 'bars_out', 'ts');
+    const tp1 = (12 + 9 + 10) / 3;
+    expect(out[0]!.vwap).toBeCloseTo(tp1, 12);
+    expect(out[1]!.vwap).toBeCloseTo((tp1 * 10 + 10 * 2e15) / (10 + 2e15), 12);
   });
 });
 
