@@ -227,10 +227,13 @@ class Staging:
                        "mic_code": self._str(meta.get("mic_code")),
                        "currency": self._str(meta.get("currency")) or (quote_currency(symbol) if symbol else None),
                        "instrument_type": self._str(meta.get("type")), "interval": interval,
-                       "ts": dt[:10] if dt is not None and not intraday else dt, "tz": tz, "source": "twelvedata"}
+                       "ts": js_prefix(dt, 10) if dt is not None and not intraday else dt, "tz": tz,
+                       "source": "twelvedata"}
                 for f in ("open", "high", "low", "close", "volume"):
                     rec[f] = self._str(first.get(f))
-                yield rec
+                # A lone surrogate (a JSON escape such as "\ud800", in a value or in meta) is no
+                # text: the record is unparseable, as in NDJSON and as stageTwelveData decides.
+                yield self._bad(line, raw) if any(_is_lone_surrogate_text(x) for x in rec.values()) else rec
 
 
 # ---- objects of a manifest --------------------------------------------------------------
@@ -472,6 +475,24 @@ def js_string(v):
     return "null"
 
 
+# A str from json.loads holds a surrogate only when it is lone (a pair becomes one code point).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _is_lone_surrogate_text(v):
+    return isinstance(v, str) and _SURROGATE.search(v) is not None
+
+
+def _js_quote(s):
+    """A JSON string as JSON.stringify writes it: a lone surrogate as its escape, lowercase."""
+    return _SURROGATE.sub(lambda m: "\\u%04x" % ord(m.group()), json.dumps(s, ensure_ascii=False))
+
+
+def js_prefix(s, n):
+    """s.slice(0, n) in JavaScript: n UTF-16 code units (a pair cut in half leaves a lone surrogate)."""
+    return s.encode("utf-16-le", "surrogatepass")[: 2 * n].decode("utf-16-le", "surrogatepass")
+
+
 def js_stringify(v):
     """JSON.stringify(v) (compact; numbers as JS prints them)."""
     if v is None:
@@ -481,10 +502,10 @@ def js_stringify(v):
     if isinstance(v, (int, float)):
         return js_number(v) if math.isfinite(float(v)) else "null"
     if isinstance(v, str):
-        return json.dumps(v, ensure_ascii=False)
+        return _js_quote(v)
     if isinstance(v, list):
         return "[" + ",".join(js_stringify(x) for x in v) + "]"
-    return "{" + ",".join(json.dumps(k, ensure_ascii=False) + ":" + js_stringify(x) for k, x in v.items()) + "}"
+    return "{" + ",".join(_js_quote(k) + ":" + js_stringify(x) for k, x in v.items()) + "}"
 
 
 # ---- DuckDB's JSON reader, as the NDJSON staging SQL sees a line ------------------------
@@ -516,9 +537,6 @@ def _duck_json(v):
     if isinstance(v, bool):
         return "true" if v else "false"
     return _duck_text(v)
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _has_surrogate(v):

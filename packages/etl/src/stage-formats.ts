@@ -195,6 +195,10 @@ export function* csvRecords(lines: Iterable<string>): Generator<StagedRecord> {
 
 // ---- Twelve Data /time_series JSON ------------------------------------------------------
 
+/** With the `u` flag a surrogate pair is one code point: only a lone half matches. */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+const isLoneSurrogateText = (v: unknown): boolean => typeof v === 'string' && LONE_SURROGATE.test(v);
+
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
 const str = (v: unknown): string | null => (v === undefined || v === null ? null : cleanText(String(v)));
@@ -257,7 +261,7 @@ export function stageTwelveData(text: string): StagedRecord[] {
         return i < 0 ? null : str(v[keys[i]!]);
       };
       const datetime = value('ts');
-      out.push({
+      const record: StagedRecord = {
         line_number: line,
         raw_record: raw,
         stage_error: null,
@@ -277,7 +281,11 @@ export function stageTwelveData(text: string): StagedRecord[] {
         close: value('close'),
         volume: value('volume'),
         source: 'twelvedata',
-      });
+      };
+      // A lone surrogate (a JSON escape such as "\ud800", in a value or in meta) is no
+      // text: the record is unparseable, as the same line is in NDJSON (DuckDB's JSON
+      // reader refuses it; written as a field it failed the whole run).
+      out.push(Object.values(record).some(isLoneSurrogateText) ? unreadable(line, raw) : record);
     }
   }
   return out;

@@ -219,6 +219,21 @@ const straddling: RawObject[] = (() => {
         values: [{ datetime: '2024-01-02 10:00:00', open: 'é', close: '𝄞' }],
       }),
     },
+    {
+      // Lone surrogate escapes in a value and in meta; a daily datetime whose first 10
+      // UTF-16 units cut a pair; a valid pair: JSON.stringify's escapes, JavaScript's slice.
+      key: 'raw/surrogate-td.json',
+      body: `{"meta":{"symbol":"SUR","interval":"1day"},"values":[${[
+        '{"datetime":"2024-01-02","open":"\\ud800","close":"1"}',
+        '{"datetime":"2024-01-03","open":"1","close":"\\ud834\\udd1e"}',
+        '{"datetime":"123456789\\ud834\\udd1e","open":"1","close":"1"}',
+        '{"datetime":"2024-01-04","open":"1","close":"1"}',
+      ].join(',')}]}`,
+    },
+    {
+      key: 'raw/surrogate-meta-td.json',
+      body: '{"meta":{"symbol":"S\\udc00","interval":"1day"},"values":[{"datetime":"2024-01-02","open":"1"}]}',
+    },
     { key: 'raw/straddle.txt', body: `${bar({ symbol: 'Ü€𝄞' })}\r\n\r\n${bar({})}` },
     {
       key: 'raw/straddle.csv.gz',

@@ -71,7 +71,7 @@ describe('poison input dropped with a good file', () => {
         r.n,
       ]),
     );
-    expect(bySymbol).toEqual({ GOOD: 30, NDJ: 1, SHORT: 1, TRIM: 1 });
+    expect(bySymbol).toEqual({ GOOD: 30, NDJ: 1, SHORT: 1, SURR: 1, TRIM: 1 });
   });
 
   it.each(cases.filter((c) => c.reasons.length > 0))('$key is quarantined with its reason', async (c) => {

@@ -114,6 +114,20 @@ export const cases: Case[] = [
     make: write(`${bar('S'.repeat(249), '2024-03-08T14:30:00Z')}\n${bar('SHORT', '2024-03-08T14:30:00Z')}\n`),
   },
   {
+    // A saved Twelve Data response with a lone surrogate escape in one value: that value is
+    // unparseable (as the same line is in NDJSON); it used to fail the whole run, because
+    // DuckDB's JSON reader refuses the escape in the staged records.
+    key: 'surrogate-td.json',
+    rowsIn: 2,
+    kept: 1,
+    reasons: ['unparseable_line'],
+    make: write(
+      '{"meta":{"symbol":"SURR","interval":"1day","exchange":"NASDAQ"},"values":[' +
+        '{"datetime":"2024-03-08","open":"\\ud800","high":"2","low":"1","close":"1","volume":"5"},' +
+        '{"datetime":"2024-03-07","open":"1","high":"2","low":"1","close":"1","volume":"5"}]}',
+    ),
+  },
+  {
     key: 'wrong.ndjson',
     rowsIn: 3,
     kept: 1,
