@@ -1,7 +1,6 @@
--- Sums are exact (exact_sum in dialect.json: DECIMAL on Spark, HUGEINT units on DuckDB) so
--- they do not depend on the order the engine adds rows in (threads, batches, input order);
--- float sums differ in the last digits. Terms of 1e15 and more (never real) fall back to
--- the float sum rather than overflow.
+-- Sums are exact (DECIMAL) so they do not depend on the order the engine adds rows in
+-- (threads, batches, input order); float sums differ in the last digits. Terms of
+-- 1e15 and more (never real) fall back to the float sum rather than overflow.
 -- One daily row per symbol, exchange and UTC date of the rewritten symbol-days. A
 -- source daily bar (1day) is taken as is; otherwise the finest intraday interval
 -- present that day is rolled up, so two intervals of one symbol never double count.
@@ -27,9 +26,9 @@ FROM (
       max(b.high) AS high,
       min(b.low) AS low,
       max_by(b.close, b.ts) AS close,
-      CASE WHEN max(abs(b.volume)) < 1e15 THEN {{exact_sum}}(CASE WHEN abs(b.volume) < 1e15 THEN b.volume END) ELSE sum(b.volume) END AS volume,
-      (CASE WHEN max(abs((CASE WHEN b.volume > 0 THEN (b.high + b.low + b.close) / 3 * b.volume END))) < 1e15 THEN {{exact_sum}}(CASE WHEN abs((CASE WHEN b.volume > 0 THEN (b.high + b.low + b.close) / 3 * b.volume END)) < 1e15 THEN (CASE WHEN b.volume > 0 THEN (b.high + b.low + b.close) / 3 * b.volume END) END) ELSE sum((CASE WHEN b.volume > 0 THEN (b.high + b.low + b.close) / 3 * b.volume END)) END)
-        / (CASE WHEN max(abs((CASE WHEN b.volume > 0 THEN b.volume END))) < 1e15 THEN {{exact_sum}}(CASE WHEN abs((CASE WHEN b.volume > 0 THEN b.volume END)) < 1e15 THEN (CASE WHEN b.volume > 0 THEN b.volume END) END) ELSE sum((CASE WHEN b.volume > 0 THEN b.volume END)) END) AS vwap,
+      CASE WHEN max(abs(b.volume)) < 1e15 THEN CAST(sum(CAST(CASE WHEN abs(b.volume) < 1e15 THEN b.volume END AS DECIMAL(38, 18))) AS DOUBLE) ELSE sum(b.volume) END AS volume,
+      (CASE WHEN max(abs((CASE WHEN b.volume > 0 THEN (b.high + b.low + b.close) / 3 * b.volume END))) < 1e15 THEN CAST(sum(CAST(CASE WHEN abs((CASE WHEN b.volume > 0 THEN (b.high + b.low + b.close) / 3 * b.volume END)) < 1e15 THEN (CASE WHEN b.volume > 0 THEN (b.high + b.low + b.close) / 3 * b.volume END) END AS DECIMAL(38, 18))) AS DOUBLE) ELSE sum((CASE WHEN b.volume > 0 THEN (b.high + b.low + b.close) / 3 * b.volume END)) END)
+        / (CASE WHEN max(abs((CASE WHEN b.volume > 0 THEN b.volume END))) < 1e15 THEN CAST(sum(CAST(CASE WHEN abs((CASE WHEN b.volume > 0 THEN b.volume END)) < 1e15 THEN (CASE WHEN b.volume > 0 THEN b.volume END) END AS DECIMAL(38, 18))) AS DOUBLE) ELSE sum((CASE WHEN b.volume > 0 THEN b.volume END)) END) AS vwap,
       count(*) AS bar_count
     FROM bars_out b
     JOIN intervals i ON i.interval = b.interval
