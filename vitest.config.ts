@@ -23,16 +23,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: {
-          name: 'unit',
-          include: ['**/*.test.ts'],
-          exclude: [...exclude, ...heavyTiers],
-          // Unit files share a fork's module cache instead of re-importing their graph
-          // (dt-sql-parser, DuckDB, the AWS SDK) per file: import time was 49 of the tier's
-          // 56 s; with this 27 s, same 796 tests, also in shuffled file order (issue 16).
-          // A file that leaves global state behind (an unrestored mock) shows up here first.
-          isolate: false,
-        },
+        test: { name: 'unit', include: ['**/*.test.ts'], exclude: [...exclude, ...heavyTiers] },
       },
       { extends: true, test: { name: 'runtime', include: heavyTiers } },
     ],
