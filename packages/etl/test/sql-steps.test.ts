@@ -1,7 +1,8 @@
+import { duckdbType, type TableName, tables } from '@ohlcv/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DuckSession } from '../src/duckdb.ts';
 import { stagedColumns } from '../src/stage-duckdb.ts';
-import { barSchema, given, runStep, sqlSession } from './sql-harness.ts';
+import { barSchema, given, runStep, type Schema, sqlSession } from './sql-harness.ts';
 
 let db: DuckSession;
 beforeEach(async () => {
@@ -180,6 +181,13 @@ describe('02_validated_records', () => {
   });
 });
 
+/** A processed table's columns as tables.ts declares them, plus what the plan's relation adds. */
+const tableSchema = (table: TableName, extra: Schema): Schema => ({
+  ...Object.fromEntries(tables[table].columns.map((c) => [c.name, duckdbType[c.type]])),
+  ...extra,
+});
+const hourlySchema = tableSchema('bars_hourly', { date: 'VARCHAR' });
+const dailySchema = tableSchema('bars_daily', { is_context: 'INTEGER' });
 const existingSchema = { ...barSchema, plan_version: 'VARCHAR', date: 'VARCHAR', is_context: 'INTEGER' };
 // In 04_valid_bars' column order: 05 unions it with existing_bars by position.
 const validSchema = {
@@ -365,16 +373,6 @@ describe('07_hourly_fresh and 08_hourly_out', () => {
       bar_count: '2',
       vwap: (12 + 9 + 11) / 3,
     });
-    const hourlySchema = {
-      ...barSchema,
-      vwap: 'DOUBLE',
-      bar_count: 'BIGINT',
-      plan_version: 'VARCHAR',
-      date: 'VARCHAR',
-    };
-    delete (hourlySchema as Record<string, string>).source;
-    delete (hourlySchema as Record<string, string>).ingested_at;
-    delete (hourlySchema as Record<string, string>).raw_object;
     await given(db, 'existing_hourly', hourlySchema, [
       { ...bar({ ts: '2024-01-02 14:00:00', close: 99 }), bar_count: 60 },
       { ...bar({ symbol: 'MSFT', ts: '2024-01-02 14:00:00', close: 7 }), bar_count: 60 },
@@ -402,25 +400,6 @@ describe('09_daily_fresh and 10_daily_out', () => {
       ['2024-01-02', 12, '2'],
       ['2024-01-03', 13, '1'],
     ]);
-    const dailySchema = {
-      symbol: 'VARCHAR',
-      exchange: 'VARCHAR',
-      mic_code: 'VARCHAR',
-      currency: 'VARCHAR',
-      instrument_type: 'VARCHAR',
-      trade_date: 'DATE',
-      open: 'DOUBLE',
-      high: 'DOUBLE',
-      low: 'DOUBLE',
-      close: 'DOUBLE',
-      volume: 'DOUBLE',
-      vwap: 'DOUBLE',
-      bar_count: 'BIGINT',
-      daily_return: 'DOUBLE',
-      log_return: 'DOUBLE',
-      plan_version: 'VARCHAR',
-      is_context: 'INTEGER',
-    };
     const day = (trade_date: string, close: number, is_context = 0) => ({
       ...bar({}),
       trade_date,
@@ -560,32 +539,10 @@ describe('plan_version: the plan that produced each row (run_params.plan_version
       bar({ ts: '2024-01-02 14:30:00', close: 11, volume: 10, plan_version: 'pv-old' }),
     ]);
     await runStep(db, 'hourly_fresh');
-    await given(
-      db,
-      'existing_hourly',
-      {
-        symbol: 'VARCHAR',
-        exchange: 'VARCHAR',
-        mic_code: 'VARCHAR',
-        currency: 'VARCHAR',
-        instrument_type: 'VARCHAR',
-        interval: 'VARCHAR',
-        ts: 'TIMESTAMP',
-        open: 'DOUBLE',
-        high: 'DOUBLE',
-        low: 'DOUBLE',
-        close: 'DOUBLE',
-        volume: 'DOUBLE',
-        vwap: 'DOUBLE',
-        bar_count: 'BIGINT',
-        plan_version: 'VARCHAR',
-        date: 'VARCHAR',
-      },
-      [
-        { ...bar({ ts: '2024-01-02 14:00:00' }), bar_count: 1, plan_version: 'pv-old' },
-        { ...bar({ symbol: 'MSFT', ts: '2024-01-02 14:00:00' }), bar_count: 1, plan_version: null },
-      ],
-    );
+    await given(db, 'existing_hourly', hourlySchema, [
+      { ...bar({ ts: '2024-01-02 14:00:00' }), bar_count: 1, plan_version: 'pv-old' },
+      { ...bar({ symbol: 'MSFT', ts: '2024-01-02 14:00:00' }), bar_count: 1, plan_version: null },
+    ]);
     const hourly = await runStep(db, 'hourly_out', 'symbol');
     // The rollup is this run's work even when the bars under it were validated earlier.
     expect(hourly.map((r) => [r.symbol, r.plan_version])).toEqual([
@@ -600,30 +557,7 @@ describe('plan_version: the plan that produced each row (run_params.plan_version
       plan_version,
       is_context: 0,
     });
-    await given(
-      db,
-      'existing_daily',
-      {
-        symbol: 'VARCHAR',
-        exchange: 'VARCHAR',
-        mic_code: 'VARCHAR',
-        currency: 'VARCHAR',
-        instrument_type: 'VARCHAR',
-        trade_date: 'DATE',
-        open: 'DOUBLE',
-        high: 'DOUBLE',
-        low: 'DOUBLE',
-        close: 'DOUBLE',
-        volume: 'DOUBLE',
-        vwap: 'DOUBLE',
-        bar_count: 'BIGINT',
-        daily_return: 'DOUBLE',
-        log_return: 'DOUBLE',
-        plan_version: 'VARCHAR',
-        is_context: 'INTEGER',
-      },
-      [day('AAPL', 'pv-old'), day('MSFT', 'pv-old')],
-    );
+    await given(db, 'existing_daily', dailySchema, [day('AAPL', 'pv-old'), day('MSFT', 'pv-old')]);
     const daily = await runStep(db, 'daily_out', 'symbol');
     expect(daily.map((r) => [r.symbol, r.plan_version])).toEqual([
       ['AAPL', 'pv-new'],
