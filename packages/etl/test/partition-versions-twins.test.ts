@@ -10,16 +10,11 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { requireToolchain, venvPython } from '@ohlcv/core/testing/toolchain';
+import { requireVenvPython } from '@ohlcv/core/testing/toolchain';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CommittedVersions, currentPartitionFiles, publishVersion } from '../src/partition-versions.ts';
 
-const python = venvPython();
-const run = requireToolchain(
-  'Python 3.11 (the test venv)',
-  python !== undefined,
-  'run .ci/prepare.d/10-python.sh',
-);
+const { python, run } = requireVenvPython();
 const versionsPy = fileURLToPath(new URL('../glue/etl_versions.py', import.meta.url));
 
 const P = 'processed/bars/';

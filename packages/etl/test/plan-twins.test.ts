@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_STAGING_LIMITS } from '@ohlcv/core';
-import { requireToolchain, venvPython } from '@ohlcv/core/testing/toolchain';
+import { requireVenvPython } from '@ohlcv/core/testing/toolchain';
 import { describe, expect, it } from 'vitest';
 import { escapePartitionValue } from '../src/hive-path.ts';
 import {
@@ -63,12 +63,7 @@ describe('the plan files', () => {
   });
 });
 
-const python = venvPython();
-const run = requireToolchain(
-  'Python 3.11 (the test venv)',
-  python !== undefined,
-  'run .ci/prepare.d/10-python.sh',
-);
+const { python, run } = requireVenvPython();
 
 describe.runIf(run)('the Python plan reader is the twin of the TypeScript one', () => {
   it('renders every SQL file for both engines, escapes partition values and hashes the plan the same way', () => {

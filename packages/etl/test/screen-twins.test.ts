@@ -10,18 +10,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { requireToolchain, venvPython } from '@ohlcv/core/testing/toolchain';
+import { requireVenvPython } from '@ohlcv/core/testing/toolchain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPlan } from '../src/plan.ts';
 import { DEFAULT_STAGING_LIMITS, screenObject } from '../src/stage-screen.ts';
 import { screenCases } from './fixtures/screen-cases.ts';
 
-const python = venvPython();
-const run = requireToolchain(
-  'Python 3.11 (the test venv)',
-  python !== undefined,
-  'run .ci/prepare.d/10-python.sh',
-);
+const { python, run } = requireVenvPython();
 const screenPy = fileURLToPath(new URL('../glue/etl_screen.py', import.meta.url));
 
 let dir: string;

@@ -13,16 +13,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { requireToolchain, venvPython } from '@ohlcv/core/testing/toolchain';
+import { requireVenvPython } from '@ohlcv/core/testing/toolchain';
 import { describe, expect, it } from 'vitest';
 import { loadPlan } from '../src/plan.ts';
 
-const python = venvPython();
-const run = requireToolchain(
-  'Python 3.11 (the test venv)',
-  python !== undefined,
-  'run .ci/prepare.d/10-python.sh',
-);
+const { python, run } = requireVenvPython();
 const stagingPy = fileURLToPath(new URL('../glue/etl_staging.py', import.meta.url));
 
 /** A valid CSV of about `bytes` bytes. Wide rows keep the record count, and so the runtime, small. */

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { requireToolchain, venvPython } from '@ohlcv/core/testing/toolchain';
+import { requireVenvPython } from '@ohlcv/core/testing/toolchain';
 import { describe, expect, it } from 'vitest';
 import { openDuckSession } from '../src/duckdb.ts';
 import { loadPlan } from '../src/plan.ts';
@@ -23,12 +23,7 @@ import { stagingEdges } from './fixtures/staging-edges.ts';
 import type { RawObject } from './lake-harness.ts';
 import { ndjsonBar, TestLake } from './lake-harness.ts';
 
-const python = venvPython();
-const run = requireToolchain(
-  'Python 3.11 (the test venv)',
-  python !== undefined,
-  'run .ci/prepare.d/10-python.sh',
-);
+const { python, run } = requireVenvPython();
 const stagingPy = fileURLToPath(new URL('../glue/etl_staging.py', import.meta.url));
 
 const objects = [...stagingEdges, ...corpus, ...pool];

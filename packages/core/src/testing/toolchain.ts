@@ -36,3 +36,17 @@ export function requireToolchain(what: string, present: boolean, howToGet: strin
   process.stderr.write(`\n  ⚠ SKIPPED: ${message}\n\n`);
   return false;
 }
+
+/**
+ * The test venv's Python and whether a suite that needs it runs (requireToolchain's rule:
+ * a visible skip on a developer machine, a failure under CI=true).
+ */
+export function requireVenvPython(): { python: string | undefined; run: boolean } {
+  const python = venvPython();
+  const run = requireToolchain(
+    'Python 3.11 (the test venv)',
+    python !== undefined,
+    'run .ci/prepare.d/10-python.sh',
+  );
+  return { python, run };
+}
