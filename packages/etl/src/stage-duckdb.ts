@@ -193,6 +193,8 @@ export async function stageObjects(
   let loaded = -1;
   let typed = false;
   const typedObjects: string[] = [];
+  // An object cut into parts is typed once (a list lookup per part would be quadratic).
+  const typedSeen = new Set<string>();
   // Regular (not TEMP) tables: the concurrent connections that fill them must see them.
   const release = async () => {
     await db.run('DROP TABLE IF EXISTS staged_lines');
@@ -237,7 +239,10 @@ export async function stageObjects(
     for (const r of uncertified) refused.add(String(r.filename));
     if (refused.size) await db.run(`DELETE FROM staged_lines WHERE NOT (${notRefused()})`);
     for (const f of batch.files)
-      if (!refused.has(f.path) && !typedObjects.includes(f.raw_object)) typedObjects.push(f.raw_object);
+      if (!refused.has(f.path) && !typedSeen.has(f.raw_object)) {
+        typedSeen.add(f.raw_object);
+        typedObjects.push(f.raw_object);
+      }
     return batch.files.filter((f) => refused.has(f.path));
   };
   return {
