@@ -100,6 +100,10 @@ const refused: RawObject[] = [
   { key: 'raw/not-json.ndjson', body: [line(48), '{not json', line(49)].join('\n') },
   { key: 'raw/two-objects.ndjson', body: `${line(50)} ${line(51)}` },
   { key: 'raw/leading-space.ndjson', body: `  ${line(52)}` },
+  // JSON whitespace beside a numeric key's colon: the value is still a string ("1_000"),
+  // though `"volume":` is not in the text (the certification's byte test must not miss it).
+  { key: 'raw/tab-colon.ndjson', body: rawLine(56, 'volume', '"1_000"').replace('"volume":', '"volume"\t:') },
+  { key: 'raw/cr-colon.ndjson', body: rawLine(57, 'open', '"1.5d"').replace('"open":', '"open"\r:') },
   // Field aliases (issue 14) are the text path's key mapping: a typed read must not skip them.
   {
     key: 'raw/alias.ndjson',
@@ -173,6 +177,8 @@ describe('typed fast path vs the text path', () => {
     expect(reasons.get('raw/unknown-key.ndjson:2')).toEqual(['unknown_field']);
     expect(reasons.get('raw/not-json.ndjson:2')).toEqual(['unparseable_line']);
     expect(reasons.get('raw/alias-duplicate.ndjson:1')).toEqual(['duplicate_field']);
+    expect(reasons.get('raw/tab-colon.ndjson:1')).toEqual(['volume_not_numeric']);
+    expect(reasons.get('raw/cr-colon.ndjson:1')).toEqual(['price_not_numeric']);
     expect(r.typed.some((b) => b.raw_object === 'raw/alias.ndjson')).toBe(true);
     expect(r.typed.some((b) => b.raw_object === 'raw/string-ok.ndjson')).toBe(true);
     expect(r.typed.find((b) => b.raw_object === 'raw/untrimmed.ndjson')?.symbol).toBe('AAPL');
