@@ -18,7 +18,7 @@
 
 import { isUtf8 } from 'node:buffer';
 import { once } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { DEFAULT_STAGING_LIMITS, type StagingLimits } from '@ohlcv/core';
@@ -111,8 +111,47 @@ async function scan(
   maxBytes: number,
   out: string | undefined,
 ): Promise<{ tooLong: StagedRecord[]; plainStrings: boolean }> {
-  const raw = createReadStream(path, { highWaterMark: 1024 * 1024 });
-  const source = gzip ? raw.pipe(createGunzip({ chunkSize: 1024 * 1024 })) : raw;
+  // The common pass (a plain object, nothing written) reads into one reused buffer: a
+  // stream allocates a fresh megabyte per chunk, and its garbage collection and thread-pool
+  // round trips were two thirds of the screen's time (0.8 of 1.2 s on 640 MB). A pass that
+  // writes keeps the stream: its writes hold on to the chunks.
+  if (!gzip && out === undefined) return scanChunks(plainChunks(path), false, lineLimit, maxBytes, undefined);
+  const raw = createReadStream(path, { highWaterMark: SCREEN_CHUNK_BYTES });
+  const source = gzip ? raw.pipe(createGunzip({ chunkSize: SCREEN_CHUNK_BYTES })) : raw;
+  return scanChunks(source as AsyncIterable<Buffer>, gzip, lineLimit, maxBytes, out, () => {
+    raw.destroy();
+    source.destroy();
+  });
+}
+
+const SCREEN_CHUNK_BYTES = 1024 * 1024;
+/** Chunks read between two yields to the event loop (timers, sockets of the local runtime). */
+const CHUNKS_PER_YIELD = 16;
+
+/** The file's bytes in chunks of one reused buffer: a chunk is valid until the next is asked for. */
+async function* plainChunks(path: string): AsyncGenerator<Buffer> {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(SCREEN_CHUNK_BYTES);
+    for (let n = 1; ; n++) {
+      const read = readSync(fd, buffer, 0, buffer.length, null);
+      if (read === 0) return;
+      yield buffer.subarray(0, read);
+      if (n % CHUNKS_PER_YIELD === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function scanChunks(
+  source: AsyncIterable<Buffer>,
+  gzip: boolean,
+  lineLimit: number,
+  maxBytes: number,
+  out: string | undefined,
+  destroy: () => void = () => {},
+): Promise<{ tooLong: StagedRecord[]; plainStrings: boolean }> {
   const sink = out ? createWriteStream(out) : undefined;
   const write = async (b: Buffer) => {
     if (sink && b.length > 0 && !sink.write(b)) await once(sink, 'drain');
@@ -127,8 +166,7 @@ async function scan(
   let carryBytes = 0;
   let overLimit: Buffer | undefined;
   const fail = (cause: string): never => {
-    raw.destroy();
-    source.destroy();
+    destroy();
     sink?.destroy();
     throw new Unreadable(cause);
   };
@@ -215,7 +253,7 @@ async function scan(
     extend(data.subarray(last + 1));
   };
   try {
-    for await (const data of source as AsyncIterable<Buffer>) {
+    for await (const data of source) {
       const allowed = Math.min(data.length, maxBytes - total);
       total += data.length;
       plain.check(data.subarray(0, allowed));
