@@ -44,20 +44,20 @@ import { splitIntoRuns } from '@ohlcv/service-etl-trigger/logic';
 import { localMaxRunBytes } from '@ohlcv/stack';
 import type { BenchResult } from './run.ts';
 
-const BARS_PER_SYMBOL = 50_000;
+export const BARS_PER_SYMBOL = 50_000;
 const MEMORY_LIMIT = process.env.BENCH_ETL_MEMORY ?? '2GB';
 // The bare query runs out of memory at 2GB on 10M rows (DuckDB window + partitioned write).
 const BARE_MEMORY_LIMIT = process.env.BENCH_ETL_BARE_MEMORY ?? '2.5GB';
 const CHILD_FLAG = '--etl-bench-child';
 const self = fileURLToPath(import.meta.url);
 
-interface Shape {
+export interface Shape {
   id: string;
   rows: number;
   barsPerDay: 200 | 390 | 1440;
 }
 
-const SHAPES: Shape[] = [
+export const SHAPES: Shape[] = [
   { id: '2m-390', rows: 2_000_000, barsPerDay: 390 },
   { id: '2m-1440', rows: 2_000_000, barsPerDay: 1440 },
   { id: '2m-200', rows: 2_000_000, barsPerDay: 200 },
@@ -67,10 +67,10 @@ const SHAPES: Shape[] = [
 ];
 
 /** The session of one symbol-day: first bar (UTC) and whether weekends trade. */
-const session = (barsPerDay: Shape['barsPerDay']) =>
+export const session = (barsPerDay: Shape['barsPerDay']) =>
   barsPerDay === 1440 ? { open: 'T00:00:00Z', weekends: true } : { open: 'T14:30:00Z', weekends: false };
 
-const sessionDays = (n: number, weekends: boolean): string[] => {
+export const sessionDays = (n: number, weekends: boolean): string[] => {
   const out: string[] = [];
   for (let t = Date.UTC(2023, 0, 2); out.length < n; t += 86_400_000) {
     const d = new Date(t);
@@ -79,7 +79,7 @@ const sessionDays = (n: number, weekends: boolean): string[] => {
   return out;
 };
 
-const symbolName = (i: number, shape: Shape) =>
+export const symbolName = (i: number, shape: Shape) =>
   shape.barsPerDay === 1440 || i % 10 === 0 ? `C${i}/USD` : `S${String(i).padStart(3, '0')}`;
 
 function barLine(symbol: string, ts: number, price: number, ingestedAt: string): string {
@@ -88,7 +88,7 @@ function barLine(symbol: string, ts: number, price: number, ingestedAt: string):
   return `{"symbol":"${symbol}","exchange":"XNAS","mic_code":"XNGS","currency":"USD","instrument_type":"Common Stock","interval":"1min","ts":"${new Date(ts).toISOString()}","open":${o},"high":${Math.max(o, c) * 1.001},"low":${Math.min(o, c) * 0.999},"close":${c},"volume":${(ts / 60_000) % 997},"source":"twelvedata","ingested_at":"${ingestedAt}"}\n`;
 }
 
-async function writeSymbolFile(
+export async function writeSymbolFile(
   file: string,
   symbol: string,
   days: string[],

@@ -17,6 +17,7 @@ const suites: Record<string, () => Promise<{ run: () => Promise<BenchResult[]> }
   fabric: () => import('./fabric.ts'),
   ingestion: () => import('./ingestion.ts'),
   etl: () => import('./etl.ts'),
+  staging: () => import('./staging.ts'),
   query: () => import('./query.ts'),
   cli: () => import('./cli.ts'),
   dashboard: () => import('./dashboard.ts'),

@@ -414,7 +414,7 @@ export function spread(files: readonly SizedFile[], lanes: number): string[][] {
  * Lines of the NDJSON files: BOM and CR stripped, blank lines skipped (not records).
  * Functions were picked by measurement: trim() costs 10x more than these.
  */
-function ndjsonLinesSql(paths: readonly string[], firstLine: ReadonlyMap<string, number>): string {
+export function ndjsonLinesSql(paths: readonly string[], firstLine: ReadonlyMap<string, number>): string {
   return `
 SELECT filename, line_number, raw_record
 FROM ${ndjsonLines(paths, firstLine)}`;
@@ -542,7 +542,7 @@ const TYPED_STRUCT = sqlString(
  * colon, `"open"\t:`) would hide the key from that test: any tab or CR refuses the line
  * (inside a string neither is JSON, outside one it is only padding).
  */
-const CERTIFIED = `starts_with(raw_record, '{')
+export const CERTIFIED = `starts_with(raw_record, '{')
     AND json_keys(raw_record) = ${sqlStringList(canonicalFields)}
     AND NOT regexp_matches(raw_record, ${sqlString(`"(?:${NUMERIC_FIELDS.join('|')})":[^-0-9n]|[\\t\\r]`)})`;
 
