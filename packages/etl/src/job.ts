@@ -16,7 +16,7 @@ import type {
   WrittenPartition,
 } from '@ohlcv/core';
 import { AppError, duckdbType, runSummaryKey, silentLogger, tables } from '@ohlcv/core';
-import type { DuckSession } from './duckdb.ts';
+import type { DuckSession, Row } from './duckdb.ts';
 import { openDuckSession, sqlString, sqlStringList } from './duckdb.ts';
 import { partitionPath } from './hive-path.ts';
 import { realPathInside } from './inside-root.ts';
@@ -376,23 +376,36 @@ async function loadExisting(
     join(dir, partitionPath(keys, Object.fromEntries(keys.map((k) => [k, String(values[k])]))));
   // Only partitions with a current version exist for the selection: a folder holding
   // nothing but a failed run's versions is not one (its "previous partition" is older).
+  // Finding a folder's current version reads its version folders, and a 10M-row lake has
+  // 7,000-50,000 bars partitions (2.8 s of a one-symbol-day run), so it is found only for the
+  // folders the selection picks: select over every folder, drop the picked ones that have
+  // no current version, select again, until every picked folder has one. The result is the
+  // selection over the partitions that exist: the plan's selections read lake_partitions
+  // only through joins, min and max, so a folder that is not picked changes nothing.
   const filesOf = new Map<string, string[]>();
-  const existing: Record<string, string>[] = [];
-  for (const p of listPartitions(dir, keys)) {
-    const files = partitionFiles(pathOf(p));
-    if (!files.length) continue;
-    filesOf.set(pathOf(p), files);
-    existing.push(p);
+  const candidates = listPartitions(dir, keys);
+  const absent = new Set<string>();
+  let chosen: Row[];
+  for (;;) {
+    const listed = candidates.filter((p) => !absent.has(pathOf(p)));
+    await db.run('DELETE FROM lake_partitions');
+    // One statement for all of them: the values are bound as one list per key and
+    // unnested side by side.
+    if (listed.length) {
+      await db.run(
+        `INSERT INTO lake_partitions SELECT ${keys.map((k, i) => `unnest($${i + 1}::VARCHAR[]) AS ${k}`).join(', ')}`,
+        keys.map((k) => listValue(listed.map((p) => p[k]!))),
+      );
+    }
+    chosen = await db.all(renderSql(partitionSelectSql(spec), 'duckdb'));
+    const before = absent.size;
+    for (const r of chosen) {
+      const at = pathOf(r);
+      if (!filesOf.has(at)) filesOf.set(at, partitionFiles(at));
+      if (!filesOf.get(at)!.length) absent.add(at);
+    }
+    if (absent.size === before) break;
   }
-  // One statement for all of them (a 10M-row lake has ~7,000 bars partitions): the
-  // values are bound as one list per key and unnested side by side.
-  if (existing.length) {
-    await db.run(
-      `INSERT INTO lake_partitions SELECT ${keys.map((k, i) => `unnest($${i + 1}::VARCHAR[]) AS ${k}`).join(', ')}`,
-      keys.map((k) => listValue(existing.map((p) => p[k]!))),
-    );
-  }
-  const chosen = await db.all(renderSql(partitionSelectSql(spec), 'duckdb'));
   const hiveTypes = keys.map((k) => `${sqlString(k)}: 'VARCHAR'`).join(', ');
   for (const isContext of [0, 1]) {
     const files = chosen

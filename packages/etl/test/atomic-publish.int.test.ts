@@ -81,6 +81,32 @@ describe('atomic publish', () => {
     ]);
   });
 
+  it('two such partitions in a row are both passed over: the previous bar is the last committed one before them', async () => {
+    // The partition selection is found again without each folder it picked that has no
+    // current version (job.ts loadExisting): here twice, 03-08 and then 03-07.
+    lake = new TestLake();
+    const at = (symbol: string, date: string, close: number) =>
+      `${ndjsonBar({ symbol, ts: `${date}T14:30:00Z`, close })}\n`;
+    await lake.run([{ key: 'raw/a.ndjson', body: at('AAPL', '2024-03-06', 100) }]);
+    for (const [key, date] of [
+      ['raw/b.ndjson', '2024-03-07'],
+      ['raw/c.ndjson', '2024-03-08'],
+    ] as const) {
+      fault.moves = 0;
+      fault.failAtBarsMove = 2;
+      await expect(lake.run([{ key, body: at('AAPL', date, 999) + at('ZZZ', date, 1) }])).rejects.toThrow(
+        /injected failure/,
+      );
+    }
+    fault.failAtBarsMove = 0;
+    await lake.run([{ key: 'raw/d.ndjson', body: at('AAPL', '2024-03-09', 120) }]);
+    const aapl = (await lake.dump('bars')).filter((r) => r.symbol === 'AAPL');
+    expect(aapl.map((r) => [r.close, r.pct_change])).toEqual([
+      [100, null],
+      [120, expect.closeTo(0.2, 12)],
+    ]);
+  });
+
   it('a retried run (same run id) after a failed attempt publishes once', async () => {
     lake = new TestLake();
     fault.failAtBarsMove = 2;
