@@ -17,26 +17,14 @@ import path from 'node:path';
 import { BARS_PER_SYMBOL, SHAPES, session, sessionDays, symbolName, writeSymbolFile } from './etl.ts';
 import type { BenchResult } from './run.ts';
 
-const CANONICAL = {
-  symbol: 'VARCHAR',
-  exchange: 'VARCHAR',
-  mic_code: 'VARCHAR',
-  currency: 'VARCHAR',
-  instrument_type: 'VARCHAR',
-  interval: 'VARCHAR',
-  ts: 'VARCHAR',
-  open: 'DOUBLE',
-  high: 'DOUBLE',
-  low: 'DOUBLE',
-  close: 'DOUBLE',
-  volume: 'DOUBLE',
-  source: 'VARCHAR',
-  ingested_at: 'VARCHAR',
-};
-
 export async function run(): Promise<BenchResult[]> {
   const { openDuckSession, sqlString, sqlStringList } = await import('@ohlcv/etl/duckdb');
   const { CERTIFIED, ndjsonLinesSql, NUMERIC_FIELDS } = await import('@ohlcv/etl/stage-duckdb');
+  const { canonicalFields } = await import('@ohlcv/etl/stage-formats');
+  // The canonical record, typed as the typed path types it: numbers DOUBLE, the rest text.
+  const canonical = Object.fromEntries(
+    canonicalFields.map((f) => [f, NUMERIC_FIELDS.includes(f) ? 'DOUBLE' : 'VARCHAR']),
+  );
   const shape = SHAPES.find((s) => s.id === '2m-1440')!;
   const rows = Number(process.env.BENCH_STAGING_ROWS ?? shape.rows);
   const symbols = Math.max(1, Math.round(rows / BARS_PER_SYMBOL));
@@ -55,7 +43,7 @@ export async function run(): Promise<BenchResult[]> {
       files.push(file);
     }
     await db.run('SET preserve_insertion_order = false');
-    const columns = `{${Object.entries(CANONICAL)
+    const columns = `{${Object.entries(canonical)
       .map(([k, v]) => `${k}: '${v}'`)
       .join(', ')}}`;
     const timed = async (sql: string): Promise<number> => {
@@ -71,11 +59,11 @@ export async function run(): Promise<BenchResult[]> {
     // The certification before this session: the number test was json_type, a second parse.
     const before = await timed(
       `SELECT count(*) FROM staged_lines WHERE NOT (starts_with(raw_record, '{')
-         AND json_keys(raw_record) = ${sqlStringList(Object.keys(CANONICAL))}
+         AND json_keys(raw_record) = ${sqlStringList(canonicalFields)}
          AND list_has_all(['UBIGINT', 'BIGINT', 'DOUBLE', 'NULL'], json_type(raw_record, ${sqlStringList(NUMERIC_FIELDS.map((f) => `$.${f}`))})))`,
     );
     const parse = await timed(
-      `CREATE OR REPLACE TEMP TABLE typed_lines AS SELECT line_number, unnest(json_transform(raw_record, ${sqlString(JSON.stringify(CANONICAL))})) FROM staged_lines`,
+      `CREATE OR REPLACE TEMP TABLE typed_lines AS SELECT line_number, unnest(json_transform(raw_record, ${sqlString(JSON.stringify(canonical))})) FROM staged_lines`,
     );
     const note = `${rows.toLocaleString('en-US')} canonical NDJSON lines; read_json ${(read / 1000).toFixed(2)} s`;
     return [

@@ -383,11 +383,11 @@ async function loadExisting(
   // selection over the partitions that exist: the plan's selections read lake_partitions
   // only through joins, min and max, so a folder that is not picked changes nothing.
   const filesOf = new Map<string, string[]>();
-  const candidates = listPartitions(dir, keys);
+  const candidates = listPartitions(dir, keys).map((values) => ({ values, at: pathOf(values) }));
   const absent = new Set<string>();
   let chosen: Row[];
   for (;;) {
-    const listed = candidates.filter((p) => !absent.has(pathOf(p)));
+    const listed = candidates.filter((c) => !absent.has(c.at)).map((c) => c.values);
     await db.run('DELETE FROM lake_partitions');
     // One statement for all of them: the values are bound as one list per key and
     // unnested side by side.

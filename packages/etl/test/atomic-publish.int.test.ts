@@ -39,6 +39,10 @@ afterEach(() => {
   lake?.cleanup();
 });
 
+/** One bar of `symbol` at 14:30 UTC on `date`, as an NDJSON line. */
+const at = (symbol: string, date: string, close: number) =>
+  `${ndjsonBar({ symbol, ts: `${date}T14:30:00Z`, close })}\n`;
+
 describe('atomic publish', () => {
   it('a run failing mid-publish leaves nothing visible, and a later run does not take its rows in', async () => {
     lake = new TestLake();
@@ -64,8 +68,6 @@ describe('atomic publish', () => {
 
   it("a partition holding only a failed run's versions is no neighbour: pct_change still sees the previous committed bar", async () => {
     lake = new TestLake();
-    const at = (symbol: string, date: string, close: number) =>
-      `${ndjsonBar({ symbol, ts: `${date}T14:30:00Z`, close })}\n`;
     await lake.run([{ key: 'raw/a.ndjson', body: at('AAPL', '2024-03-07', 100) }]);
     // Run 2 moves AAPL's 03-08 partition in (move 1), then fails on ZZZ's (move 2).
     fault.failAtBarsMove = 2;
@@ -85,8 +87,6 @@ describe('atomic publish', () => {
     // The partition selection is found again without each folder it picked that has no
     // current version (job.ts loadExisting): here twice, 03-08 and then 03-07.
     lake = new TestLake();
-    const at = (symbol: string, date: string, close: number) =>
-      `${ndjsonBar({ symbol, ts: `${date}T14:30:00Z`, close })}\n`;
     await lake.run([{ key: 'raw/a.ndjson', body: at('AAPL', '2024-03-06', 100) }]);
     for (const [key, date] of [
       ['raw/b.ndjson', '2024-03-07'],

@@ -15,8 +15,8 @@ import {
   stagingLimitsFromEnv,
   type TableName,
 } from '@ohlcv/core';
-import { venvPython } from '@ohlcv/core/testing/toolchain';
-import { expect } from 'vitest';
+import { requireToolchain, venvPython } from '@ohlcv/core/testing/toolchain';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { runEtlJob } from '../src/job.ts';
 import { SparkEngine, type SparkJobRun } from '../src/spark-engine.ts';
 import { installGlueStage, recordedGlueJob } from './glue-stage.ts';
@@ -40,6 +40,34 @@ export const startTestSpark = (python: string): Promise<SparkEngine> =>
     // OHLCV_ETL_TIMING=1: the Spark runner's phase timings on stderr.
     onLog: process.env.OHLCV_ETL_TIMING ? (line) => process.stderr.write(`${line}\n`) : undefined,
   });
+
+/**
+ * The file's one Spark session, for the suites that compare the engines. `run`: pyspark is
+ * there (without it the suite skips, or fails under CI=true: requireToolchain). `engine()`:
+ * the session, started before the file's cases and closed after them.
+ */
+export function fileSparkSession(): { run: boolean; engine: () => SparkEngine } {
+  const python = pysparkPython();
+  const run = requireToolchain(
+    'pyspark (the test venv)',
+    python !== undefined,
+    'run .ci/prepare.d/10-python.sh (builds ~/.cache/ohlcv-data-engine/venv) or set OHLCV_TEST_PYTHON',
+  );
+  let engine: SparkEngine | undefined;
+  beforeAll(async () => {
+    if (run) engine = await startTestSpark(python!);
+  }, 180_000);
+  afterAll(async () => {
+    await engine?.close();
+  });
+  return {
+    run,
+    engine: () => {
+      if (!engine) throw new Error('the Spark session is not started (pyspark missing?)');
+      return engine;
+    },
+  };
+}
 
 /** Test knobs of one run: the stage screen's limits (both engines) and an injected Spark fault. */
 export interface RunOptions {

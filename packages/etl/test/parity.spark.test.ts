@@ -1,10 +1,8 @@
 import { gzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { requireToolchain } from '@ohlcv/core/testing/toolchain';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadPlan, planVersion } from '../src/plan.ts';
-import type { SparkEngine } from '../src/spark-engine.ts';
 import { corpus, expected as corpusExpected, withField } from './fixtures/bad-input.ts';
 import { pool, schedules } from './fixtures/order-pool.ts';
 import { seeded } from './fixtures/screen-cases.ts';
@@ -14,27 +12,14 @@ import { dropParquetColumn, ndjsonBar } from './lake-harness.ts';
 import {
   ageLake,
   comparableSummary,
+  fileSparkSession,
   ParityLakes,
-  pysparkPython,
   type RunOptions,
-  startTestSpark,
   TABLES,
 } from './parity-harness.ts';
 
-const python = pysparkPython();
-const run = requireToolchain(
-  'pyspark (the test venv)',
-  python !== undefined,
-  'run .ci/prepare.d/10-python.sh (builds ~/.cache/ohlcv-data-engine/venv) or set OHLCV_TEST_PYTHON',
-);
-
-let engine: SparkEngine;
-beforeAll(async () => {
-  if (run) engine = await startTestSpark(python!);
-}, 180_000);
-afterAll(async () => {
-  await engine?.close();
-});
+const spark = fileSparkSession();
+const { run } = spark;
 
 /** The same deliveries, consecutive batches merged so that there are at most three runs. */
 const atMostThreeRuns = (batches: number[][]): number[][] => {
@@ -50,7 +35,7 @@ async function parity(
   runs: (RawObject[] | { objects: RawObject[]; options: RunOptions })[],
   deployEnv: Record<string, string> = {},
 ): Promise<ParityLakes> {
-  const lakes = new ParityLakes(engine, deployEnv);
+  const lakes = new ParityLakes(spark.engine(), deployEnv);
   for (const r of runs) {
     const { objects, options } = Array.isArray(r) ? { objects: r, options: {} } : r;
     const { duck, spark } = await lakes.run(objects, options);
@@ -172,7 +157,7 @@ describe.runIf(run)('Glue job on pyspark vs the DuckDB runner', { timeout: 900_0
 
   it('issue 14: field aliases in every format, named columns (reason_detail), old quarantine files', async () => {
     const bar = '"interval":"1min","open":1,"high":2,"low":0.5,"close":1.5';
-    const lakes = new ParityLakes(engine);
+    const lakes = new ParityLakes(spark.engine());
     const runs: RawObject[][] = [
       [
         {

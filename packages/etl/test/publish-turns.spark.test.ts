@@ -7,35 +7,20 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { requireToolchain } from '@ohlcv/core/testing/toolchain';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { reprocessFromRaw } from '../src/reprocess.ts';
-import type { SparkEngine } from '../src/spark-engine.ts';
 import type { RawObject } from './lake-harness.ts';
 import { ndjsonBar, TestLake } from './lake-harness.ts';
 import {
   comparableSummary,
   EngineRuns,
-  pysparkPython,
-  startTestSpark,
+  fileSparkSession,
   TABLES,
   withinTolerance,
 } from './parity-harness.ts';
 
-const python = pysparkPython();
-const run = requireToolchain(
-  'pyspark (the test venv)',
-  python !== undefined,
-  'run .ci/prepare.d/10-python.sh (builds ~/.cache/ohlcv-data-engine/venv) or set OHLCV_TEST_PYTHON',
-);
-
-let engine: SparkEngine;
-beforeAll(async () => {
-  if (run) engine = await startTestSpark(python!);
-}, 180_000);
-afterAll(async () => {
-  await engine?.close();
-});
+const spark = fileSparkSession();
+const { run } = spark;
 
 describe.runIf(run)(
   'one lake, both engines in turn (atomic publish: the same version folders)',
@@ -78,7 +63,7 @@ describe.runIf(run)(
     };
 
     it('DuckDB then Spark then DuckDB, and Spark then DuckDB then Spark, give the tables of one engine', async () => {
-      const runner = new EngineRuns(engine);
+      const runner = new EngineRuns(spark.engine());
       const lakes = { duck: new TestLake(), spark: new TestLake(), ds: new TestLake(), sd: new TestLake() };
       const order = {
         duck: ['duck', 'duck', 'duck'],
@@ -110,7 +95,7 @@ describe.runIf(run)(
     });
 
     it('reprocess on Spark publishes the same versions as on DuckDB, and the same tables', async () => {
-      const runner = new EngineRuns(engine);
+      const runner = new EngineRuns(spark.engine());
       const results: Record<string, { summary: unknown; tables: unknown }> = {};
       for (const on of ['duck', 'spark'] as const) {
         const lake = new TestLake();
@@ -140,7 +125,7 @@ describe.runIf(run)(
     });
 
     it('a Spark run that dies after publishing some partitions leaves nothing visible; the next run (either engine) rolls it back', async () => {
-      const runner = new EngineRuns(engine);
+      const runner = new EngineRuns(spark.engine());
       for (const next of ['spark', 'duck'] as const) {
         const lake = new TestLake();
         const reference = new TestLake();
