@@ -197,18 +197,34 @@ def _load_existing(spark, storage, plan, name, committed):
                        + [f"{k} string" for k in path_only] + ["is_context int"])
     # Only partitions with a current version exist for the selection: a folder holding
     # nothing but a failed run's versions is not one (its "previous partition" is older).
-    existing = []
+    # Finding a folder's current version is an S3 LIST of its version folders, and a 10M-row
+    # lake has 7,000-50,000 bars partitions, so it is found only for the folders the selection
+    # picks: select over every folder, drop the picked ones that have no current version,
+    # select again, until every picked folder has one (job.ts loadExisting does the same; the
+    # plan's selections read lake_partitions only through joins, min and max, so a folder
+    # that is not picked changes nothing).
+    candidates = [(tuple(values[k] for k in keys), values) for values in _list_partitions(storage, shape["location"], keys)]
     files_of = {}
-    for values in _list_partitions(storage, shape["location"], keys):
-        files = etl_versions.current_files(committed, storage, f"{shape['location']}{plan.partition_path(keys, values)}/")
-        if files:
-            existing.append(values)
-            files_of[tuple(values[k] for k in keys)] = files
+    absent = set()
     chosen = []
-    if existing:  # nothing to choose from on a fresh lake: no Spark job
-        spark.createDataFrame([tuple(p[k] for k in keys) for p in existing], ", ".join(f"{k} string" for k in keys)) \
+    while True:
+        listed = [values for at, values in candidates if at not in absent]
+        if not listed:  # nothing to choose from (a fresh lake): no Spark job
+            chosen = []
+            break
+        spark.createDataFrame([tuple(p[k] for k in keys) for p in listed], ", ".join(f"{k} string" for k in keys)) \
             .createOrReplaceTempView("lake_partitions")
         chosen = spark.sql(plan.render(plan.select_sql(name))).collect()
+        before = len(absent)
+        for r in chosen:
+            at = tuple(str(r[k]) for k in keys)
+            if at not in files_of:
+                files_of[at] = etl_versions.current_files(
+                    committed, storage, f"{shape['location']}{plan.partition_path(keys, dict(zip(keys, at)))}/")
+            if not files_of[at]:
+                absent.add(at)
+        if len(absent) == before:
+            break
     df = spark.createDataFrame([], schema)
     base = storage.url(shape["location"])
     for is_context in (0, 1):

@@ -158,5 +158,35 @@ describe.runIf(run)(
         reference.cleanup();
       }
     });
+
+    it("two partitions in a row that hold only failed Spark runs' versions are passed over: pct_change takes the last committed bar before them", async () => {
+      // etl_runner._load_existing finds the selection again without each picked folder that
+      // has no current version: here twice (03-08, then 03-07), as job.ts loadExisting does.
+      const runner = new EngineRuns(spark.engine());
+      const at = (symbol: string, date: string, close: number) =>
+        ndjsonBar({ symbol, ts: `${date}T14:30:00Z`, close });
+      const lake = new TestLake();
+      await runner.run(lake, 'spark', 1, [{ key: 'raw/a.ndjson', body: at('AAPL', '2024-03-06', 100) }]);
+      for (const [n, date] of [
+        [2, '2024-03-07'],
+        [3, '2024-03-08'],
+      ] as const) {
+        // The run publishes AAPL's partition of that day (the first in key order), then dies.
+        const body = [at('AAPL', date, 999), at('ZZZ', date, 1)].join('\n');
+        await expect(
+          runner.run(lake, 'spark', n, [{ key: `raw/${n}.ndjson`, body }], { failAfterPublishes: 1 }),
+        ).rejects.toThrow(/injected failure after 1 published partitions/);
+        expect(readdirSync(join(lake.root, `processed/bars/date=${date}/symbol=AAPL`))).toEqual([
+          `_v0000000001-run-${n}`,
+        ]);
+      }
+      await runner.run(lake, 'spark', 4, [{ key: 'raw/4.ndjson', body: at('AAPL', '2024-03-09', 120) }]);
+      const aapl = (await lake.dump('bars')).filter((r) => r.symbol === 'AAPL');
+      expect(aapl.map((r) => [r.close, r.pct_change])).toEqual([
+        [100, null],
+        [120, expect.closeTo(0.2, 12)],
+      ]);
+      lake.cleanup();
+    });
   },
 );
