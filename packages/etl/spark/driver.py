@@ -20,7 +20,11 @@ from datetime import datetime
 def session():
     from pyspark.sql import SparkSession
 
-    return (SparkSession.builder.appName("ohlcv-etl-local")
+    builder = SparkSession.builder
+    # Read when pyspark launches the JVM (spark-submit --conf), so it takes effect here.
+    if os.environ.get("OHLCV_SPARK_JAVA_OPTIONS"):
+        builder = builder.config("spark.driver.extraJavaOptions", os.environ["OHLCV_SPARK_JAVA_OPTIONS"])
+    return (builder.appName("ohlcv-etl-local")
             .master(os.environ.get("SPARK_MASTER", "local[*]"))
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")

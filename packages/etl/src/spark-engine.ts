@@ -46,6 +46,8 @@ export interface SparkEngineOptions {
   /** Default: SPARK_MASTER, else local[*]. */
   master?: string;
   shufflePartitions?: number;
+  /** JVM options of the driver (spark.driver.extraJavaOptions); default: the JVM's own. */
+  javaOptions?: string;
   /** Called with each line Spark writes to stderr (its logs). */
   onLog?: (line: string) => void;
 }
@@ -95,6 +97,7 @@ export class SparkEngine {
         ...process.env,
         SPARK_MASTER: opts.master ?? process.env.SPARK_MASTER ?? 'local[*]',
         OHLCV_SPARK_SHUFFLE_PARTITIONS: String(opts.shufflePartitions ?? 8),
+        ...(opts.javaOptions ? { OHLCV_SPARK_JAVA_OPTIONS: opts.javaOptions } : {}),
         PYTHONUNBUFFERED: '1',
       },
     });

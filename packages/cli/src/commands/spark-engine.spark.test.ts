@@ -30,6 +30,8 @@ const io = (engine: 'spark' | 'duckdb') =>
       OHLCV_HOME: path.join(dir, 'home'),
       OHLCV_ETL_ENGINE: engine,
       SPARK_MASTER: 'local[1]',
+      // C1 only, serial GC: each drain is a new JVM running a few tiny jobs (parity-harness.ts).
+      OHLCV_SPARK_JAVA_OPTIONS: '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC',
       OHLCV_MAX_LINE_BYTES: '1024',
     },
   });

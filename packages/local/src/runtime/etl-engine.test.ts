@@ -17,6 +17,16 @@ describe('OHLCV_ETL_ENGINE / SPARK_MASTER', () => {
     });
   });
 
+  it('passes OHLCV_SPARK_JAVA_OPTIONS to the Spark driver JVM, and nothing when it is blank', () => {
+    expect(
+      etlEngineFromEnv({ OHLCV_ETL_ENGINE: 'spark', OHLCV_SPARK_JAVA_OPTIONS: ' -XX:+UseParallelGC ' }),
+    ).toStrictEqual({ engine: 'spark', sparkMaster: 'local[*]', sparkJavaOptions: '-XX:+UseParallelGC' });
+    expect(etlEngineFromEnv({ OHLCV_ETL_ENGINE: 'spark', OHLCV_SPARK_JAVA_OPTIONS: ' ' })).toStrictEqual({
+      engine: 'spark',
+      sparkMaster: 'local[*]',
+    });
+  });
+
   it('rejects another engine, naming the variable', () => {
     expect(() => etlEngineFromEnv({ OHLCV_ETL_ENGINE: 'trino' })).toThrow(
       /OHLCV_ETL_ENGINE must be duckdb or spark/,

@@ -25,6 +25,8 @@ export type EtlEngineName = 'duckdb' | 'spark';
 export interface EtlEngineConfig {
   engine: EtlEngineName;
   sparkMaster: string;
+  /** OHLCV_SPARK_JAVA_OPTIONS: the Spark driver JVM's options (spark.driver.extraJavaOptions). */
+  sparkJavaOptions?: string;
 }
 
 export function etlEngineFromEnv(env: NodeJS.ProcessEnv = process.env): EtlEngineConfig {
@@ -35,7 +37,12 @@ export function etlEngineFromEnv(env: NodeJS.ProcessEnv = process.env): EtlEngin
       `OHLCV_ETL_ENGINE must be duckdb or spark, not ${JSON.stringify(engine)}`,
     );
   }
-  return { engine, sparkMaster: env.SPARK_MASTER?.trim() || 'local[*]' };
+  const sparkJavaOptions = env.OHLCV_SPARK_JAVA_OPTIONS?.trim();
+  return {
+    engine,
+    sparkMaster: env.SPARK_MASTER?.trim() || 'local[*]',
+    ...(sparkJavaOptions ? { sparkJavaOptions } : {}),
+  };
 }
 
 export interface EtlJobInput {
@@ -96,6 +103,7 @@ export function createEtlEngine(o: EtlEngineOptions): EtlEngine {
   const runAt = async (lakeRoot: string, manifestKey: string, jobRunId: string, jobName: string) => {
     engine ??= SparkEngine.start({
       master: o.config.sparkMaster,
+      javaOptions: o.config.sparkJavaOptions,
       onLog: (line) => {
         if (/\b(ERROR|Exception)\b/.test(line)) o.logger.warn('spark', { line });
       },
