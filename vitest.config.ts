@@ -25,7 +25,10 @@ export default defineConfig({
         extends: true,
         test: { name: 'unit', include: ['**/*.test.ts'], exclude: [...exclude, ...heavyTiers] },
       },
-      { extends: true, test: { name: 'runtime', include: heavyTiers } },
+      {
+        extends: true,
+        test: { name: 'runtime', include: heavyTiers, globalSetup: ['./vitest.bin-setup.ts'] },
+      },
     ],
   },
 });

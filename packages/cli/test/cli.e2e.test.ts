@@ -5,17 +5,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { commands } from '../src/commands/index.ts';
+import { cliArgs } from './cli-bin.ts';
 
 // Whole CLI runs, several per case: on a loaded 2-core machine one case can take minutes.
 vi.setConfig({ testTimeout: 300_000 });
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
-const main = path.join(repoRoot, 'packages/cli/src/main.ts');
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'ohlcv-cli-'));
 afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
 
 function ohlcv(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', main, ...args], {
+  const r = spawnSync(process.execPath, cliArgs(args), {
     cwd: repoRoot,
     env: { ...process.env, OHLCV_HOME: home, TWELVE_DATA_API_KEY: '', ...env },
     encoding: 'utf8',

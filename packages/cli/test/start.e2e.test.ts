@@ -5,12 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { cliArgs } from './cli-bin.ts';
 
 // Whole CLI runs, several per case: on a loaded 2-core machine one case can take minutes.
 vi.setConfig({ testTimeout: 300_000 });
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
-const main = path.join(repoRoot, 'packages/cli/src/main.ts');
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'ohlcv-start-'));
 const env = { ...process.env, OHLCV_HOME: home, TWELVE_DATA_API_KEY: '' };
 let server: ChildProcess | undefined;
@@ -21,7 +21,7 @@ afterAll(() => {
 
 /** A second terminal: a separate process on the same data folder. */
 function ohlcv(args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', main, ...args], {
+  const r = spawnSync(process.execPath, cliArgs(args), {
     cwd: repoRoot,
     env,
     encoding: 'utf8',
@@ -43,7 +43,7 @@ async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 18
 describe('ohlcv start, with a second terminal', () => {
   it('processes drops while running, answers status and query from another process, stops cleanly', async () => {
     let stdout = '';
-    server = spawn(process.execPath, ['--import', 'tsx', main, 'start', '--no-demo', '--no-dashboard'], {
+    server = spawn(process.execPath, cliArgs(['start', '--no-demo', '--no-dashboard']), {
       cwd: repoRoot,
       env,
     });

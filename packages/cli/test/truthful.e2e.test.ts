@@ -11,17 +11,17 @@ import { fileURLToPath } from 'node:url';
 import { LocalRuntime, resolveHome } from '@ohlcv/local';
 import { fanOutIngestion, watchlistSchema } from '@ohlcv/service-ingestion';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { cliArgs, cliBin } from './cli-bin.ts';
 
 // Whole CLI runs, several per case: on a loaded 2-core machine one case can take minutes.
 vi.setConfig({ testTimeout: 300_000 });
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
-const main = path.join(repoRoot, 'packages/cli/src/main.ts');
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ohlcv-truth-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 function ohlcv(home: string, args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', main, ...args], {
+  const r = spawnSync(process.execPath, cliArgs(args), {
     cwd: repoRoot,
     env: { ...process.env, OHLCV_HOME: home, TWELVE_DATA_API_KEY: '', OHLCV_EMBEDDED_SYMBOLS: '' },
     encoding: 'utf8',
@@ -305,7 +305,7 @@ describe('output', () => {
   it('events tail --follow --last 0 prints only new events, not the history', () => {
     const r = spawnSync(
       'bash',
-      ['-c', `timeout -s INT 8 ${process.execPath} --import tsx ${main} events tail --follow --last 0`],
+      ['-c', `timeout -s INT 8 ${process.execPath} ${cliBin} events tail --follow --last 0`],
       { cwd: repoRoot, env: { ...process.env, OHLCV_HOME: home }, encoding: 'utf8' },
     );
     expect(r.stdout).toBe('');
@@ -316,7 +316,7 @@ describe('output', () => {
     for (const args of ['status', 'events tail --last 500', 'query --list']) {
       const r = spawnSync(
         'bash',
-        ['-c', `${process.execPath} --import tsx ${main} ${args} 2>"$ERR" | true; echo "\${PIPESTATUS[0]}"`],
+        ['-c', `${process.execPath} ${cliBin} ${args} 2>"$ERR" | true; echo "\${PIPESTATUS[0]}"`],
         {
           cwd: repoRoot,
           env: { ...process.env, OHLCV_HOME: home, ERR: path.join(root, 'pipe.err') },
