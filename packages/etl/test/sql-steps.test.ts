@@ -325,7 +325,7 @@ describe('06_bars_out', () => {
     ]);
   });
 
-  it('session vwap adds a term of 1e15 or more as a float beside the exact sum instead of overflowing', async () => {
+  it('session vwap falls back to the float running sum from a term of 1e15 or more on, instead of overflowing', async () => {
     const rows = [
       bar({ ts: '2024-01-02 00:00:00', close: 10, high: 12, low: 9, volume: 10 }),
       bar({ ts: '2024-01-02 00:01:00', close: 10, high: 10, low: 10, volume: 2e15 }),
