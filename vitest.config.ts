@@ -1,4 +1,5 @@
 import { configDefaults, defineConfig } from 'vitest/config';
+import { LongTiersFirstSequencer } from './vitest.sequencer.ts';
 import { SummaryLineReporter } from './vitest.summary-reporter.ts';
 
 /**
@@ -19,6 +20,7 @@ export default defineConfig({
     // Spark JVM, moto, Chromium, child CLIs): two forks overlap those waits. Measured in one
     // sitting on a fresh clone, CI=true: 874 s with one fork, 595 s with two, all green.
     maxWorkers: 2,
+    sequence: { sequencer: LongTiersFirstSequencer },
     reporters: ['default', new SummaryLineReporter()],
     projects: [
       {
