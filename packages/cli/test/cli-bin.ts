@@ -10,9 +10,5 @@ import { fileURLToPath } from 'node:url';
 
 export const cliBin = fileURLToPath(new URL('../bin/ohlcv.mjs', import.meta.url));
 
-/** node's arguments for one `ohlcv` command (node options first). */
-export const cliArgs = (args: string[], nodeOptions: string[] = []): string[] => [
-  ...nodeOptions,
-  cliBin,
-  ...args,
-];
+/** node's arguments for one `ohlcv` command. */
+export const cliArgs = (args: string[]): string[] => [cliBin, ...args];
