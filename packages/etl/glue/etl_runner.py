@@ -206,7 +206,6 @@ def _load_existing(spark, storage, plan, name, committed):
     candidates = [(tuple(values[k] for k in keys), values) for values in _list_partitions(storage, shape["location"], keys)]
     files_of = {}
     absent = set()
-    chosen = []
     while True:
         listed = [values for at, values in candidates if at not in absent]
         if not listed:  # nothing to choose from (a fresh lake): no Spark job

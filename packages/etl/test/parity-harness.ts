@@ -15,7 +15,7 @@ import {
   stagingLimitsFromEnv,
   type TableName,
 } from '@ohlcv/core';
-import { requireToolchain, venvPython } from '@ohlcv/core/testing/toolchain';
+import { requireToolchain, testSparkJavaOptions, venvPython } from '@ohlcv/core/testing/toolchain';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { runEtlJob } from '../src/job.ts';
 import { SparkEngine, type SparkJobRun } from '../src/spark-engine.ts';
@@ -31,19 +31,13 @@ export function pysparkPython(): string | undefined {
   return spawnSync(python, ['-c', 'import pyspark'], { stdio: 'ignore' }).status === 0 ? python : undefined;
 }
 
-/**
- * One Spark session for a whole test file: local[2], 4 shuffle partitions, no UI. The JVM
- * compiles with C1 only and collects with the serial GC: a test run is ~20 small Spark jobs
- * over a few rows each, where C2's compile threads compete with the work on two cores and
- * never pay back (measured on publish-turns' four-run case, alternating, same sitting:
- * 56-62 s with the JVM's defaults, 42-48 s with these). Nothing the SQL computes changes.
- */
+/** One Spark session for a whole test file: local[2], 4 shuffle partitions, no UI, the tests' JVM options. */
 export const startTestSpark = (python: string): Promise<SparkEngine> =>
   SparkEngine.start({
     python,
     master: 'local[2]',
     shufflePartitions: 4,
-    javaOptions: '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC',
+    javaOptions: testSparkJavaOptions,
     // OHLCV_ETL_TIMING=1: the Spark runner's phase timings on stderr.
     onLog: process.env.OHLCV_ETL_TIMING ? (line) => process.stderr.write(`${line}\n`) : undefined,
   });

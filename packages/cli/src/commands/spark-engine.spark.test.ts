@@ -8,7 +8,7 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { requireToolchain, venvPython } from '@ohlcv/core/testing/toolchain';
+import { requireToolchain, testSparkJavaOptions, venvPython } from '@ohlcv/core/testing/toolchain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureIO } from '../testing/capture-io.ts';
 import { dropCommand } from './drop.ts';
@@ -30,8 +30,7 @@ const io = (engine: 'spark' | 'duckdb') =>
       OHLCV_HOME: path.join(dir, 'home'),
       OHLCV_ETL_ENGINE: engine,
       SPARK_MASTER: 'local[1]',
-      // C1 only, serial GC: each drain is a new JVM running a few tiny jobs (parity-harness.ts).
-      OHLCV_SPARK_JAVA_OPTIONS: '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC',
+      OHLCV_SPARK_JAVA_OPTIONS: testSparkJavaOptions,
       OHLCV_MAX_LINE_BYTES: '1024',
     },
   });

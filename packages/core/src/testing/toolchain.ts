@@ -50,3 +50,12 @@ export function requireVenvPython(): { python: string | undefined; run: boolean 
   );
   return { python, run };
 }
+
+/**
+ * The Spark driver JVM's options in the test suites: C1 only and the serial GC. A test's
+ * ETL run is ~20 small Spark jobs over a few rows each, where C2's compile threads compete
+ * with the work on two cores and never pay back (publish-turns' four-run case, alternating
+ * in one sitting: 56-62 s with the JVM's defaults, 42-48 s with these). JIT and GC only:
+ * nothing the SQL computes changes.
+ */
+export const testSparkJavaOptions = '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC';
