@@ -540,11 +540,15 @@ const TYPED_STRUCT = sqlString(
  * the value right after it is a number or null exactly when it starts with `-`, a digit
  * or `n`. JSON whitespace that plainStrings does not rule out (a tab or CR beside a key's
  * colon, `"open"\t:`) would hide the key from that test: any tab or CR refuses the line
- * (inside a string neither is JSON, outside one it is only padding).
+ * (inside a string neither is JSON, outside one it is only padding). That test is two
+ * `contains`, not a `[\t\r]` branch of the regex: RE2 walks a character class byte by byte
+ * (0.95 s per 2M lines, against 0.07 s), while the number branch starts with a quote it
+ * can skip to (issue 16).
  */
 export const CERTIFIED = `starts_with(raw_record, '{')
     AND json_keys(raw_record) = ${sqlStringList(canonicalFields)}
-    AND NOT regexp_matches(raw_record, ${sqlString(`"(?:${NUMERIC_FIELDS.join('|')})":[^-0-9n]|[\\t\\r]`)})`;
+    AND NOT contains(raw_record, chr(9)) AND NOT contains(raw_record, chr(13))
+    AND NOT regexp_matches(raw_record, ${sqlString(`"(?:${NUMERIC_FIELDS.join('|')})":[^-0-9n]`)})`;
 
 /**
  * A typed batch with exactly the columns of 01_parsed_records (a test compares them).
