@@ -216,6 +216,13 @@ const bar = (over: Record<string, unknown>) => ({
   ...over,
 });
 
+/** Step 05 in full: the revisions, whether any key repeats, the ranking. */
+const dedupe = async (orderBy?: string) => {
+  await runStep(db, 'bar_revisions');
+  await runStep(db, 'bar_revisions_repeat');
+  return runStep(db, 'dedupe_bars', orderBy);
+};
+
 describe('05_dedupe_bars', () => {
   it('ranks revisions by ingested_at, raw object, line, new over existing', async () => {
     await given(db, 'valid_bars', validSchema, [
@@ -228,7 +235,7 @@ describe('05_dedupe_bars', () => {
       bar({ close: 5, raw_object: 'raw/c', ts: '2024-01-02 14:31:00' }),
       bar({ close: 6, raw_object: 'raw/z', ts: '2024-01-02 14:32:00' }),
     ]);
-    const rows = await runStep(db, 'dedupe_bars', 'ts, revision_rank');
+    const rows = await dedupe('ts, revision_rank');
     expect(rows.map((r) => [r.close, r.revision_rank])).toEqual([
       [3, '1'],
       [2, '2'],
@@ -246,11 +253,43 @@ describe('05_dedupe_bars', () => {
       bar({ close: 3, raw_object: 'raw/c', line_number: 1, is_new: 1 }),
     ]);
     await given(db, 'existing_bars', existingSchema, []);
-    const rows = await runStep(db, 'dedupe_bars', 'close');
+    const rows = await dedupe('close');
     expect(rows.map((r) => [r.close, r.revision_rank])).toEqual([
       [1, '2'],
       [2, '1'],
       [3, '1'],
+    ]);
+  });
+
+  it('gives every revision rank 1 when no key repeats, existing rows included, without ranking', async () => {
+    await given(db, 'valid_bars', validSchema, [
+      bar({ close: 1, line_number: 1, is_new: 1 }),
+      bar({ close: 2, line_number: 2, is_new: 1, ts: '2024-01-02 14:31:00' }),
+      // Same ts, another interval: another bar.
+      bar({ close: 3, line_number: 3, is_new: 1, interval: '5min' }),
+    ]);
+    await given(db, 'existing_bars', existingSchema, [
+      bar({ close: 4, ts: '2024-01-02 14:32:00', is_context: 1 }),
+    ]);
+    const rows = await dedupe('close');
+    expect(await db.all('SELECT any_key_repeats FROM bar_revisions_repeat')).toEqual([{ any_key_repeats: false }]);
+    expect(rows.map((r) => [r.close, r.revision_rank, r.is_new, r.is_context])).toEqual([
+      [1, '1', 1, 0],
+      [2, '1', 1, 0],
+      [3, '1', 1, 0],
+      [4, '1', 0, 1],
+    ]);
+  });
+
+  it('ranks once a key repeats, even if only between a new row and an existing one', async () => {
+    await given(db, 'valid_bars', validSchema, [bar({ close: 1, line_number: 1, is_new: 1 })]);
+    await given(db, 'existing_bars', existingSchema, [bar({ close: 2 })]);
+    const rows = await dedupe('revision_rank');
+    expect(await db.all('SELECT any_key_repeats FROM bar_revisions_repeat')).toEqual([{ any_key_repeats: true }]);
+    // The same row read again: the new copy wins.
+    expect(rows.map((r) => [r.close, r.revision_rank])).toEqual([
+      [1, '1'],
+      [2, '2'],
     ]);
   });
 });
@@ -495,7 +534,7 @@ describe('plan_version: the plan that produced each row (run_params.plan_version
       bar({ ts: '2024-01-02 14:32:00', plan_version: 'pv-old' }),
       bar({ ts: '2024-01-02 14:33:00', plan_version: null }),
     ]);
-    await runStep(db, 'dedupe_bars');
+    await dedupe();
     const out = await runStep(db, 'bars_out', 'ts');
     expect(out.map((r) => [r.ts, r.plan_version, r.is_new])).toEqual([
       ['2024-01-02 14:30:00', 'pv-new', 1],
