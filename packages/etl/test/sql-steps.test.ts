@@ -272,7 +272,9 @@ describe('05_dedupe_bars', () => {
       bar({ close: 4, ts: '2024-01-02 14:32:00', is_context: 1 }),
     ]);
     const rows = await dedupe('close');
-    expect(await db.all('SELECT any_key_repeats FROM bar_revisions_repeat')).toEqual([{ any_key_repeats: false }]);
+    expect(await db.all('SELECT any_key_repeats FROM bar_revisions_repeat')).toEqual([
+      { any_key_repeats: false },
+    ]);
     expect(rows.map((r) => [r.close, r.revision_rank, r.is_new, r.is_context])).toEqual([
       [1, '1', 1, 0],
       [2, '1', 1, 0],
@@ -285,7 +287,9 @@ describe('05_dedupe_bars', () => {
     await given(db, 'valid_bars', validSchema, [bar({ close: 1, line_number: 1, is_new: 1 })]);
     await given(db, 'existing_bars', existingSchema, [bar({ close: 2 })]);
     const rows = await dedupe('revision_rank');
-    expect(await db.all('SELECT any_key_repeats FROM bar_revisions_repeat')).toEqual([{ any_key_repeats: true }]);
+    expect(await db.all('SELECT any_key_repeats FROM bar_revisions_repeat')).toEqual([
+      { any_key_repeats: true },
+    ]);
     // The same row read again: the new copy wins.
     expect(rows.map((r) => [r.close, r.revision_rank])).toEqual([
       [1, '1'],
