@@ -261,7 +261,7 @@ describe('05_dedupe_bars', () => {
     ]);
   });
 
-  it('gives every revision rank 1 when no key repeats, existing rows included, without ranking', async () => {
+  it('gives every revision rank 1 when no key repeats (the repeat flag is false), existing rows included', async () => {
     await given(db, 'valid_bars', validSchema, [
       bar({ close: 1, line_number: 1, is_new: 1 }),
       bar({ close: 2, line_number: 2, is_new: 1, ts: '2024-01-02 14:31:00' }),
