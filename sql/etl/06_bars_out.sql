@@ -5,22 +5,55 @@
 -- (the context rows supply the previous bar); vwap is the running session VWAP per
 -- UTC date, null where the bar has no volume. is_new marks this run's winners (the
 -- run counts).
-SELECT
-  symbol, exchange, mic_code, currency, instrument_type, interval, ts,
-  open, high, low, close, volume,
-  close / LAG(close) OVER (PARTITION BY symbol, exchange, interval ORDER BY ts) - 1 AS pct_change,
-  CASE
-    WHEN volume IS NULL OR volume = 0 THEN NULL
-    ELSE
-      (CASE WHEN max(abs(((high + low + close) / 3 * volume))) OVER session_to_date < 1e15 THEN {{exact_running_sum}}(CASE WHEN abs(((high + low + close) / 3 * volume)) < 1e15 THEN ((high + low + close) / 3 * volume) END, session_to_date) ELSE sum(((high + low + close) / 3 * volume)) OVER session_to_date END)
-      / (CASE WHEN max(abs(volume)) OVER session_to_date < 1e15 THEN {{exact_running_sum}}(CASE WHEN abs(volume) < 1e15 THEN volume END, session_to_date) ELSE sum(volume) OVER session_to_date END)
-  END AS vwap,
-  source, ingested_at, raw_object, plan_version,
-  date, is_context, is_new
-FROM dedupe_bars
-WHERE revision_rank = 1
-WINDOW session_to_date AS (
-  PARTITION BY symbol, exchange, interval, date
-  ORDER BY ts
-  ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+-- One window partitioning (one sort) serves both (issue 16): the previous bar within
+-- the day is LAG over the session, and the day's first bar takes the last close of the
+-- symbol's previous date from `days` (one row per symbol-day, a grouping and a window
+-- over a few thousand rows). These are the values of a LAG over the whole symbol, as a
+-- date is the UTC date of its bars' ts. The join comes after the window, so the sort
+-- carries only the winners' own columns.
+-- The winners are read twice rather than shared in a CTE: DuckDB would keep a CTE read
+-- twice as a full copy of the rows, and `days` needs 6 columns only.
+WITH days AS (
+  SELECT
+    symbol, exchange, interval, date,
+    LAG(last_close) OVER (PARTITION BY symbol, exchange, interval ORDER BY date) AS previous_close
+  FROM (
+    SELECT symbol, exchange, interval, date, max_by(close, ts) AS last_close
+    FROM dedupe_bars
+    WHERE revision_rank = 1
+    GROUP BY symbol, exchange, interval, date
+  ) d
 )
+SELECT
+  w.symbol, w.exchange, w.mic_code, w.currency, w.instrument_type, w.interval, w.ts,
+  w.open, w.high, w.low, w.close, w.volume,
+  w.close / CASE WHEN w.first_of_day THEN p.previous_close ELSE w.previous_close_of_day END - 1 AS pct_change,
+  w.vwap,
+  w.source, w.ingested_at, w.raw_object, w.plan_version,
+  w.date, w.is_context, w.is_new
+FROM (
+  SELECT
+    *,
+    ROW_NUMBER() OVER session = 1 AS first_of_day,
+    LAG(close) OVER session AS previous_close_of_day,
+    CASE
+      WHEN volume IS NULL OR volume = 0 THEN NULL
+      ELSE
+        (CASE WHEN max(abs(((high + low + close) / 3 * volume))) OVER session_to_date < 1e15 THEN {{exact_running_sum}}(CASE WHEN abs(((high + low + close) / 3 * volume)) < 1e15 THEN ((high + low + close) / 3 * volume) END, session_to_date) ELSE sum(((high + low + close) / 3 * volume)) OVER session_to_date END)
+        / (CASE WHEN max(abs(volume)) OVER session_to_date < 1e15 THEN {{exact_running_sum}}(CASE WHEN abs(volume) < 1e15 THEN volume END, session_to_date) ELSE sum(volume) OVER session_to_date END)
+    END AS vwap
+  FROM dedupe_bars
+  WHERE revision_rank = 1
+  -- (LAG and ROW_NUMBER take no frame on Spark: session is the frameless twin of
+  -- session_to_date; DuckDB sorts once for windows of the same partitioning and order.)
+  WINDOW
+    session AS (PARTITION BY symbol, exchange, interval, date ORDER BY ts),
+    session_to_date AS (
+      PARTITION BY symbol, exchange, interval, date
+      ORDER BY ts
+      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    )
+) w
+LEFT JOIN days p
+  ON p.symbol IS NOT DISTINCT FROM w.symbol AND p.exchange IS NOT DISTINCT FROM w.exchange
+    AND p.interval IS NOT DISTINCT FROM w.interval AND p.date IS NOT DISTINCT FROM w.date
