@@ -12,7 +12,9 @@
 -- date is the UTC date of its bars' ts. The join comes after the window, so the sort
 -- carries only the winners' own columns.
 -- The winners are read twice rather than shared in a CTE: DuckDB would keep a CTE read
--- twice as a full copy of the rows, and `days` needs 6 columns only.
+-- twice as a full copy of the rows, and `days` needs 6 columns only. The cost of that:
+-- in a run where some key repeats, 05's ranking runs for each read (in the usual run
+-- without repeats, each read is a filtered scan).
 WITH days AS (
   SELECT
     symbol, exchange, interval, date,
