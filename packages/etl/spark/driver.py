@@ -34,7 +34,7 @@ def session():
             # This driver runs job after job on one session, and one run compiles ~300
             # generated classes: Spark's default cache (100) holds less than a run, so every
             # run compiled them all again (compiles per run 318, 474, 315 with 100; 308, 151,
-            # 2 with 2000; Janino was a third of the JVM's samples). A Glue run is one JVM
+            # 2 with 2000; Janino was 28% of the JVM's execution samples). A Glue run is one JVM
             # and one run, so the Glue job keeps the default.
             .config("spark.sql.codegen.cache.maxEntries", "2000")
             .getOrCreate())
