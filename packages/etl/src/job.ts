@@ -3,7 +3,7 @@
  * Everything after staging is the shared SQL in sql/etl, run on DuckDB; this module only
  * decides which existing partitions to read and rewrite, and moves files into place.
  */
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { listValue } from '@duckdb/node-api';
 import type {
@@ -36,6 +36,7 @@ import {
 } from './plan.ts';
 import { stageObjects, TYPED_PARSED_RECORDS, TYPED_PATH_REPLACES } from './stage-duckdb.ts';
 import { DEFAULT_STAGING_LIMITS, type StagingLimits } from './stage-screen.ts';
+import { type Publish, writePartitions } from './write-partitions.ts';
 
 export interface RunEtlJobInput {
   /** The lake folder: object key `raw/x.csv` is the file `<lakeRoot>/raw/x.csv`. */
@@ -58,9 +59,6 @@ export interface RunEtlJobInput {
   typedFastPath?: boolean;
   logger?: Logger;
 }
-
-/** Partitions written by one COPY: bounds DuckDB's per-partition write buffers. */
-const PARTITIONS_PER_COPY = 128;
 
 const SAFE_RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
@@ -204,7 +202,7 @@ export async function runEtlJob(input: RunEtlJobInput): Promise<RunSummary> {
     const publish: Publish = (staging, table, rel) =>
       publishVersion(committed, lakeRoot, staging, join(tableDir(lakeRoot, table), rel), jobRunId);
     for (const { table, relation, where } of plan.outputs) {
-      partitionsWritten.push(...(await writeTable(db, work, table, relation, where, timer, publish)));
+      partitionsWritten.push(...(await writePartitions(db, work, table, relation, where, timer, publish)));
       timer(`publish ${table}`);
     }
 
@@ -341,8 +339,6 @@ function phaseTimer(log: Logger, jobRunId: string): (phase: string) => void {
 const tableDir = (lakeRoot: string, table: TableName): string => join(lakeRoot, tables[table].location);
 /** The Parquet files of a partition folder's current version. */
 type PartitionFiles = (partitionDir: string) => string[];
-/** Moves a written partition folder in as a new version; returns its lake-relative location. */
-type Publish = (stagingDir: string, table: TableName, partitionPath: string) => string;
 const columnNames = (table: TableName): string[] => tables[table].columns.map((c) => c.name);
 /** Partition keys that are not columns (bars' date): they exist only in the path. */
 const pathOnlyKeys = (table: TableName): string[] =>
@@ -429,65 +425,4 @@ async function loadExisting(
     );
   }
   await db.run('DROP TABLE lake_partitions');
-}
-
-/**
- * Writes a relation's partitions: one COPY into the run's scratch folder, partitioned by
- * a numeric id (no escaping questions there), then each partition's files renamed into
- * its Hive path. File names are DuckDB's deterministic `data_<n>.parquet`.
- */
-async function writeTable(
-  db: DuckSession,
-  work: string,
-  table: TableName,
-  relation: string,
-  filter: string,
-  timer: (phase: string) => void,
-  publish: Publish,
-): Promise<WrittenPartition[]> {
-  const keys = tables[table].partitionKeys;
-  const keyList = keys.join(', ');
-  // Partition keys live in the path only (as Spark's partitionBy writes them).
-  const fileColumns = columnNames(table).filter((c) => !(keys as readonly string[]).includes(c));
-  const parts = `parts_${table}`;
-  await db.run(
-    `CREATE OR REPLACE TEMP TABLE ${parts} AS
-     SELECT ${keyList}, CAST(row_number() OVER (ORDER BY ${keyList}) - 1 AS INTEGER) AS pid, rows
-     FROM (SELECT ${keyList}, count(*) AS rows FROM ${relation} WHERE ${filter} GROUP BY ${keyList})`,
-  );
-  const partitions = await db.all(`SELECT * FROM ${parts} ORDER BY pid`);
-  if (!partitions.length) return [];
-  const staging = join(work, 'out', table);
-  mkdirSync(join(work, 'out'), { recursive: true });
-  // DuckDB buffers every open partition of a COPY in memory (blocks per column), so
-  // thousands of partitions in one COPY exhaust memory_limit. Rows are laid out by
-  // partition id once, then written in chunks of at most PARTITIONS_PER_COPY ids; the
-  // sorted layout lets each chunk's range filter skip the other row groups.
-  const rowsByPid = `write_${table}`;
-  await db.run(
-    `CREATE OR REPLACE TEMP TABLE ${rowsByPid} AS
-     SELECT ${fileColumns.map((c) => `r.${c}`).join(', ')}, p.pid
-     FROM ${relation} r JOIN ${parts} p USING (${keyList})
-     WHERE ${filter}
-     ORDER BY p.pid`,
-  );
-  timer(`lay out ${table} by partition`);
-  for (let first = 0; first < partitions.length; first += PARTITIONS_PER_COPY) {
-    const last = Math.min(first + PARTITIONS_PER_COPY, partitions.length) - 1;
-    await db.run(
-      `COPY (SELECT * FROM ${rowsByPid} WHERE pid BETWEEN ${first} AND ${last})
-       TO ${sqlString(staging)} (FORMAT parquet, PARTITION_BY (pid), COMPRESSION zstd, OVERWRITE_OR_IGNORE)`,
-    );
-  }
-  await db.run(`DROP TABLE ${rowsByPid}`);
-  timer(`copy ${table}`);
-  const leftovers = readdirSync(staging).length - partitions.length;
-  if (leftovers !== 0) throw new Error(`COPY of ${table} produced ${leftovers} unexpected partition folders`);
-  const written: WrittenPartition[] = [];
-  for (const p of partitions) {
-    const values = Object.fromEntries(keys.map((k) => [k, String(p[k])]));
-    const location = publish(join(staging, `pid=${p.pid}`), table, partitionPath(keys, values));
-    written.push({ table, values, location, rows: Number(p.rows) });
-  }
-  return written;
 }
