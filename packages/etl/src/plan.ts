@@ -214,6 +214,15 @@ export interface TableShape {
   fileColumns: string[];
 }
 
+/**
+ * The columns a table's files hold: its columns without the partition keys (those live
+ * in the path, as Spark's partitionBy writes them). Both runners write exactly these.
+ */
+export const fileColumnsOf = (table: TableName): string[] =>
+  tables[table].columns
+    .map((c) => c.name)
+    .filter((n) => !(tables[table].partitionKeys as readonly string[]).includes(n));
+
 /** tables.json's content, derived from core's table specs (sql/etl/tables.json is checked against it). */
 export function tablesDocument(): Record<TableName, TableShape> {
   return Object.fromEntries(
@@ -223,9 +232,7 @@ export function tablesDocument(): Record<TableName, TableShape> {
         location: t.location,
         partitionKeys: [...t.partitionKeys],
         columns: t.columns.map((c) => ({ name: c.name, type: c.type })),
-        fileColumns: t.columns
-          .map((c) => c.name)
-          .filter((n) => !(t.partitionKeys as readonly string[]).includes(n)),
+        fileColumns: fileColumnsOf(t.name),
       },
     ]),
   ) as Record<TableName, TableShape>;

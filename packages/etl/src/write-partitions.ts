@@ -23,6 +23,7 @@ import { tables } from '@ohlcv/core';
 import type { DuckSession } from './duckdb.ts';
 import { sqlString } from './duckdb.ts';
 import { partitionPath } from './hive-path.ts';
+import { fileColumnsOf } from './plan.ts';
 
 /** Partitions written by one COPY: bounds DuckDB's per-partition write buffers. */
 export const PARTITIONS_PER_COPY = 128;
@@ -47,10 +48,7 @@ export async function writePartitions(
 ): Promise<WrittenPartition[]> {
   const keys = tables[table].partitionKeys;
   const keyList = keys.join(', ');
-  // Partition keys live in the path only (as Spark's partitionBy writes them).
-  const fileColumns = tables[table].columns
-    .map((c) => c.name)
-    .filter((c) => !(keys as readonly string[]).includes(c));
+  const fileColumns = fileColumnsOf(table);
   const parts = `parts_${table}`;
   // The partitions, the row ids their rows lie between, and their ids: compact ones (rows
   // within twice their count of row ids) first, in the order they lie in.

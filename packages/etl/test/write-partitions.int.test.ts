@@ -5,7 +5,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { tables } from '@ohlcv/core';
+import { duckdbType, tables } from '@ohlcv/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type DuckSession, openDuckSession, sqlString } from '../src/duckdb.ts';
 import { writePartitions } from '../src/write-partitions.ts';
@@ -39,8 +39,7 @@ async function barsRelation(session: DuckSession, ord: string): Promise<void> {
     plan_version: "'v'",
   };
   const columns = tables.bars.columns.map(
-    (c) =>
-      `${values[c.name] ?? `CAST(NULL AS ${c.type === 'string' ? 'VARCHAR' : c.type === 'timestamp' ? 'TIMESTAMP' : 'DOUBLE'})`} AS ${c.name}`,
+    (c) => `${values[c.name] ?? `CAST(NULL AS ${duckdbType[c.type]})`} AS ${c.name}`,
   );
   await session.run(
     `CREATE TABLE rel AS
