@@ -39,7 +39,7 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Manifest } from '@ohlcv/core';
+import { type Manifest, PARQUET_COMPRESSION } from '@ohlcv/core';
 import { splitIntoRuns } from '@ohlcv/service-etl-trigger/logic';
 import { localMaxRunBytes } from '@ohlcv/stack';
 import type { BenchResult } from './run.ts';
@@ -493,6 +493,7 @@ async function bareQuery(
   await conn.run("SET TimeZone = 'UTC'");
   // DuckDB's advice for large partitioned writes; the job sets the same.
   await conn.run('SET preserve_insertion_order = false');
+  // The same files as the job's: its codec (PARQUET_COMPRESSION), so the ratio is not a codec's.
   // One COPY over thousands of partitions exhausts memory in DuckDB (per-partition
   // buffers), so the baseline too lays rows out by partition and writes 128 at a time.
   await conn.run(`
@@ -528,7 +529,7 @@ async function bareQuery(
   for (let first = 0; first < Number(n); first += 128) {
     await conn.run(`
       COPY (SELECT * EXCLUDE (pid) FROM by_pid WHERE pid BETWEEN ${first} AND ${first + 127})
-      TO '${outDir}' (FORMAT parquet, PARTITION_BY (date, symbol), COMPRESSION zstd, OVERWRITE_OR_IGNORE)`);
+      TO '${outDir}' (FORMAT parquet, PARTITION_BY (date, symbol), COMPRESSION ${PARQUET_COMPRESSION}, OVERWRITE_OR_IGNORE)`);
   }
   mark('copy');
   conn.close();

@@ -8,7 +8,13 @@
  */
 import { type Dirent, readdirSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { schemaVersionParameters, stagingJobArguments, type TableSpec, tables } from '@ohlcv/core';
+import {
+  PARQUET_COMPRESSION,
+  schemaVersionParameters,
+  stagingJobArguments,
+  type TableSpec,
+  tables,
+} from '@ohlcv/core';
 import type * as aws from '@pulumi/aws';
 import { arn, assumeRolePolicy, physicalName, policyDocument } from './iam.ts';
 import type { Input, Platform } from './platform.ts';
@@ -82,7 +88,7 @@ export const glueTableArgs = (
   parameters: {
     classification: 'parquet',
     EXTERNAL: 'TRUE',
-    'parquet.compression': 'SNAPPY',
+    'parquet.compression': PARQUET_COMPRESSION.toUpperCase(),
     ...schemaVersionParameters(spec),
   },
   storageDescriptor: {

@@ -1,6 +1,6 @@
 import { HiveSQL, TrinoSQL } from 'dt-sql-parser';
 import { describe, expect, it } from 'vitest';
-import { DATABASE, tableNames, tables } from '../../packages/core/src/tables.ts';
+import { DATABASE, PARQUET_COMPRESSION, tableNames, tables } from '../../packages/core/src/tables.ts';
 import { loadDdl, parseDdlShape, renderDdl } from './index.ts';
 
 describe.each(tableNames)('DDL for %s', (name) => {
@@ -24,6 +24,10 @@ describe.each(tableNames)('DDL for %s', (name) => {
 
   it('parses under the Hive grammar (Athena DDL)', () => {
     expect(new HiveSQL().validate(ddl)).toEqual([]);
+  });
+
+  it('declares the codec the runners write', () => {
+    expect(loadDdl(name)).toContain(`'parquet.compression' = '${PARQUET_COMPRESSION.toUpperCase()}'`);
   });
 
   it('has no location but the placeholder', () => {

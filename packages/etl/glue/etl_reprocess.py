@@ -173,7 +173,8 @@ def _write_empty(spark, storage, shape, dest):
     """A partition the rebuild has nothing left in: one empty file of the table's file columns."""
     types = {c["name"]: c["type"] for c in shape["columns"]}
     ddl = ", ".join(f"`{c}` {'timestamp_ntz' if types[c] == 'timestamp' else types[c]}" for c in shape["fileColumns"])
-    spark.createDataFrame([], ddl).coalesce(1).write.mode("overwrite").parquet(storage.url(dest))
+    spark.createDataFrame([], ddl).coalesce(1).write.mode("overwrite") \
+        .option("compression", shape["compression"]).parquet(storage.url(dest))
     for k in storage.list_files(dest):
         if not k.endswith(".parquet"):
             storage.delete_prefix(k)

@@ -259,8 +259,9 @@ def _write(spark, storage, plan, out, committed, scratch, job_run_id):
     cols = [(F.col(c).cast("timestamp_ntz") if types[c] == "timestamp" else F.col(c).cast(types[c])).alias(c)
             for c in shape["fileColumns"]]
     out_prefix = f"{scratch}out/{out['table']}/"
+    # The codec of tables.json, as the DuckDB runner writes it (not left to the session's default).
     df.select(*cols, *[F.col(k).cast("string") for k in keys]).write.mode("overwrite") \
-        .partitionBy(*keys).parquet(storage.url(out_prefix))
+        .option("compression", shape["compression"]).partitionBy(*keys).parquet(storage.url(out_prefix))
     written = []
     for values, rows in partitions:
         rel = plan.partition_path(keys, values)

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type ColumnType, type TableName, tables } from '@ohlcv/core';
+import { type ColumnType, PARQUET_COMPRESSION, type TableName, tables } from '@ohlcv/core';
 
 export type Engine = 'duckdb' | 'spark';
 
@@ -212,6 +212,8 @@ export interface TableShape {
   columns: Array<{ name: string; type: ColumnType }>;
   /** Columns stored in the files: the columns without the partition keys (those live in the path). */
   fileColumns: string[];
+  /** The Parquet codec both runners write (core's PARQUET_COMPRESSION). */
+  compression: string;
 }
 
 /**
@@ -233,6 +235,7 @@ export function tablesDocument(): Record<TableName, TableShape> {
         partitionKeys: [...t.partitionKeys],
         columns: t.columns.map((c) => ({ name: c.name, type: c.type })),
         fileColumns: fileColumnsOf(t.name),
+        compression: PARQUET_COMPRESSION,
       },
     ]),
   ) as Record<TableName, TableShape>;

@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import {
   duckdbType,
   type Manifest,
+  PARQUET_COMPRESSION,
   type RunSummary,
   runSummaryKey,
   type TableName,
@@ -202,7 +203,7 @@ async function writeEmptyPartition(table: TableName, dir: string): Promise<void>
   const db = await openDuckSession({ threads: 1 });
   try {
     await db.run(
-      `COPY (SELECT ${cols.join(', ')} WHERE false) TO ${sqlString(join(dir, 'data_0.parquet'))} (FORMAT parquet)`,
+      `COPY (SELECT ${cols.join(', ')} WHERE false) TO ${sqlString(join(dir, 'data_0.parquet'))} (FORMAT parquet, COMPRESSION ${PARQUET_COMPRESSION})`,
     );
   } finally {
     db.close();

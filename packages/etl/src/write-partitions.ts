@@ -19,7 +19,7 @@
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TableName, WrittenPartition } from '@ohlcv/core';
-import { tables } from '@ohlcv/core';
+import { PARQUET_COMPRESSION, tables } from '@ohlcv/core';
 import type { DuckSession } from './duckdb.ts';
 import { sqlString } from './duckdb.ts';
 import { partitionPath } from './hive-path.ts';
@@ -85,7 +85,7 @@ export async function writePartitions(
     const last = Math.min(first + PARTITIONS_PER_COPY, partitions.length) - 1;
     await db.run(
       `COPY (SELECT * FROM ${rowsByPid} WHERE pid BETWEEN ${first} AND ${last})
-       TO ${sqlString(staging)} (FORMAT parquet, PARTITION_BY (pid), COMPRESSION zstd, OVERWRITE_OR_IGNORE)`,
+       TO ${sqlString(staging)} (FORMAT parquet, PARTITION_BY (pid), COMPRESSION ${PARQUET_COMPRESSION}, OVERWRITE_OR_IGNORE)`,
     );
   }
   await db.run(`DROP TABLE ${rowsByPid}`);

@@ -269,9 +269,9 @@ describe.runIf(run)('Glue job on pyspark vs the DuckDB runner', { timeout: 900_0
     lakes.cleanup();
   });
 
-  it('writes exactly the declared columns: is_new (a step column) does not leak into the bars files', async () => {
+  it('writes exactly the declared columns (is_new, a step column, does not leak into the bars files), in the declared codec on both engines', async () => {
     const lakes = await parity([[pool[0]!, pool[1]!]]);
-    const { tables } = await import('@ohlcv/core');
+    const { PARQUET_COMPRESSION, tables } = await import('@ohlcv/core');
     const instance = await DuckDBInstance.create(':memory:');
     const conn = await instance.connect();
     try {
@@ -284,6 +284,14 @@ describe.runIf(run)('Glue job on pyspark vs the DuckDB runner', { timeout: 900_0
         const keys = tables[out.table].partitionKeys as readonly string[];
         const declared = tables[out.table].columns.map((c) => c.name).filter((n) => !keys.includes(n));
         expect(names, out.table).toEqual([...declared].sort());
+        for (const root of [lakes.spark.root, lakes.duck.root]) {
+          const codecs = await conn.runAndReadAll(
+            `SELECT DISTINCT compression FROM parquet_metadata('${root}/${tables[out.table].location}**/*.parquet')`,
+          );
+          expect(codecs.getRowObjectsJson(), `${out.table} in ${root}`).toEqual([
+            { compression: PARQUET_COMPRESSION.toUpperCase() },
+          ]);
+        }
       }
     } finally {
       conn.closeSync();

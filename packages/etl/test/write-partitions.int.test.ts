@@ -5,7 +5,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { duckdbType, tables } from '@ohlcv/core';
+import { duckdbType, PARQUET_COMPRESSION, tables } from '@ohlcv/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type DuckSession, openDuckSession, sqlString } from '../src/duckdb.ts';
 import { writePartitions } from '../src/write-partitions.ts';
@@ -71,12 +71,14 @@ async function writeAndReadBack(ord: string) {
   );
   // Each published folder holds exactly its partition's rows (close = p * 1000 + i).
   const found: Record<string, number[]> = {};
+  const codecs = new Set<string>();
   for (const w of written) {
     const files = readdirSync(w.location).map((f) => join(w.location, f));
-    const rows = await db.all(
-      `SELECT close FROM read_parquet([${files.map(sqlString).join(', ')}]) ORDER BY close`,
-    );
+    const list = files.map(sqlString).join(', ');
+    const rows = await db.all(`SELECT close FROM read_parquet([${list}]) ORDER BY close`);
     found[`${w.values.date}/${w.values.symbol}`] = rows.map((r) => Number(r.close));
+    for (const m of await db.all(`SELECT DISTINCT compression FROM parquet_metadata([${list}])`))
+      codecs.add(String(m.compression));
   }
   const expected: Record<string, number[]> = {};
   for (let p = 0; p < PARTITIONS; p++) {
@@ -86,7 +88,7 @@ async function writeAndReadBack(ord: string) {
       (_, i) => p * 1000 + i,
     );
   }
-  return { found, expected, phases, written };
+  return { found, expected, phases, written, codecs: [...codecs] };
 }
 
 describe('writePartitions', { timeout: 60_000 }, () => {
@@ -96,6 +98,8 @@ describe('writePartitions', { timeout: 60_000 }, () => {
     expect(r.found).toEqual(r.expected);
     expect(r.written.map((w) => w.rows)).toEqual(Array(PARTITIONS).fill(ROWS));
     expect(r.phases).toEqual(['tag bars rows by partition', 'copy bars']);
+    // Every column chunk in the codec the catalog declares and the Glue job writes.
+    expect(r.codecs).toEqual([PARQUET_COMPRESSION.toUpperCase()]);
   });
 
   it('a few partitions in two places (where two threads met): still no sort, still every row in place', async () => {
