@@ -27,32 +27,40 @@ export function realPathInside(root: string, target: string): string {
   );
 }
 
-/** Real path of `p`, or of its deepest existing ancestor with the rest appended. */
+/**
+ * Real path of `p`, or of its deepest existing ancestor with the rest appended. Missing
+ * levels are found with lstat's no-throw form: a failed realpath throws an Error with a
+ * stack per level, which made this check most of the cost of publishing a partition
+ * (65 of 90 us; 50,000 partitions at 10M bars in 200-bar symbol-days, issue 16).
+ */
 function realOfNearest(p: string): string {
   const rest: string[] = [];
   let cur = p;
   for (;;) {
-    try {
-      return join(realpathSync(cur), ...rest.reverse());
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
-      // A dangling symlink has no real path; writing through it would create its target.
-      if (isDanglingLink(cur)) {
+    if (exists(cur)) {
+      try {
+        return join(realpathSync(cur), ...rest.reverse());
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
+        // It exists but has no real path: a symlink to nothing. Writing through it would
+        // create its target.
         throw new AppError(PATH_OUTSIDE_ROOT, `refusing to write through ${cur}: a symlink to nothing`);
       }
-      const parent = dirname(cur);
-      if (parent === cur) return join(cur, ...rest.reverse());
-      rest.push(basename(cur));
-      cur = parent;
     }
+    const parent = dirname(cur);
+    if (parent === cur) return join(cur, ...rest.reverse());
+    rest.push(basename(cur));
+    cur = parent;
   }
 }
 
-function isDanglingLink(p: string): boolean {
+/** Whether `p` itself exists (a symlink counts, whatever it points at); a file on the way is "no". */
+function exists(p: string): boolean {
   try {
-    return lstatSync(p).isSymbolicLink();
-  } catch {
-    return false;
+    return lstatSync(p, { throwIfNoEntry: false }) !== undefined;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') return false;
+    throw err;
   }
 }
