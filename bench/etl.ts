@@ -287,7 +287,7 @@ const millions = (n: number) => (n >= 1e6 ? `${+(n / 1e6).toFixed(2)}M` : n.toLo
 /** The one table: a Markdown table, so it pastes into an issue as it is. */
 export function formatTable(results: ShapeResult[], load: number[]): string {
   const lines = [
-    `load average ${load.map((l) => l.toFixed(2)).join(' ')} (${os.cpus().length} cores), job memory_limit ${MEMORY_LIMIT}, baseline ${BARE_MEMORY_LIMIT}`,
+    `load average ${load.map((l) => l.toFixed(2)).join(' ')} (${os.cpus().length} cores), job memory_limit ${MEMORY_LIMIT}, baseline ${BARE_MEMORY_LIMIT}, Parquet ${PARQUET_COMPRESSION} on both`,
     '',
     '| data | baseline | job (sum of its runs) | ratio | peak RSS job / baseline | incremental, one symbol-day |',
     '|---|---|---|---|---|---|',
