@@ -9,6 +9,7 @@
 import { type Dirent, readdirSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import {
+  fileColumnsOf,
   PARQUET_COMPRESSION,
   schemaVersionParameters,
   stagingJobArguments,
@@ -98,9 +99,7 @@ export const glueTableArgs = (
     serDeInfo: { serializationLibrary: PARQUET.serdeLibrary, parameters: { 'serialization.format': '1' } },
     // A partition key (bars' `symbol`) lives in the path only: Glue and Athena list it under
     // partitionKeys, never among the data columns (catalog-sync rejects a table that does).
-    columns: spec.columns
-      .filter((c) => !spec.partitionKeys.includes(c.name))
-      .map((c) => ({ name: c.name, type: c.type, comment: c.comment })),
+    columns: fileColumnsOf(spec).map((c) => ({ name: c.name, type: c.type, comment: c.comment })),
   },
   partitionKeys: spec.partitionKeys.map((k) => ({ name: k, type: 'string' })),
 });

@@ -41,6 +41,14 @@ export interface TableSpec {
 export const DATABASE = 'ohlcv';
 
 /**
+ * The columns a table's files hold: its columns without the partition keys (those live in
+ * the path, as Spark's partitionBy writes them). Both runners write exactly these, and the
+ * Glue catalog lists them as the data columns.
+ */
+export const fileColumnsOf = (spec: TableSpec): ColumnSpec[] =>
+  spec.columns.filter((c) => !spec.partitionKeys.includes(c.name));
+
+/**
  * The Parquet codec of every processed file, whichever engine writes it: the Glue job
  * (Spark's own default, named explicitly from tables.json), the DuckDB runner's COPY and
  * the catalog's `parquet.compression`. Snappy rather than zstd: the tables hold thousands

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type ColumnType, PARQUET_COMPRESSION, type TableName, tables } from '@ohlcv/core';
+import { type ColumnType, fileColumnsOf, PARQUET_COMPRESSION, type TableName, tables } from '@ohlcv/core';
 
 export type Engine = 'duckdb' | 'spark';
 
@@ -216,15 +216,6 @@ export interface TableShape {
   compression: string;
 }
 
-/**
- * The columns a table's files hold: its columns without the partition keys (those live
- * in the path, as Spark's partitionBy writes them). Both runners write exactly these.
- */
-export const fileColumnsOf = (table: TableName): string[] =>
-  tables[table].columns
-    .map((c) => c.name)
-    .filter((n) => !(tables[table].partitionKeys as readonly string[]).includes(n));
-
 /** tables.json's content, derived from core's table specs (sql/etl/tables.json is checked against it). */
 export function tablesDocument(): Record<TableName, TableShape> {
   return Object.fromEntries(
@@ -234,7 +225,7 @@ export function tablesDocument(): Record<TableName, TableShape> {
         location: t.location,
         partitionKeys: [...t.partitionKeys],
         columns: t.columns.map((c) => ({ name: c.name, type: c.type })),
-        fileColumns: fileColumnsOf(t.name),
+        fileColumns: fileColumnsOf(t).map((c) => c.name),
         compression: PARQUET_COMPRESSION,
       },
     ]),

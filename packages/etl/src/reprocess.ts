@@ -19,6 +19,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs
 import { join } from 'node:path';
 import {
   duckdbType,
+  fileColumnsOf,
   type Manifest,
   PARQUET_COMPRESSION,
   type RunSummary,
@@ -195,10 +196,7 @@ export async function reprocessFromRaw(input: ReprocessInput): Promise<Reprocess
  * the path): a partition the rebuild has nothing left in (the Glue twin: _write_empty).
  */
 async function writeEmptyPartition(table: TableName, dir: string): Promise<void> {
-  const { columns, partitionKeys } = tables[table];
-  const cols = columns
-    .filter((c) => !(partitionKeys as readonly string[]).includes(c.name))
-    .map((c) => `CAST(NULL AS ${duckdbType[c.type]}) AS ${c.name}`);
+  const cols = fileColumnsOf(tables[table]).map((c) => `CAST(NULL AS ${duckdbType[c.type]}) AS ${c.name}`);
   mkdirSync(dir, { recursive: true });
   const db = await openDuckSession({ threads: 1 });
   try {

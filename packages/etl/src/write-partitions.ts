@@ -19,11 +19,10 @@
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TableName, WrittenPartition } from '@ohlcv/core';
-import { PARQUET_COMPRESSION, tables } from '@ohlcv/core';
+import { fileColumnsOf, PARQUET_COMPRESSION, tables } from '@ohlcv/core';
 import type { DuckSession } from './duckdb.ts';
 import { sqlString } from './duckdb.ts';
 import { partitionPath } from './hive-path.ts';
-import { fileColumnsOf } from './plan.ts';
 
 /** Partitions written by one COPY: bounds DuckDB's per-partition write buffers. */
 export const PARTITIONS_PER_COPY = 128;
@@ -48,7 +47,7 @@ export async function writePartitions(
 ): Promise<WrittenPartition[]> {
   const keys = tables[table].partitionKeys;
   const keyList = keys.join(', ');
-  const fileColumns = fileColumnsOf(table);
+  const fileColumns = fileColumnsOf(tables[table]).map((c) => c.name);
   const parts = `parts_${table}`;
   // The partitions, the row ids their rows lie between, and their ids: compact ones (rows
   // within twice their count of row ids) first, in the order they lie in.
