@@ -328,6 +328,45 @@ describe.runIf(run)('Glue job on pyspark vs the DuckDB runner', { timeout: 900_0
     lakes.cleanup();
   });
 
+  it('session VWAP: exact sums in a usual run, the guarded ones once a run holds a term of 1e15 or more (issue 16)', async () => {
+    const bar = (symbol: string, ts: string, close: number, volume: number) =>
+      ndjsonBar({ symbol, ts, close, volume });
+    const lakes = await parity([
+      // No huge term: the unguarded branch on both engines.
+      [
+        {
+          key: 'raw/usual.ndjson',
+          body: [
+            bar('AAPL', '2024-01-02T14:30:00Z', 2, 0.1),
+            bar('AAPL', '2024-01-02T14:31:00Z', 1, 0.2),
+          ].join('\n'),
+        },
+      ],
+      // 1e20 shares at 10: more than either engine's exact sum holds. Its session falls back
+      // to the float sum; AAPL's new day in the same run stays exact.
+      [
+        {
+          key: 'raw/huge.ndjson',
+          body: [
+            bar('MSFT', '2024-01-03T14:30:00Z', 10, 10),
+            bar('MSFT', '2024-01-03T14:31:00Z', 10, 1e20),
+            bar('AAPL', '2024-01-03T14:30:00Z', 2, 0.1),
+            bar('AAPL', '2024-01-03T14:31:00Z', 1, 0.2),
+          ].join('\n'),
+        },
+      ],
+    ]);
+    const vwaps = (await lakes.spark.dump('bars'))
+      .sort((a, b) => `${a.symbol}${a.ts}`.localeCompare(`${b.symbol}${b.ts}`))
+      .map((b) => [b.symbol, Number(b.vwap)]);
+    const tp = (close: number) => (close + close * 1.01 + close * 0.99) / 3;
+    const exact = (tp(2) * 0.1 + tp(1) * 0.2) / 0.3;
+    expect(vwaps[1]![1]).toBeCloseTo(exact, 12);
+    expect(vwaps[3]![1]).toBeCloseTo(exact, 12);
+    expect(vwaps[5]).toEqual(['MSFT', expect.closeTo((tp(10) * 10 + tp(10) * 1e20) / (10 + 1e20), 12)]);
+    lakes.cleanup();
+  });
+
   it('plan_version: both engines stamp the same rows with it, carry older and missing (NULL) versions over alike', async () => {
     const version = planVersion();
     const bar = (symbol: string, ts: string, close: number) => ndjsonBar({ symbol, ts, close });

@@ -296,11 +296,47 @@ describe('05_dedupe_bars', () => {
       [2, '2'],
     ]);
   });
+
+  it('flags a VWAP term of 1e15 or more (any_huge_term) in any revision, a losing or existing one included', async () => {
+    const flags = async (
+      valid: Array<Record<string, unknown>>,
+      existing: Array<Record<string, unknown>> = [],
+    ) => {
+      await given(db, 'valid_bars', validSchema, valid);
+      await given(db, 'existing_bars', existingSchema, existing);
+      await runStep(db, 'bar_revisions');
+      return runStep(db, 'bar_revisions_repeat');
+    };
+    const flag = async (valid: Array<Record<string, unknown>>, existing?: Array<Record<string, unknown>>) =>
+      (await flags(valid, existing))[0]!.any_huge_term;
+    expect(
+      await flag([bar({ is_new: 1 }), bar({ volume: null, ts: '2024-01-02 14:31:00', is_new: 1 })]),
+    ).toBe(false);
+    // Just below: typical price 10 x 99,999,999,999,999 shares.
+    expect(await flag([bar({ high: 10, low: 10, close: 10, volume: 99_999_999_999_999, is_new: 1 })])).toBe(
+      false,
+    );
+    expect(await flag([bar({ high: 10, low: 10, close: 10, volume: 1e14, is_new: 1 })])).toBe(true);
+    expect(await flag([bar({ high: 0, low: 0, close: 0, volume: 1e15, is_new: 1 })])).toBe(true);
+    // The existing revision loses to the new one, and is still looked at.
+    expect(await flag([bar({ line_number: 1, is_new: 1 })], [bar({ volume: 1e16 })])).toBe(true);
+    expect(await flags([])).toEqual([{ any_key_repeats: false, any_huge_term: false }]);
+  });
 });
+
+const rankedSchema = { ...validSchema, revision_rank: 'BIGINT' };
+/** 06's inputs: the ranked bars, and 05's flags computed by the real step over the same rows. */
+const givenRanked = async (rows: Array<Record<string, unknown>>) => {
+  await given(db, 'dedupe_bars', rankedSchema, rows);
+  await db.run(
+    'CREATE OR REPLACE TEMP TABLE bar_revisions AS SELECT * EXCLUDE (revision_rank) FROM dedupe_bars',
+  );
+  await runStep(db, 'bar_revisions_repeat');
+};
 
 describe('06_bars_out', () => {
   it('keeps only the winners and marks the new ones', async () => {
-    await given(db, 'dedupe_bars', { ...validSchema, revision_rank: 'BIGINT' }, [
+    await givenRanked([
       { ...bar({ close: 1 }), revision_rank: 1, is_new: 1 },
       { ...bar({ close: 2 }), revision_rank: 2, is_new: 1 },
       { ...bar({ close: 3, ts: '2024-01-02 14:31:00' }), revision_rank: 1, is_new: 0 },
@@ -319,12 +355,7 @@ describe('06_bars_out', () => {
       bar({ ts: '2024-01-02 00:01:00', close: 11, high: 12, low: 10, volume: 0 }),
       bar({ ts: '2024-01-02 00:02:00', close: 12, high: 13, low: 11, volume: 30 }),
     ];
-    await given(
-      db,
-      'dedupe_bars',
-      { ...validSchema, revision_rank: 'BIGINT' },
-      rows.map((r) => ({ ...r, revision_rank: 1, is_new: 1 })),
-    );
+    await givenRanked(rows.map((r) => ({ ...r, revision_rank: 1, is_new: 1 })));
     const out = await runStep(db, 'bars_out', 'ts');
     expect(out.map((r) => r.pct_change)).toEqual([null, 0.25, 0.10000000000000009, 12 / 11 - 1]);
     const tp1 = (12 + 9 + 10) / 3;
@@ -348,12 +379,7 @@ describe('06_bars_out', () => {
       bar({ symbol: 'MSFT', ts: '2024-01-04 00:00:00', date: '2024-01-04', close: 121 }),
       bar({ interval: '5min', ts: '2024-01-03 00:00:00', date: '2024-01-03', close: 55 }),
     ];
-    await given(
-      db,
-      'dedupe_bars',
-      { ...validSchema, revision_rank: 'BIGINT' },
-      rows.map((r) => ({ ...r, revision_rank: 1, is_new: 1 })),
-    );
+    await givenRanked(rows.map((r) => ({ ...r, revision_rank: 1, is_new: 1 })));
     const out = await runStep(db, 'bars_out', 'symbol, interval, ts');
     expect(out.map((r) => [r.symbol, r.interval, r.ts, r.pct_change])).toEqual([
       ['AAPL', '1min', '2024-01-01 23:58:00', null],
@@ -373,16 +399,29 @@ describe('06_bars_out', () => {
       bar({ ts: '2024-01-02 00:00:00', close: 10, high: 12, low: 9, volume: 10 }),
       bar({ ts: '2024-01-02 00:01:00', close: 10, high: 10, low: 10, volume: 2e15 }),
     ];
-    await given(
-      db,
-      'dedupe_bars',
-      { ...validSchema, revision_rank: 'BIGINT' },
-      rows.map((r) => ({ ...r, revision_rank: 1, is_new: 1 })),
-    );
+    await givenRanked(rows.map((r) => ({ ...r, revision_rank: 1, is_new: 1 })));
     const out = await runStep(db, 'bars_out', 'ts');
     const tp1 = (12 + 9 + 10) / 3;
     expect(out[0]!.vwap).toBeCloseTo(tp1, 12);
     expect(out[1]!.vwap).toBeCloseTo((tp1 * 10 + 10 * 2e15) / (10 + 2e15), 12);
+  });
+
+  it('a term too large for the exact sum falls back in its own session; the run’s other sessions stay exact', async () => {
+    // 1e20 shares at 10: 1e21 is more than DuckDB's HUGEINT holds in units of 1e-18
+    // (and DECIMAL(38, 18) on Spark), so without the guard the sum would overflow.
+    const rows = [
+      bar({ ts: '2024-01-02 00:00:00', high: 2, low: 2, close: 2, volume: 0.1 }),
+      bar({ ts: '2024-01-02 00:01:00', high: 1, low: 1, close: 1, volume: 0.2 }),
+      bar({ symbol: 'MSFT', ts: '2024-01-02 00:00:00', close: 10, high: 12, low: 9, volume: 10 }),
+      bar({ symbol: 'MSFT', ts: '2024-01-02 00:01:00', close: 10, high: 10, low: 10, volume: 1e20 }),
+    ];
+    await givenRanked(rows.map((r) => ({ ...r, revision_rank: 1, is_new: 1 })));
+    const out = await runStep(db, 'bars_out', 'symbol, ts');
+    // Exact: (0.2 + 0.2) / (0.1 + 0.2) is 0.4 / 0.3; float sums give 0.4 / 0.30000000000000004.
+    expect(0.4 / (0.1 + 0.2)).not.toBe(0.4 / 0.3);
+    expect(out.map((r) => r.vwap).slice(0, 2)).toEqual([2, 0.4 / 0.3]);
+    const tp1 = (12 + 9 + 10) / 3;
+    expect(out[3]!.vwap).toBeCloseTo((tp1 * 10 + 10 * 1e20) / (10 + 1e20), 12);
   });
 });
 
