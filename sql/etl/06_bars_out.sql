@@ -7,7 +7,9 @@
 -- running max of the terms and falls back where one is that large. Both give the same
 -- values in a run without huge terms; the guard's two running windows cost 0.4 s per
 -- 2M rows on DuckDB (2.5 s per 10M). Each branch is its own subquery because DuckDB
--- rejects a WINDOW name defined twice in one UNION.
+-- rejects a WINDOW name defined twice in one UNION. (One SELECT choosing the formula by a
+-- CASE on the flag would repeat nothing, but DuckDB still computes every window in
+-- it: no gain when measured.)
 -- The winners with their derived values. pct_change looks back across partitions
 -- (the context rows supply the previous bar); vwap is the running session VWAP per
 -- UTC date, null where the bar has no volume. is_new marks this run's winners (the
