@@ -43,7 +43,9 @@ export class TestLake {
 
   async run(
     objects: RawObject[],
-    options: Partial<Pick<RunEtlJobInput, 'stagingBatchBytes' | 'threads' | 'typedFastPath' | 'logger'>> = {},
+    options: Partial<
+      Pick<RunEtlJobInput, 'stagingBatchBytes' | 'threads' | 'typedFastPath' | 'logger' | 'memoryLimit'>
+    > = {},
   ): Promise<RunSummary> {
     const n = ++this.runs;
     const manifest: Manifest = {
