@@ -329,10 +329,21 @@ function uniqueObjects(objects: Manifest['objects']): Manifest['objects'] {
 
 function phaseTimer(log: Logger, jobRunId: string): (phase: string, extra?: DuckDbMemory) => void {
   let last = performance.now();
+  let lastCpu = process.cpuUsage();
   return (phase, extra) => {
     const now = performance.now();
-    log.debug('etl phase', { jobRunId, phase, ms: Math.round(now - last), ...extra });
+    // CPU of the whole process (DuckDB's threads included): cpuMs near threads x ms is a
+    // phase bound by computing, far below it one that waits (I/O, a single thread).
+    const cpu = process.cpuUsage(lastCpu);
+    log.debug('etl phase', {
+      jobRunId,
+      phase,
+      ms: Math.round(now - last),
+      cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+      ...extra,
+    });
     last = now;
+    lastCpu = process.cpuUsage();
   };
 }
 

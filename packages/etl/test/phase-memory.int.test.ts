@@ -1,7 +1,8 @@
 /**
- * The phase log says how much DuckDB holds and how much it has spilled after each step
+ * The phase log says how much CPU each phase used, and how much DuckDB holds and how much it has spilled after each step
  * (issue 16): a run whose tables outgrow memory_limit reads them back from spill files,
- * several times slower, and only these fields show it. Real DuckDB, a real run: one with
+ * several times slower, and only these fields show it; a phase whose cpuMs is far below
+ * threads x ms waits (files, one thread) rather than computes. Real DuckDB, a real run: one with
  * room spills nothing; the same rows under a small memory_limit do spill.
  */
 import { silentLogger } from '@ohlcv/core';
@@ -22,7 +23,7 @@ const bars = (symbols: number, minutes: number): RawObject[] =>
     ).join('\n'),
   }));
 
-type Phase = { phase: string; ms: number; duckdbMb?: number; spilledMb?: number };
+type Phase = { phase: string; ms: number; cpuMs: number; duckdbMb?: number; spilledMb?: number };
 
 async function phasesOf(objects: RawObject[], memoryLimit: string): Promise<Phase[]> {
   const phases: Phase[] = [];
@@ -52,6 +53,16 @@ describe('phase log: DuckDB memory and spill after each step', () => {
       expect(Number.isInteger(p.duckdbMb), p.phase).toBe(true);
       expect(p.spilledMb, p.phase).toBe(0);
     }
+  });
+
+  it('every phase reports the CPU the process spent in it (DuckDB threads included), in whole ms', async () => {
+    const phases = await phasesOf(bars(3, 600), '1GB');
+    for (const p of phases) {
+      expect(Number.isInteger(p.cpuMs), p.phase).toBe(true);
+      expect(p.cpuMs, p.phase).toBeGreaterThanOrEqual(0);
+    }
+    // The run did compute something, and it is charged to the phases that did it.
+    expect(phases.reduce((sum, p) => sum + p.cpuMs, 0)).toBeGreaterThan(0);
   });
 
   it('the same rows under a small memory_limit: the steps that outgrow it report what DuckDB spilled', async () => {
