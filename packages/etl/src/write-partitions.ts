@@ -71,23 +71,33 @@ export async function writePartitions(
   );
   const grouped = Number(cover!.covered) <= SCAN_LIMIT * Number(cover!.total);
   const rowsByPid = `write_${table}`;
+  // A regular table, not TEMP: the concurrent COPYs below read it on connections of their own.
   await db.run(
-    `CREATE OR REPLACE TEMP TABLE ${rowsByPid} AS
+    `CREATE OR REPLACE TABLE ${rowsByPid} AS
      SELECT ${fileColumns.map((c) => `r.${c}`).join(', ')}, p.pid
      FROM ${relation} r JOIN ${parts} p USING (${keyList})
      WHERE ${filter}${grouped ? '' : '\n     ORDER BY p.pid'}`,
   );
   timer(grouped ? `tag ${table} rows by partition` : `lay out ${table} by partition`);
   const staging = join(work, 'out', table);
-  mkdirSync(join(work, 'out'), { recursive: true });
+  // Made here: concurrent COPYs would race to create it.
+  mkdirSync(staging, { recursive: true });
+  const copies: string[] = [];
   for (let first = 0; first < partitions.length; first += PARTITIONS_PER_COPY) {
     const last = Math.min(first + PARTITIONS_PER_COPY, partitions.length) - 1;
-    await db.run(
+    copies.push(
       `COPY (SELECT * FROM ${rowsByPid} WHERE pid BETWEEN ${first} AND ${last})
        TO ${sqlString(staging)} (FORMAT parquet, PARTITION_BY (pid), COMPRESSION ${PARQUET_COMPRESSION}, OVERWRITE_OR_IGNORE)`,
     );
   }
-  await db.run(`DROP TABLE ${rowsByPid}`);
+  // One COPY of small partition files keeps about 1.3 of 2 cores busy (opening and
+  // closing files); two at a time take 20-30% less time for 50-90 MB more at 2M bars
+  // (issue 16). Each writes its own pid folders, so the files are the same.
+  try {
+    await db.runConcurrently(copies);
+  } finally {
+    await db.run(`DROP TABLE IF EXISTS ${rowsByPid}`);
+  }
   timer(`copy ${table}`);
   const leftovers = readdirSync(staging).length - partitions.length;
   if (leftovers !== 0) throw new Error(`COPY of ${table} produced ${leftovers} unexpected partition folders`);
